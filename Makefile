@@ -1,0 +1,53 @@
+# bpo-research: the front door. `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := bpo-research
+# Extra report parameters, e.g. make report P="geography=India base_year=2025"
+P ?=
+CLIENT ?=
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report validate test lint lab curate bench clean
+
+help: ## List every target with one line each
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+# The stamp depends on pyproject.toml, so set-up reruns only when dependencies change.
+$(STAMP): pyproject.toml
+	@echo ">> creating $(VENV) and installing bpo-research with dev extras (first run takes a few minutes)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (bpo-research)" >/dev/null
+	@touch $(STAMP)
+	@echo ">> set-up done: kernel '$(KERNEL)' registered inside $(VENV)"
+
+setup: $(STAMP) ## Create .venv, install the package (editable, dev extras) and the Jupyter kernel
+
+report: setup ## Validate inputs, then execute and publish every report into reports/ (P="k=v ...", CLIENT=id)
+	@$(BIN)/bpo report $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+
+validate: setup ## Run every data contract (Great Expectations) on data/raw and stop on a critical failure
+	@$(BIN)/bpo validate
+
+test: setup ## Run the whole test suite
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff check of the package, tests and benches
+	@$(BIN)/ruff check src tests bench
+
+lab: setup ## Open JupyterLab on notebooks/ with the project kernel
+	@$(BIN)/jupyter lab --notebook-dir=notebooks
+
+curate: setup ## Rebuild data/raw from ../shared/research (the committed curation)
+	@$(BIN)/bpo curate
+
+bench: setup ## Run the benchmarks in bench/ and print their ratios
+	@for f in bench/bench_*.py; do echo ">> $$f"; $(BIN)/python $$f || exit 1; done
+
+clean: ## Remove build output (reports/, data/processed/, build/); keeps .venv and data/raw
+	@rm -rf build && find reports data/processed -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
