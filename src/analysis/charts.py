@@ -1,0 +1,145 @@
+"""The house chart style and the chart types every report shares (seaborn on matplotlib)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # reports render headless; the kernel's inline backend still shows them
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: The accent colour used for the consensus/base line; reports may override it per client.
+ACCENT = "#1f4e79"
+GREY = "#8a8f98"
+TIER_PALETTE = {
+    "primary": "#1f4e79",
+    "relayed": "#4f9bd9",
+    "unattributed": "#e0a030",
+    "aggregator": "#c0504d",
+}
+SCENARIO_COLOURS = {"low": "#9bbad6", "base": ACCENT, "high": "#9bbad6"}
+
+
+def apply_style() -> None:
+    """One look for every chart: white grid, readable sizes, no chart junk."""
+    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+    plt.rcParams.update({
+        "figure.figsize": (9, 4.6),
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+        "axes.titlesize": 12,
+        "axes.titlelocation": "left",
+        "legend.frameon": False,
+    })
+
+
+def _usd_axis(ax: Axes, label: str = "USD billion") -> None:
+    ax.set_ylabel(label)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+
+
+def triangulation(
+    points: pd.DataFrame, consensus: pd.DataFrame, title: str, excluded_tiers: set[str]
+) -> Figure:
+    """Every source's stated figures by year, coloured by tier, with the consensus band and line.
+
+    ``points`` needs year, value_usd_bn, reliability_tier, is_forecast; ``consensus`` the output
+    of :func:`analysis.market.consensus_estimate`. Excluded tiers are drawn hollow so the reader
+    sees the spread the consensus ignores.
+    """
+    fig, ax = plt.subplots()
+    for tier, colour in TIER_PALETTE.items():
+        tier_rows = points[points["reliability_tier"] == tier]
+        if tier_rows.empty:
+            continue
+        for forecast, marker in ((False, "o"), (True, "^")):
+            sub = tier_rows[tier_rows["is_forecast"].astype(bool) == forecast]
+            if sub.empty:
+                continue
+            hollow = tier in excluded_tiers
+            ax.scatter(
+                sub["year"].astype(int), sub["value_usd_bn"], marker=marker, s=38,
+                facecolors="none" if hollow else colour, edgecolors=colour, linewidths=1.2,
+                label=f"{tier}{' (excluded)' if hollow else ''}{' forecast' if forecast else ''}",
+                zorder=3,
+            )
+    band = consensus.dropna(subset=["median_usd_bn"])
+    ax.fill_between(band["year"], band["low_usd_bn"], band["high_usd_bn"], color=ACCENT,
+                    alpha=0.12, label="consensus range", zorder=1)
+    ax.plot(band["year"], band["median_usd_bn"], color=ACCENT, linewidth=2.2,
+            label="consensus (median)", zorder=2)
+    ax.set_title(title)
+    ax.set_xlabel("year")
+    _usd_axis(ax)
+    ax.legend(loc="upper left", fontsize=8, ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+def forecast_fan(history: pd.DataFrame, scenarios: pd.DataFrame, title: str) -> Figure:
+    """Consensus history and the low/base/high scenario fan from the base year."""
+    fig, ax = plt.subplots()
+    hist = history.dropna(subset=["median_usd_bn"])
+    ax.plot(hist["year"], hist["median_usd_bn"], color=GREY, linewidth=2, label="consensus")
+    ax.fill_between(scenarios["year"], scenarios["low_usd_bn"], scenarios["high_usd_bn"],
+                    color=ACCENT, alpha=0.15, label="low–high scenario")
+    rates = scenarios.attrs.get("cagr_pct", {})
+    for name in ("low", "base", "high"):
+        style = "-" if name == "base" else "--"
+        label = f"{name} ({rates[name]:.1f} % CAGR)" if name in rates else name
+        ax.plot(scenarios["year"], scenarios[f"{name}_usd_bn"], style,
+                color=SCENARIO_COLOURS[name], linewidth=2 if name == "base" else 1.3, label=label)
+    ax.set_title(title)
+    ax.set_xlabel("year")
+    _usd_axis(ax)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def share_bars(shares: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars of median shares with the low–high range between sources as whiskers."""
+    ordered = shares.sort_values("share_pct")
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(ordered) + 1.4))
+    ax.barh(ordered["segment"], ordered["share_pct"], color=ACCENT, alpha=0.85)
+    spread = ordered["high_pct"] > ordered["low_pct"]
+    ax.errorbar(
+        ordered.loc[spread, "share_pct"], ordered.loc[spread, "segment"],
+        xerr=[ordered.loc[spread, "share_pct"] - ordered.loc[spread, "low_pct"],
+              ordered.loc[spread, "high_pct"] - ordered.loc[spread, "share_pct"]],
+        fmt="none", ecolor="#333333", capsize=3, linewidth=1,
+    )
+    ax.set_xlabel("% of global BPO revenue (median of sources; whiskers: low–high)")
+    ax.set_ylabel("")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
+    """One line per country × segment over time; forecasts dashed."""
+    fig, ax = plt.subplots()
+    palette = sns.color_palette("tab10")
+    for i, ((country, segment), rows) in enumerate(series.groupby(["geography", "segment"])):
+        rows = rows.sort_values("year")
+        colour = palette[i % len(palette)]
+        actual = rows[~rows["is_forecast"].astype(bool)]
+        ax.plot(actual["year"].astype(int), actual["value"], "-o", color=colour, markersize=4,
+                label=f"{country}: {segment}")
+        forecast = rows[rows["is_forecast"].astype(bool)]
+        if not forecast.empty and not actual.empty:
+            joined = pd.concat([actual.tail(1), forecast])
+            ax.plot(joined["year"].astype(int), joined["value"], "--", color=colour, alpha=0.8)
+    ax.set_title(title)
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
