@@ -236,3 +236,21 @@ def test_segment_shares_median_per_segment_with_sources_and_applied_total():
     applied = market.apply_shares(shares.reset_index(), 300.0).set_index("segment")
     assert applied.loc["Finance & accounting", "implied_usd_bn"] == pytest.approx(60.0)
     assert applied.loc["Customer services", "implied_high_usd_bn"] == pytest.approx(102.0)
+
+
+def test_latest_figures_pairs_each_sources_latest_actual_and_furthest_forecast():
+    est = _estimates([
+        {"source_id": "a", "segment_type": "sub_market", "segment": "KPO", "year": 2023,
+         "value": 40.0},
+        {"source_id": "a", "segment_type": "sub_market", "segment": "KPO", "year": 2025,
+         "value": 50.0, "cagr_pct": 12.0},
+        {"source_id": "a", "segment_type": "sub_market", "segment": "KPO", "year": 2030,
+         "value": 88.0, "is_forecast": True, "cagr_pct": 12.0},
+        {"source_id": "b", "segment_type": "sub_market", "segment": "LPO", "year": 2024,
+         "value": 900.0, "unit": "usd_million"},
+    ])
+    out = market.latest_figures(est, "sub_market").set_index("segment")
+    assert out.loc["KPO", "year"] == 2025 and out.loc["KPO", "value_usd_bn"] == 50.0
+    assert out.loc["KPO", "forecast_year"] == 2030 and out.loc["KPO", "cagr_pct"] == 12.0
+    assert out.loc["LPO", "value_usd_bn"] == pytest.approx(0.9)
+    assert pd.isna(out.loc["LPO", "forecast_year"])

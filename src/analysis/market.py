@@ -338,3 +338,46 @@ def country_series(
     cols = ["geography", "segment", "year", "value", "unit", "is_forecast", "source_id"]
     cols += [c for c in ("publisher", "reliability_tier") if c in rows.columns]
     return rows[cols].sort_values(["geography", "segment", "year"], ignore_index=True)
+
+
+def latest_figures(
+    estimates: pd.DataFrame, segment_type: str, min_reliability: str = "relayed"
+) -> pd.DataFrame:
+    """Per source × segment × geography: its latest stated size, its furthest forecast and CAGR.
+
+    Used for sub-markets (contact centre, KPO, LPO, healthcare BPO, …), where sources rarely
+    overlap enough for a consensus: the table shows each source's own view side by side.
+    """
+    rows = filter_reliability(estimates, min_reliability)
+    rows = rows[(rows["segment_type"] == segment_type)
+                & rows["metric"].isin(SIZE_METRICS)
+                & rows["unit"].isin(USD_BILLION_FACTORS)
+                & rows["value"].notna() & rows["year"].notna()]
+    if "superseded_by" in rows.columns:
+        rows = rows[rows["superseded_by"].isna()]
+    rows = rows.assign(value_usd_bn=rows["value"] * rows["unit"].map(USD_BILLION_FACTORS))
+    keys = ["segment", "geography", "source_id"]
+    out = []
+    for key, group in rows.groupby(keys, sort=True):
+        actual = group[~group["is_forecast"].astype(bool)].sort_values("year")
+        forecast = group[group["is_forecast"].astype(bool)].sort_values("year")
+        latest = actual.iloc[-1] if len(actual) else None
+        furthest = forecast.iloc[-1] if len(forecast) else None
+        rates = group["cagr_pct"].dropna()
+        record = dict(zip(keys, key, strict=True))
+        record.update(
+            year=int(latest["year"]) if latest is not None else pd.NA,
+            value_usd_bn=float(latest["value_usd_bn"]) if latest is not None else math.nan,
+            forecast_year=int(furthest["year"]) if furthest is not None else pd.NA,
+            forecast_usd_bn=float(furthest["value_usd_bn"]) if furthest is not None else math.nan,
+            cagr_pct=float(rates.iloc[0]) if len(rates) else math.nan,
+        )
+        for col in ("publisher", "reliability_tier", "definition"):
+            if col in group.columns:
+                record[col] = group[col].iloc[0]
+        out.append(record)
+    frame = pd.DataFrame(out)
+    for col in ("year", "forecast_year"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("Int64")
+    return frame
