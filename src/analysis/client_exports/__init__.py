@@ -1,0 +1,16 @@
+"""Client operations exports: mapping files, messy-format parsing, canonical Parquet tables."""
+
+from analysis.client_exports.loader import CanonicalTable, load_export
+from analysis.client_exports.mapping import ColumnSpec, ExportMapping, read_mapping
+from analysis.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema, TableSchema
+
+__all__ = [
+    "CANONICAL_SCHEMAS",
+    "CanonicalTable",
+    "ColumnSchema",
+    "ColumnSpec",
+    "ExportMapping",
+    "TableSchema",
+    "load_export",
+    "read_mapping",
+]
