@@ -1,0 +1,96 @@
+"""What each KPI means: a written definition, unit and direction, one registry for all.
+
+Engine result columns are named after these keys, so a report can look up the label, unit and
+definition of every column it shows. ``benchmark_kpi`` names the matching ``kpi`` in the curated
+benchmark table (``kpi_benchmarks``), where one exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Direction = Literal["lower_is_better", "higher_is_better", "target"]
+Unit = Literal["contacts", "tickets", "percent", "seconds", "hours", "score"]
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    """One KPI: label, definition, unit, which way is good, and its benchmark counterpart."""
+
+    key: str
+    label: str
+    unit: Unit
+    direction: Direction
+    definition: str
+    target_band: tuple[float, float] | None = None
+    """For ``target`` KPIs: the sweet spot commonly quoted (in ``unit``)."""
+    benchmark_kpi: str | None = None
+
+
+def _d(*args: object, **kwargs: object) -> KpiDefinition:
+    return KpiDefinition(*args, **kwargs)  # type: ignore[arg-type]
+
+
+_ALL = [
+    _d("offered", "Offered", "contacts", "target",
+       "Contacts that entered the queue (phantoms dropped only under the `exclude` convention)."),
+    _d("answered", "Answered", "contacts", "target", "Offered contacts an agent answered."),
+    _d("abandoned", "Abandoned", "contacts", "lower_is_better",
+       "Offered contacts that ended before an answer, short abandons included."),
+    _d("short_abandoned", "Short abandons", "contacts", "lower_is_better",
+       "Abandons with queue time under the short-abandon cut, or marked so by the source."),
+    _d("abandonment_rate", "Abandonment rate", "percent", "lower_is_better",
+       "Abandoned contacts as a share of offered (or of queued, per the abandonment "
+       "convention).", benchmark_kpi="abandonment_rate"),
+    _d("asa_seconds", "Average speed of answer", "seconds", "lower_is_better",
+       "Mean queue time of answered contacts, from entering the queue to answer "
+       "(queue-inclusive, not ring time only).", benchmark_kpi="average_speed_of_answer"),
+    _d("aht_seconds", "Average handle time", "seconds", "lower_is_better",
+       "Mean of talk + hold + after-contact work over answered contacts (phantoms per "
+       "convention).", benchmark_kpi="average_handle_time"),
+    _d("handle_median_seconds", "Median handle time", "seconds", "lower_is_better",
+       "Median handle time (talk + hold + wrap) of answered contacts."),
+    _d("handle_p90_seconds", "90th-percentile handle time", "seconds", "lower_is_better",
+       "Handle time nine in ten answered contacts stay under (linear interpolation)."),
+    _d("talk_mean_seconds", "Average talk time", "seconds", "lower_is_better",
+       "Mean talk time only, where the export gives it.", benchmark_kpi="average_talk_time"),
+    _d("service_level", "Service level", "percent", "target",
+       "Contacts answered within the threshold as a share of the convention's base "
+       "(offered, answered, or offered excluding short abandons).", target_band=(80.0, 90.0),
+       benchmark_kpi="service_level"),
+    _d("occupancy", "Occupancy", "percent", "target",
+       "Handle time as a share of agents' staffed time, where staffed time is known.",
+       target_band=(75.0, 85.0), benchmark_kpi="occupancy"),
+    _d("fcr", "First contact resolution", "percent", "higher_is_better",
+       "Answered contacts the source flags as resolved at first contact, over answered "
+       "contacts with a flag.", benchmark_kpi="first_contact_resolution"),
+    _d("csat_mean", "CSAT (mean score)", "score", "higher_is_better",
+       "Mean post-contact survey score on the export's own scale."),
+    _d("csat_top2_box", "CSAT (top-two-box)", "percent", "higher_is_better",
+       "Survey responses in the top two points of the scale (4-5 of 5), over all responses.",
+       benchmark_kpi="customer_satisfaction"),
+    _d("csat_responses", "CSAT responses", "contacts", "higher_is_better",
+       "Contacts with a survey score."),
+    _d("tickets", "Tickets", "tickets", "target", "Tickets created in the period."),
+    _d("first_response_median_hours", "Time to first response (median)", "hours",
+       "lower_is_better", "Median time from creation to the first agent response.",
+       benchmark_kpi="first_response_time"),
+    _d("first_response_p90_hours", "Time to first response (p90)", "hours", "lower_is_better",
+       "Time from creation to first response nine in ten tickets stay under."),
+    _d("resolve_median_hours", "Time to resolve (median)", "hours", "lower_is_better",
+       "Median time from creation to the last resolution (after any reopen).",
+       benchmark_kpi="turnaround_time"),
+    _d("resolve_p90_hours", "Time to resolve (p90)", "hours", "lower_is_better",
+       "Time from creation to last resolution nine in ten resolved tickets stay under."),
+    _d("sla_attainment", "SLA attainment", "percent", "higher_is_better",
+       "Tickets within their SLA (the source's flag, else resolved by the due time), over "
+       "tickets where that is known.", benchmark_kpi="sla_attainment"),
+    _d("reopen_rate", "Reopen rate", "percent", "lower_is_better",
+       "Resolved tickets reopened at least once, over tickets resolved at least once."),
+    _d("reassignment_rate", "Reassignment rate", "percent", "lower_is_better",
+       "Tickets reassigned at least once, over all tickets."),
+]
+
+KPI_DEFINITIONS: dict[str, KpiDefinition] = {d.key: d for d in _ALL}
+"""Every KPI the engine reports, by result-column name."""
