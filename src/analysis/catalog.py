@@ -1,0 +1,285 @@
+"""The dataset catalog: every curated table in ``data/raw`` declared once and loaded by name.
+
+``load("market_estimates")`` returns a typed frame (``str`` text, nullable ``Int64`` years,
+``float64`` numbers, ``boolean`` flags). The declarations (columns, dtypes, keys, non-null
+columns and closed vocabularies) are also what the validation suites are built from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import DataValidationError
+from analysis.paths import raw_dir
+
+TEXT, YEAR, NUMBER, FLAG = "str", "Int64", "float64", "boolean"
+
+RELIABILITY_TIERS = frozenset({"primary", "relayed", "unattributed", "aggregator"})
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "reliability_tier": RELIABILITY_TIERS,
+    "segment_type": frozenset(
+        {
+            "total_bpo", "service", "region", "vertical", "org_size", "sourcing_model",
+            "sub_market", "country_industry", "broad_outsourcing", "provider", "survey",
+        }
+    ),
+    "definition": frozenset(
+        {
+            "market_research", "third_party", "third_party_incl_bpaas", "idc", "idc_broad",
+            "gartner", "potential_market", "academic_range", "unspecified",
+        }
+    ),
+    "metric": frozenset(
+        {
+            "market_size", "industry_revenue", "revenue_share", "segment_cagr", "headcount",
+            "country_share", "exports", "growth_rate", "gdp_share", "penetration",
+            "provider_revenue", "contract_acv", "contract_value", "survey_share",
+            "headcount_added", "growth_share", "addressable_market",
+        }
+    ),
+    "market_unit": frozenset(
+        {
+            "usd_billion", "usd_million", "percent", "percent_yoy", "employees",
+            "million_employees", "agents", "positions", "jobs", "specialists",
+        }
+    ),
+    "qualifier": frozenset(
+        {
+            "over", "more_than", "approx", "about", "nearly", "estimate", "expected", "target",
+            "up_to", "as_low_as", "less_than", "just_over", "just_under", "average", "median",
+            "preliminary",
+        }
+    ),
+    "statistic": frozenset(
+        {
+            "mean", "median", "p25", "p75", "top_quartile", "range_low", "range_high", "target",
+            "typical",
+        }
+    ),
+    "direction": frozenset({"lower_is_better", "higher_is_better", "target"}),
+    "pay_period": frozenset({"hour", "day", "month", "year"}),
+    "pay_basis": frozenset({"gross", "net"}),
+    "upstream_file": frozenset({"market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv"}),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One curated table: where it lives, its typed columns, keys and closed vocabularies."""
+
+    name: str
+    filename: str
+    columns: dict[str, str]
+    keys: tuple[str, ...]
+    description: str
+    required: tuple[str, ...] = ()
+    allowed: dict[str, frozenset[str]] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        """Location under ``analysis.paths.raw_dir()`` (so ``$BPO_ROOT`` is honoured)."""
+        return raw_dir() / self.filename
+
+
+def _allowed(**columns: str) -> dict[str, frozenset[str]]:
+    return {column: ALLOWED[vocabulary] for column, vocabulary in columns.items()}
+
+
+DATASETS: dict[str, Dataset] = {
+    dataset.name: dataset
+    for dataset in (
+        Dataset(
+            name="sources",
+            filename="sources.csv",
+            columns={
+                "source_id": TEXT,
+                "publisher": TEXT,
+                "relayed_by": TEXT,
+                "attribution": TEXT,
+                "title": TEXT,
+                "url": TEXT,
+                "year": YEAR,
+                "reliability_tier": TEXT,
+            },  # fmt: skip
+            keys=("source_id",),
+            required=("source_id", "publisher", "attribution", "url", "reliability_tier"),
+            allowed=_allowed(reliability_tier="reliability_tier"),
+            description="One row per cited source (attribution x URL x title) with its tier.",
+        ),
+        Dataset(
+            name="market_estimates",
+            filename="market_estimates.csv",
+            columns={
+                "estimate_id": TEXT,
+                "source_id": TEXT,
+                "metric": TEXT,
+                "geography": TEXT,
+                "segment_type": TEXT,
+                "segment": TEXT,
+                "segment_as_stated": TEXT,
+                "definition": TEXT,
+                "year": YEAR,
+                "value": NUMBER,
+                "value_low": NUMBER,
+                "value_high": NUMBER,
+                "unit": TEXT,
+                "unit_as_stated": TEXT,
+                "share_of": TEXT,
+                "qualifier": TEXT,
+                "is_forecast": FLAG,
+                "cagr_pct": NUMBER,
+                "cagr_pct_high": NUMBER,
+                "cagr_period": TEXT,
+                "cagr_start_year": YEAR,
+                "cagr_end_year": YEAR,
+                "superseded_by": TEXT,
+            },  # fmt: skip
+            keys=("estimate_id",),
+            required=(
+                "estimate_id",
+                "source_id",
+                "metric",
+                "geography",
+                "segment_type",
+                "segment",
+                "is_forecast",
+            ),  # fmt: skip
+            allowed=_allowed(
+                metric="metric",
+                segment_type="segment_type",
+                definition="definition",
+                unit="market_unit",
+                qualifier="qualifier",
+            ),
+            references={"source_id": "sources", "superseded_by": "market_estimates"},
+            description="Market sizes, shares, CAGRs and country-industry figures, one per row.",
+        ),
+        Dataset(
+            name="kpi_benchmarks",
+            filename="kpi_benchmarks.csv",
+            columns={
+                "benchmark_id": TEXT,
+                "source_id": TEXT,
+                "kpi": TEXT,
+                "series": TEXT,
+                "unit": TEXT,
+                "direction": TEXT,
+                "channel": TEXT,
+                "industry": TEXT,
+                "region": TEXT,
+                "population": TEXT,
+                "statistic": TEXT,
+                "value": NUMBER,
+                "year": YEAR,
+            },  # fmt: skip
+            keys=("benchmark_id",),
+            required=(
+                "benchmark_id",
+                "source_id",
+                "kpi",
+                "series",
+                "unit",
+                "direction",
+                "statistic",
+                "value",
+            ),  # fmt: skip
+            allowed=_allowed(direction="direction", statistic="statistic"),
+            references={"source_id": "sources"},
+            description="Contact-centre and back-office KPI benchmarks; never mix series.",
+        ),
+        Dataset(
+            name="location_costs",
+            filename="location_costs.csv",
+            columns={
+                "location_id": TEXT,
+                "source_id": TEXT,
+                "country": TEXT,
+                "metric": TEXT,
+                "role": TEXT,
+                "value": NUMBER,
+                "value_low": NUMBER,
+                "value_high": NUMBER,
+                "unit": TEXT,
+                "unit_as_stated": TEXT,
+                "qualifier": TEXT,
+                "pay_basis": TEXT,
+                "currency": TEXT,
+                "pay_period": TEXT,
+                "year": YEAR,
+                "year_approx": FLAG,
+            },  # fmt: skip
+            keys=("location_id",),
+            required=("location_id", "source_id", "country", "metric", "unit", "year_approx"),
+            allowed=_allowed(qualifier="qualifier", pay_period="pay_period", pay_basis="pay_basis"),
+            references={"source_id": "sources"},
+            description="Per-country rates, wages, headcount, rankings and general cost figures.",
+        ),
+        Dataset(
+            name="excluded_rows",
+            filename="excluded_rows.csv",
+            columns={
+                "upstream_file": TEXT,
+                "upstream_row": YEAR,
+                "reason": TEXT,
+                "publisher": TEXT,
+                "url": TEXT,
+            },  # fmt: skip
+            keys=("upstream_file", "upstream_row"),
+            required=("upstream_file", "upstream_row", "reason"),
+            allowed=_allowed(upstream_file="upstream_file"),
+            description="Upstream rows left out of curation (no usable number), with the reason.",
+        ),
+    )
+}
+
+
+def dataset(name: str) -> Dataset:
+    """The declaration of dataset ``name``."""
+    try:
+        return DATASETS[name]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise DataValidationError(f"unknown dataset {name!r}; known datasets: {known}") from None
+
+
+def path(name: str) -> Path:
+    """Where dataset ``name`` lives (under ``analysis.paths.raw_dir()``)."""
+    return dataset(name).path
+
+
+def load(name: str) -> pd.DataFrame:
+    """Dataset ``name`` with its declared dtypes; names the file if it or a column is missing."""
+    spec = dataset(name)
+    file = spec.path
+    if not file.is_file():
+        raise DataValidationError(
+            f"{name}: file {file} is missing; run `make curate` to rebuild data/raw"
+        )
+    raw = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    missing = [column for column in spec.columns if column not in raw.columns]
+    if missing:
+        raise DataValidationError(f"{name}: file {file} lacks declared column(s) {missing}")
+    return _typed(raw[list(spec.columns)], spec, file)
+
+
+def _typed(frame: pd.DataFrame, spec: Dataset, file: Path) -> pd.DataFrame:
+    typed = {}
+    for column, dtype in spec.columns.items():
+        values = frame[column]
+        try:
+            if dtype == FLAG:
+                typed[column] = values.map({"true": True, "false": False}).astype(FLAG)
+            elif dtype in (YEAR, NUMBER):
+                typed[column] = pd.to_numeric(values, errors="raise").astype(dtype)
+            else:
+                typed[column] = values.astype(TEXT)
+        except (ValueError, TypeError) as error:
+            raise DataValidationError(
+                f"{spec.name}: column {column!r} in {file} is not {dtype}: {error}"
+            ) from error
+    return pd.DataFrame(typed, index=frame.index)
