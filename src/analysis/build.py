@@ -1,0 +1,374 @@
+"""Notebook + parameters -> executed notebook -> offline, self-contained HTML report.
+
+``execute_notebook`` runs a parametrized notebook with papermill (rejecting parameters the
+notebook does not declare) and turns a cell failure into a one-line ``BuildError``.
+``notebook_to_html`` converts an executed notebook in process with nbconvert, using our own
+template (``templates/bpo_report``): no code, no prompts, no stderr, a title block, a table of
+contents built here in Python, and no resource loaded from outside the file.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import BuildError, ConfigError
+from analysis.report_kit import FIGURES_ENV, load_figures
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "bpo_report"
+DEFAULT_KERNEL = "bpo-research"
+DEFAULT_ACCENT = "#1f4e79"
+
+# Cells dropped from the published report: papermill's error banners, and cells an analyst tags
+# to keep out of the deliverable.
+_DROP_CELL_TAGS = frozenset({"papermill-error-cell-tag", "remove-cell", "remove_cell"})
+_ACCENT_RE = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30})$")
+_HEADING_RE = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.DOTALL | re.IGNORECASE)
+_ANCHOR_LINK_RE = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+_TAG_RE = re.compile(r"<[^>]+>")
+_ID_ATTR_RE = re.compile(r'\s+id\s*=\s*("[^"]*"|\'[^\']*\'|[^\s>]+)', re.IGNORECASE)
+_CONTENT_START, _CONTENT_END, _TOC_MARK = (
+    "<!--bpo:content-start-->",
+    "<!--bpo:content-end-->",
+    "<!--bpo:toc-->",
+)
+# Anything that would make the browser fetch from the network when the report is opened.
+_EXTERNAL_LOAD_PATTERNS = (
+    re.compile(r"<script\b[^>]*\bsrc\s*=", re.IGNORECASE),
+    re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE),
+    re.compile(r"@import\b", re.IGNORECASE),
+    re.compile(r"url\(\s*[\"']?\s*(?:https?:)?//", re.IGNORECASE),
+    re.compile(
+        r"<(?:img|iframe|video|audio|source|embed|object|track)\b[^>]*\b(?:src|data)\s*=\s*"
+        r"[\"']?\s*(?:https?:)?//",
+        re.IGNORECASE,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What one notebook execution produced."""
+
+    notebook: Path
+    output: Path
+    parameters: dict[str, Any]
+    elapsed_s: float
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters``-tagged cell (name -> info)."""
+    import papermill
+
+    if not notebook.is_file():
+        raise ConfigError(f"notebook not found: {notebook}")
+    return papermill.inspect_notebook(str(notebook))
+
+
+def check_parameters(notebook: Path, parameters: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError`` for any parameter the notebook does not declare.
+
+    papermill alone only logs a warning and injects it anyway.
+    """
+    declared = notebook_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        allowed = ", ".join(sorted(declared)) or "none (no cell tagged 'parameters')"
+        raise ConfigError(
+            f"{notebook.name}: unknown parameter {', '.join(repr(k) for k in unknown)}; "
+            f"allowed: {allowed}"
+        )
+
+
+def _show_progress() -> bool:
+    return not os.environ.get("CI") and sys.stderr.isatty()
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernel we start (it inherits ours), then restore."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _source_cell_index(notebook: Path, executed_index: int, injected: bool) -> int:
+    """Map a cell index of the executed notebook back to the analyst's notebook.
+
+    papermill inserts an ``injected-parameters`` cell after the ``parameters`` cell (or first,
+    when there is none) whenever parameters are passed.
+    """
+    if not injected:
+        return executed_index
+    import nbformat
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+    injected_at = tagged[0] + 1 if tagged else 0
+    return executed_index - 1 if executed_index > injected_at else executed_index
+
+
+def _failed_cell(output: Path) -> int | None:
+    """Index (in the saved executed notebook) of the cell papermill marked as failed or running."""
+    import nbformat
+
+    if not output.exists():
+        return None
+    cells = [
+        c
+        for c in nbformat.read(output, as_version=4).cells
+        if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+    ]
+    for index, cell in enumerate(cells):
+        state = cell.metadata.get("papermill", {})
+        if state.get("exception") or state.get("status") == "running":
+            return index
+    return None
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel: str = DEFAULT_KERNEL,
+    timeout: int = 600,
+    cwd: Path | None = None,
+) -> ExecutionResult:
+    """Execute ``notebook`` with ``parameters`` into ``output`` (kept even when a cell fails).
+
+    Runs in ``cwd`` (default: the notebook's folder, as JupyterLab does). Key figures recorded
+    with ``report_kit.record`` are collected from a side file next to ``output``.
+    Raises ``ConfigError`` for an undeclared parameter, ``BuildError`` (one line) on failure.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook)
+    output = Path(output)
+    check_parameters(notebook, parameters)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    figures_path = output.with_suffix(".figures.jsonl")
+    figures_path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    try:
+        with _environ(**{FIGURES_ENV: str(figures_path)}):
+            papermill.execute_notebook(
+                str(notebook),
+                str(output),
+                parameters=dict(parameters),
+                kernel_name=kernel,
+                progress_bar=_show_progress(),
+                log_output=False,
+                cwd=str(cwd or notebook.parent),
+                execution_timeout=timeout,
+            )
+    except PapermillExecutionError as error:
+        cell = _source_cell_index(notebook, error.cell_index, injected=bool(parameters))
+        raise BuildError(
+            f"{notebook.name}: cell {cell} (In [{error.exec_count}]) raised {error.ename}: "
+            f"{_one_line(error.evalue)} | executed notebook kept at {output}"
+        ) from error
+    except Exception as error:  # kernel death, timeout, missing kernel: all one story
+        failed = _failed_cell(output)
+        where = ""
+        if failed is not None:
+            where = f" cell {_source_cell_index(notebook, failed, injected=bool(parameters))}:"
+        kept = f" | executed notebook kept at {output}" if output.exists() else ""
+        raise BuildError(
+            f"{notebook.name}:{where} {type(error).__name__}: {_one_line(error)}{kept}"
+        ) from error
+    return ExecutionResult(
+        notebook=notebook,
+        output=output,
+        parameters=dict(parameters),
+        elapsed_s=time.perf_counter() - started,
+        figures=load_figures(figures_path),
+    )
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def execution_errors(nb: Any) -> list[str]:
+    """Describe every error output or papermill exception mark in an executed notebook."""
+    problems = []
+    if nb.metadata.get("papermill", {}).get("exception"):
+        problems.append("papermill recorded an exception for the run")
+    for index, cell in enumerate(nb.cells):
+        if cell.metadata.get("papermill", {}).get("exception"):
+            problems.append(f"cell {index} is marked as failed by papermill")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append(f"cell {index} has an error output ({out.get('ename')})")
+    return problems
+
+
+def strip_for_publication(nb: Any) -> Any:
+    """Drop what a client must not see: stderr streams (warnings, logs), error banners, and
+    cells tagged ``remove-cell``; code cells left without output are dropped too."""
+    kept = []
+    for cell in nb.cells:
+        if _DROP_CELL_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [
+                out
+                for out in cell.get("outputs", [])
+                if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+                and "application/vnd.jupyter.stderr" not in out.get("data", {})
+            ]
+            if not cell.outputs:
+                continue
+        kept.append(cell)
+    nb.cells = kept
+    # Widget state would bring a widget manager script with it; reports are static.
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "section"
+
+
+def add_table_of_contents(page: str) -> str:
+    """Give every h2/h3 of the report body a clean unique id and fill the TOC placeholder."""
+    start = page.find(_CONTENT_START)
+    end = page.find(_CONTENT_END)
+    if start < 0 or end < 0 or _TOC_MARK not in page:
+        raise BuildError("report template is missing its content/TOC markers")
+    body = page[start:end]
+    used: set[str] = set()
+    entries: list[tuple[int, str, str]] = []
+
+    def relabel(match: re.Match[str]) -> str:
+        level, attrs, inner = int(match.group(1)), match.group(2), match.group(3)
+        text = html.unescape(_TAG_RE.sub("", _ANCHOR_LINK_RE.sub("", inner))).strip()
+        anchor = base = "sec-" + _slug(text)
+        suffix = 2
+        while anchor in used:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        used.add(anchor)
+        entries.append((level, anchor, text))
+        inner = _ANCHOR_LINK_RE.sub(
+            f'<a class="anchor-link" href="#{anchor}" aria-hidden="true">¶</a>', inner
+        )
+        return f'<h{level}{_ID_ATTR_RE.sub("", attrs)} id="{anchor}">{inner}</h{level}>'
+
+    body = _HEADING_RE.sub(relabel, body)
+    page = page[:start] + body + page[end:]
+    return page.replace(_TOC_MARK, _toc_html(entries), 1)
+
+
+def _toc_html(entries: list[tuple[int, str, str]]) -> str:
+    if not entries:
+        return ""
+    parts = ['<p class="toc-title">Contents</p>', "<ol>"]
+    open_sub = False
+    for level, anchor, text in entries:
+        link = f'<a href="#{anchor}">{html.escape(text)}</a>'
+        if level == 3 and parts[-1].startswith("<li"):
+            parts[-1] = parts[-1].removesuffix("</li>")  # reopen the h2 item for its h3s
+            parts.append("<ol>")
+            open_sub = True
+        elif level == 2 and open_sub:
+            parts.append("</ol></li>")
+            open_sub = False
+        parts.append(f"<li>{link}</li>")
+    if open_sub:
+        parts.append("</ol></li>")
+    parts.append("</ol>")
+    return "\n".join(parts)
+
+
+def external_loads(page: str) -> list[str]:
+    """Snippets of ``page`` that would fetch something from outside the file."""
+    found = []
+    for pattern in _EXTERNAL_LOAD_PATTERNS:
+        found += [page[m.start() : m.start() + 80] for m in pattern.finditer(page)]
+    return found
+
+
+def _report_meta(title: str, meta: Mapping[str, Any]) -> dict[str, str]:
+    accent = str(meta.get("accent") or DEFAULT_ACCENT)
+    if not _ACCENT_RE.match(accent):
+        raise ConfigError(f"accent colour {accent!r} must be a #hex colour or a CSS colour name")
+    now = datetime.now(UTC)
+    return {
+        "title": title,
+        "subtitle": str(meta.get("subtitle") or ""),
+        "client_name": str(meta.get("client_name") or "BPO Research"),
+        "date": str(meta.get("date") or now.strftime("%d %B %Y")),
+        "data_vintage": str(meta.get("data_vintage") or "not recorded"),
+        "run_id": str(meta.get("run_id") or "unpublished"),
+        "generated": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "accent": accent,
+    }
+
+
+def _exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+
+
+def notebook_to_html(executed: Path, html_out: Path, *, title: str, meta: dict) -> Path:
+    """Convert an executed notebook into a self-contained HTML report at ``html_out``.
+
+    ``meta`` keys: client_name, date, data_vintage, run_id, subtitle, accent (#hex or name).
+    Refuses (``BuildError``) a notebook with any error, and any page that would load something
+    from the network.
+    """
+    import nbformat
+
+    executed = Path(executed)
+    nb = nbformat.read(executed, as_version=4)
+    problems = execution_errors(nb)
+    if problems:
+        raise BuildError(f"{executed.name}: not converted, {problems[0]}")
+    resources = {"bpo": _report_meta(title, meta), "metadata": {"name": title}}
+    page, _ = _exporter().from_notebook_node(strip_for_publication(nb), resources=resources)
+    page = add_table_of_contents(page)
+    outside = external_loads(page)
+    if outside:
+        raise BuildError(
+            f"{executed.name}: report would load external resources, e.g. {outside[0]!r}"
+        )
+    html_out = Path(html_out)
+    html_out.parent.mkdir(parents=True, exist_ok=True)
+    html_out.write_text(page, encoding="utf-8")
+    return html_out

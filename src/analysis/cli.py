@@ -1,0 +1,335 @@
+"""``bpo``: the project's command line (``make report`` / ``make validate`` call it).
+
+    bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]
+    bpo validate
+    bpo curate [ARGS ...]
+    bpo runs [--client ID]
+
+Exit codes: 0 ok, 1 input validation failed, 2 build failed (bad parameters, notebook error,
+publication error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import re
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis.errors import BpoError, ConfigError, DataValidationError
+
+EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Parameters the build fills in for a notebook that declares them and was not given them.
+_AUTO_PARAMETERS = ("client", "run_id")
+
+
+class ValidationOutcome(Protocol):
+    """What ``analysis.validation.validate_all()`` returns (contract with the validation module)."""
+
+    success: bool
+    summary_lines: list[str]
+    warnings: list[Any]
+    result_dir: Path
+
+
+# --------------------------------------------------------------------------- output
+
+
+class Output:
+    """Progress lines: rich on a terminal, plain text under CI or when piped."""
+
+    def __init__(self) -> None:
+        self.plain = bool(os.environ.get("CI")) or not sys.stdout.isatty()
+        self._console = None
+        if not self.plain:
+            from rich.console import Console
+
+            self._console = Console(highlight=False)
+
+    def line(self, text: str, style: str = "") -> None:
+        if self._console is None:
+            print(text, flush=True)
+        else:
+            self._console.print(text, style=style or None, markup=False)
+
+    def working(self, text: str) -> Any:
+        """A spinner while something runs (nothing in plain mode)."""
+        return nullcontext() if self._console is None else self._console.status(text)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parse_parameter(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool)."""
+    import yaml
+
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not _KEY_RE.match(key):
+        raise ConfigError(f"parameter {item!r} must look like KEY=VALUE with KEY a Python name")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, dt.date | dt.datetime):
+        value = value.isoformat()  # a notebook parameter cell cannot hold a date object literal
+    if isinstance(value, dict | list):
+        value = raw  # only scalars: "a, b" style text stays text
+    return key, value
+
+
+def plan_parameters(
+    specs: dict[str, Any], given: dict[str, Any], auto: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Per report, the given parameters it declares plus the automatic ones it declares.
+
+    A given parameter that no selected report declares is an error (a typo, usually).
+    """
+    from analysis.build import notebook_parameters
+
+    plan: dict[str, dict[str, Any]] = {}
+    declared_anywhere: set[str] = set()
+    allowed: dict[str, list[str]] = {}
+    for name, spec in specs.items():
+        declared = notebook_parameters(spec.notebook_path())
+        allowed[name] = sorted(declared)
+        declared_anywhere |= set(declared)
+        params = {key: value for key, value in auto.items() if key in declared}
+        params.update({key: value for key, value in given.items() if key in declared})
+        plan[name] = params
+    unknown = sorted(set(given) - declared_anywhere)
+    if unknown:
+        options = "; ".join(
+            f"{name}: {', '.join(keys) or 'none'}" for name, keys in allowed.items()
+        )
+        raise ConfigError(
+            f"unknown parameter {', '.join(map(repr, unknown))}: no selected report declares it "
+            f"(allowed: {options})"
+        )
+    return plan
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def run_validation() -> ValidationOutcome | None:
+    """Call ``analysis.validation.validate_all()``; None when the module is not there yet."""
+    try:
+        module = importlib.import_module("analysis.validation")
+    except ModuleNotFoundError as error:
+        if error.name in {"analysis.validation", "analysis"}:
+            return None
+        raise
+    validate_all = getattr(module, "validate_all", None)
+    return validate_all() if callable(validate_all) else None
+
+
+def _report_validation(out: Output) -> bool:
+    """Run validation and print its outcome; False when it failed."""
+    try:
+        with out.working("validating inputs"):
+            outcome = run_validation()
+    except DataValidationError as error:
+        out.line(f"validation failed: {error}", style="bold red")
+        return False
+    if outcome is None:
+        out.line("validation module not installed: inputs were NOT validated", style="yellow")
+        return True
+    for text in outcome.summary_lines:
+        out.line(text)
+    warnings = list(outcome.warnings or [])
+    status = "passed" if outcome.success else "FAILED"
+    out.line(
+        f"validation {status} ({len(warnings)} warning(s)); results in {outcome.result_dir}",
+        style="green" if outcome.success else "bold red",
+    )
+    return bool(outcome.success)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _data_vintage() -> str:
+    """Data vintage for the title block, if the catalog can tell (``catalog.data_vintage()``)."""
+    try:
+        from analysis.catalog import data_vintage  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return "not recorded"
+    try:
+        return str(data_vintage())
+    except (BpoError, OSError, ValueError):
+        return "not recorded"
+
+
+@contextmanager
+def _staged_run(run_id: str) -> Iterator[tuple[Path, list[bool]]]:
+    """A staging folder that is removed unless the run got published."""
+    from analysis.publish import create_staging, discard_staging
+
+    stage = create_staging(run_id)
+    published = [False]
+    try:
+        yield stage, published
+    finally:
+        if not published[0]:
+            discard_staging(stage)
+
+
+def cmd_report(args: argparse.Namespace, out: Output) -> int:
+    from analysis.build import execute_notebook, notebook_to_html
+    from analysis.paths import build_dir, reports_dir
+    from analysis.publish import client_profile, new_run_id, publish_run, write_run_index
+    from analysis.reports import select_reports
+
+    # Configuration mistakes are reported before anything slow runs.
+    specs = select_reports(args.reports)
+    profile = client_profile(args.client)
+    given = dict(parse_parameter(item) for item in args.param)
+    run_id = new_run_id()
+    plan = plan_parameters(specs, given, {"client": profile.id, "run_id": run_id})
+    if not _report_validation(out):
+        return EXIT_VALIDATION
+    vintage = _data_vintage()
+    with _staged_run(run_id) as (stage, published):
+        today = dt.datetime.now(dt.UTC)
+        meta = {
+            "client_name": profile.display_name,
+            "accent": profile.accent,
+            "date": today.strftime("%d %B %Y"),
+            "data_vintage": vintage,
+            "run_id": run_id,
+        }
+        entries = []
+        for name, spec in specs.items():
+            started = time.perf_counter()
+            executed = build_dir() / "runs" / run_id / f"{name}.ipynb"
+            try:
+                # papermill draws its own progress bar on a terminal: no spinner on top of it.
+                result = execute_notebook(
+                    spec.notebook_path(), executed, plan[name], timeout=args.timeout
+                )
+                notebook_to_html(executed, stage / f"{name}.html", title=spec.title, meta=meta)
+            except BpoError as error:
+                out.line(f"FAIL {name} ({time.perf_counter() - started:.1f} s)", style="bold red")
+                out.line(str(error))
+                out.line(f"nothing published; {reports_dir()} is unchanged")
+                return EXIT_BUILD
+            elapsed = time.perf_counter() - started
+            out.line(f"ok   {name} ({elapsed:.1f} s)", style="green")
+            entries.append(
+                {
+                    "name": name,
+                    "title": spec.title,
+                    "file": f"{name}.html",
+                    "notebook": spec.notebook,
+                    "parameters": plan[name],
+                    "elapsed_s": round(elapsed, 2),
+                    "figures": result.figures,
+                }
+            )
+        manifest = {
+            "run_id": run_id,
+            "client": profile.id,
+            "client_name": profile.display_name,
+            "created_utc": today.isoformat(timespec="seconds"),
+            "date": meta["date"],
+            "data_vintage": vintage,
+            "parameters": given,
+            "reports": entries,
+        }
+        write_run_index(stage, manifest)
+        dest = publish_run(stage, profile.id)
+        published[0] = True
+    out.line(f"published {dest}")
+    out.line(str(reports_dir() / "index.html"))
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    return EXIT_OK if _report_validation(out) else EXIT_VALIDATION
+
+
+def cmd_curate(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from analysis.curate import main as curate_main
+    except ImportError:
+        out.line("curation module not installed (analysis.curate.main)", style="yellow")
+        return EXIT_BUILD
+    return int(curate_main(args.args) or 0)
+
+
+def cmd_runs(args: argparse.Namespace, out: Output) -> int:
+    from analysis.publish import latest_run_id, list_runs
+
+    runs = list_runs(args.client)
+    if not runs:
+        out.line("no published runs")
+        return EXIT_OK
+    latest = {run.client: latest_run_id(run.client) for run in runs}
+    for run in runs:
+        names = ", ".join(report["name"] for report in run.reports)
+        marker = "  (latest)" if latest[run.client] == run.run_id else ""
+        out.line(f"{run.client:<12} {run.run_id}  {names}{marker}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from analysis.publish import HOUSE_CLIENT
+
+    parser = argparse.ArgumentParser(prog="bpo", description="bpo-research command line")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("report", help="validate inputs, execute and publish reports")
+    report.add_argument("--client", default=HOUSE_CLIENT, help="client id (default: house)")
+    report.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="notebook parameter; VALUE is read as YAML (2025 is an int); repeatable",
+    )
+    report.add_argument("--reports", nargs="+", metavar="NAME", help="only these reports")
+    report.add_argument(
+        "--timeout", type=int, default=600, help="seconds allowed per cell (default 600)"
+    )
+    report.set_defaults(handler=cmd_report)
+
+    validate = commands.add_parser("validate", help="run every data contract on data/raw")
+    validate.set_defaults(handler=cmd_validate)
+
+    curate = commands.add_parser("curate", help="rebuild data/raw from the upstream research")
+    curate.add_argument("args", nargs=argparse.REMAINDER, help="passed to analysis.curate.main")
+    curate.set_defaults(handler=cmd_curate)
+
+    runs = commands.add_parser("runs", help="list published runs, newest first")
+    runs.add_argument("--client", help="only this client")
+    runs.set_defaults(handler=cmd_runs)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``bpo`` script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    out = Output()
+    try:
+        return args.handler(args, out)
+    except DataValidationError as error:
+        out.line(f"error: {error}", style="bold red")
+        return EXIT_VALIDATION
+    except BpoError as error:
+        out.line(f"error: {error}", style="bold red")
+        return EXIT_BUILD
+
+
+if __name__ == "__main__":
+    sys.exit(main())

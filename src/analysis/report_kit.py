@@ -1,0 +1,145 @@
+"""Narration helpers imported inside report notebooks.
+
+Kept dependency-light on purpose: a notebook imports this in its first cells, so nothing heavy
+(Great Expectations, duckdb, pandas) is imported at module level.
+
+``say`` turns computed values into a Markdown sentence; ``record`` stores a key figure that the
+build collects per report (for executive and what-changed summaries). The build points
+``$BPO_FIGURES_PATH`` at a JSON Lines side file; without it (e.g. in JupyterLab) figures are kept
+in memory and can be read back with ``recorded_figures()``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import numbers
+import os
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+FIGURES_ENV = "BPO_FIGURES_PATH"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_in_memory: list[dict[str, Any]] = []
+
+
+def format_number(value: Any) -> str:
+    """Format a value for prose: thousands separators, precision that shrinks as numbers grow."""
+    if value is None or _is_missing(value):
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        magnitude = abs(number)
+        if magnitude >= 1000:
+            return f"{number:,.0f}"
+        if magnitude >= 10:
+            return f"{number:,.1f}"
+        if magnitude >= 1 or magnitude == 0:
+            return f"{number:.2f}"
+        return f"{number:.2g}"  # keep two significant digits of small shares and rates
+    # Text from data ends up inside rendered HTML: never let it inject markup.
+    return html.escape(str(value), quote=False)
+
+
+def _is_missing(value: Any) -> bool:
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    # pandas.NA / NaT without importing pandas: both refuse bool() or compare unequal to self.
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA: its truth value is ambiguous by design
+        return True
+    except ValueError:  # arrays: not a scalar, so not "missing"
+        return False
+
+
+class _ProseFormatter(string.Formatter):
+    """``str.format`` where a bare ``{name}`` gets prose number formatting."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec:
+            return super().format_field(value, format_spec)
+        return format_number(value)
+
+
+def render(template: str, **values: Any) -> str:
+    """Fill ``template`` with ``values``: ``{x}`` uses prose formatting, ``{x:.1%}`` is explicit."""
+    return _ProseFormatter().format(template, **values)
+
+
+def say(template: str, **values: Any) -> str:
+    """Display a Markdown paragraph built from computed values and return its text.
+
+    >>> say("The market reached **USD {size} bn** in {year}.", size=245.28, year=2024)
+    """
+    text = render(template, **values)
+    from IPython.display import Markdown, display  # lazy: keeps `import report_kit` fast
+
+    display(Markdown(text))
+    return text
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or _is_missing(value):
+        return None
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return _json_value(item())
+    return str(value)
+
+
+def record(name: str, value: Any, unit: str = "", label: str = "") -> dict[str, Any]:
+    """Store a key figure of the report; the build collects it. Returns the stored record."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(
+            f"record(): figure name {name!r} must start with a letter or digit and contain only "
+            "letters, digits, '_', '.', '-'"
+        )
+    entry = {
+        "name": name,
+        "value": _json_value(value),
+        "unit": unit,
+        "label": label or name,
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    target = os.environ.get(FIGURES_ENV)
+    if target:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # One JSON object per line: appending never rewrites earlier figures.
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    else:
+        _in_memory.append(entry)
+    return entry
+
+
+def recorded_figures() -> list[dict[str, Any]]:
+    """Figures recorded in this process when ``$BPO_FIGURES_PATH`` is unset (interactive use)."""
+    return list(_in_memory)
+
+
+def load_figures(path: Path) -> dict[str, dict[str, Any]]:
+    """Read a figures side file: name -> record, the last record of a name winning."""
+    if not path.exists():
+        return {}
+    figures: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            figures[entry["name"]] = entry
+    return figures

@@ -1,0 +1,41 @@
+"""The report registry: which notebooks make up a report set, and their default titles.
+
+Add a report by adding one entry; ``bpo report`` builds every entry unless ``--reports`` picks
+some. Notebook paths are relative to the project root (so ``$BPO_ROOT`` copies work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.errors import ConfigError
+from analysis.paths import project_root
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One report: the notebook that produces it and the title on its cover."""
+
+    notebook: str
+    title: str
+
+    def notebook_path(self) -> Path:
+        return project_root() / self.notebook
+
+
+REPORTS: dict[str, ReportSpec] = {
+    "market_size": ReportSpec("notebooks/market_size.ipynb", "BPO market size and growth"),
+}
+
+
+def select_reports(names: list[str] | None = None) -> dict[str, ReportSpec]:
+    """The registry entries to build, in registry order unless names are given."""
+    if not names:
+        return dict(REPORTS)
+    unknown = [name for name in names if name not in REPORTS]
+    if unknown:
+        raise ConfigError(
+            f"unknown report {', '.join(map(repr, unknown))}; known: {', '.join(REPORTS)}"
+        )
+    return {name: REPORTS[name] for name in dict.fromkeys(names)}
