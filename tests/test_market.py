@@ -254,3 +254,21 @@ def test_latest_figures_pairs_each_sources_latest_actual_and_furthest_forecast()
     assert out.loc["KPO", "forecast_year"] == 2030 and out.loc["KPO", "cagr_pct"] == 12.0
     assert out.loc["LPO", "value_usd_bn"] == pytest.approx(0.9)
     assert pd.isna(out.loc["LPO", "forecast_year"])
+
+
+def test_segment_shares_since_year_drops_old_and_undated_shares():
+    est = _estimates([
+        {"source_id": "new", "segment_type": "region", "segment": "Europe", "year": 2024,
+         "metric": "revenue_share", "unit": "percent", "value": 30.0,
+         "share_of": "global BPO revenue"},
+        {"source_id": "old", "segment_type": "region", "segment": "Europe", "year": 2015,
+         "metric": "revenue_share", "unit": "percent", "value": 25.0,
+         "share_of": "global BPO revenue"},
+        {"source_id": "undated", "segment_type": "region", "segment": "Europe", "year": pd.NA,
+         "metric": "revenue_share", "unit": "percent", "value": 50.0,
+         "share_of": "global BPO revenue"},
+    ])
+    out = market.segment_shares(est, "region", since_year=2020)
+    assert out["source_ids"].tolist() == ["new"]
+    assert len(market.segment_shares(est, "region")) == 1
+    assert market.segment_shares(est, "region")["n_sources"].iloc[0] == 3

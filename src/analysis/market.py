@@ -267,12 +267,14 @@ def segment_shares(
     segment_type: str,
     min_reliability: str = "relayed",
     geography_scope: str = "Global",
+    since_year: int | None = None,
 ) -> pd.DataFrame:
     """Shares of the total BPO market by ``segment_type`` (service, region, vertical).
 
     One row per segment: the median stated share across sources, its low/high, the year(s) and
     the sources behind it. Only percentages of the global BPO market are used: shares of other
-    bases (all outsourcing, one country's industry) answer a different question.
+    bases (all outsourcing, one country's industry) answer a different question. ``since_year``
+    drops older shares (and undated ones), since a mix shifts over a decade.
     """
     rows = filter_reliability(estimates, min_reliability)
     rows = rows[
@@ -281,6 +283,8 @@ def segment_shares(
         & (rows["unit"] == "percent")
         & rows["value"].notna()
     ]
+    if since_year is not None:
+        rows = rows[(rows["year"] >= since_year).fillna(False).astype(bool)]
     if "share_of" in rows.columns:
         base = rows["share_of"].fillna("").str.lower()
         rows = rows[base.str.contains("bpo") & ~base.str.contains("outsourcing services")]

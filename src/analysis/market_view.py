@@ -13,6 +13,8 @@ import pandas as pd
 from analysis import market
 
 SPLIT_TYPES: tuple[str, ...] = ("service", "region", "vertical")
+#: Shares older than this many years before the base year describe another market mix.
+SHARE_MAX_AGE_YEARS = 5
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,8 @@ def build_market_view(
     shares = {}
     if segment == "Total BPO":
         for split in SPLIT_TYPES:
-            split_shares = market.segment_shares(joined, split, min_reliability)
+            split_shares = market.segment_shares(joined, split, min_reliability,
+                                                 since_year=base_year - SHARE_MAX_AGE_YEARS)
             shares[split] = market.apply_shares(split_shares, float(base_value))
 
     return MarketView(
