@@ -234,6 +234,75 @@ DATASETS: dict[str, Dataset] = {
             allowed=_allowed(upstream_file="upstream_file"),
             description="Upstream rows left out of curation (no usable number), with the reason.",
         ),
+        Dataset(
+            name="service_taxonomy",
+            filename="service_taxonomy.csv",
+            columns={
+                "category_id": TEXT,
+                "category": TEXT,
+                "family": TEXT,
+                "scope": TEXT,
+                "verticals": TEXT,
+                "department": TEXT,
+                "example_processes": TEXT,
+                "market_segments": TEXT,
+            },  # fmt: skip
+            keys=("category_id",),
+            required=("category_id", "category", "family", "scope", "department"),
+            allowed={
+                "family": frozenset({"front_office", "back_office", "kpo", "lpo"}),
+                "scope": frozenset({"horizontal", "vertical_specific"}),
+            },
+            description="BPO service categories: family, scope, department, example processes "
+            "and the market segments (segment_type:segment) whose figures cover them.",
+        ),
+        Dataset(
+            name="process_catalogue",
+            filename="process_catalogue.csv",
+            columns={
+                "process_id": TEXT,
+                "process": TEXT,
+                "category_id": TEXT,
+                "repeatable": NUMBER,
+                "documented": NUMBER,
+                "measurable": NUMBER,
+                "volume": NUMBER,
+                "trainable": NUMBER,
+                "judgment_heavy": NUMBER,
+                "regulatory_sensitivity": NUMBER,
+                "brand_sensitivity": NUMBER,
+                "change_frequency": NUMBER,
+                "strategic_value": NUMBER,
+                "complexity": NUMBER,
+                "assessment": TEXT,
+                "rationale": TEXT,
+            },  # fmt: skip
+            keys=("process_id",),
+            required=("process_id", "process", "category_id", "assessment"),
+            allowed={"assessment": frozenset({"analyst assessment"})},
+            references={"category_id": "service_taxonomy"},
+            description="Common processes rated 1-5 on the outsourcing-fit criteria (analyst "
+            "assessment, not a sourced figure).",
+        ),
+        Dataset(
+            name="fx_rates",
+            filename="fx_rates.csv",
+            columns={
+                "currency": TEXT,
+                "year": YEAR,
+                "local_amount": NUMBER,
+                "usd_amount": NUMBER,
+                "source_id": TEXT,
+                "local_location_id": TEXT,
+                "usd_location_id": TEXT,
+                "note": TEXT,
+            },  # fmt: skip
+            keys=("currency", "source_id"),
+            required=("currency", "local_amount", "usd_amount", "source_id"),
+            references={"source_id": "sources"},
+            description="Exchange rates implied where one source states the same amount in local "
+            "currency and USD (rate = local_amount / usd_amount).",
+        ),
     )
 }
 
