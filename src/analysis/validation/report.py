@@ -1,0 +1,82 @@
+"""What a validation run found, in plain language: findings, the report object, its lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CRITICAL = "critical"
+WARNING = "warning"
+SAMPLE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed expectation or file-level check, ready to print or to put in an appendix."""
+
+    file: str
+    column: str | None
+    rule: str
+    description: str
+    severity: str
+    bad_rows: int | None = None
+    sample: tuple[tuple[int | None, object], ...] = ()
+
+    @property
+    def line(self) -> str:
+        """One line an analyst can act on: file, column, rule, count and sample of bad rows."""
+        where = f"{self.file}, column '{self.column}'" if self.column else self.file
+        text = f"{self.severity.upper()} {where}: {self.description} [{self.rule}]"
+        if self.bad_rows:
+            noun = "row" if self.bad_rows == 1 else "rows"
+            text += f": {self.bad_rows} bad {noun}"
+        if self.sample:
+            shown = "; ".join(
+                f"row {row} (line {row + 1}) = {value!r}" if row is not None else repr(value)
+                for row, value in self.sample[:SAMPLE_SIZE]
+            )
+            text += f", e.g. {shown}"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (also the structured warning for the data-quality appendix)."""
+        return {
+            "file": self.file,
+            "column": self.column,
+            "rule": self.rule,
+            "description": self.description,
+            "severity": self.severity,
+            "bad_rows": self.bad_rows,
+            "sample": [{"row": row, "value": value} for row, value in self.sample],
+            "message": self.line,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of ``validate_all``: success means no critical finding."""
+
+    findings: list[Finding]
+    result_dir: Path
+    run_id: str
+    datasets: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        """True when nothing critical failed (warnings do not block)."""
+        return not any(f.severity == CRITICAL for f in self.findings)
+
+    @property
+    def critical(self) -> list[Finding]:
+        """Findings that block every downstream step."""
+        return [f for f in self.findings if f.severity == CRITICAL]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings kept for the report's data-quality appendix."""
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def summary_lines(self) -> list[str]:
+        """One plain-language line per failed expectation or file check, critical first."""
+        return [f.line for f in self.critical + self.warnings]

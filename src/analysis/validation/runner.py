@@ -1,0 +1,196 @@
+"""Run every data contract once: file checks, then one GX suite per dataset, then the outputs.
+
+``validate_all`` never writes to ``data/raw`` (files are only read) and writes each run's full
+result (``results.json``) and offline Data Docs (``index.html``) under
+``build/validation/<run_id>/``; a failed run's folder is kept like any other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import paths
+from .contracts import TableSpec
+from .docs import render_html
+from .filechecks import read_checked
+from .report import CRITICAL, SAMPLE_SIZE, Finding, ValidationReport
+
+_RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
+
+
+def _run_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return f"{stamp}-{os.getpid()}"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON- and message-friendly scalar (numpy floats print as 3.0, not np.float64(3.0))."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, float) and value.is_integer():
+        return value
+    return value
+
+
+def _row_number(index: Any) -> int | None:
+    """GX gives the frame index (a dict when the index is named): the 1-based data row."""
+    if isinstance(index, dict):
+        index = index.get("row")
+    return int(index) if isinstance(index, int | float) else None
+
+
+def _outcome(spec: TableSpec, result: Any) -> tuple[dict[str, Any], list[Finding]]:
+    """One expectation's result as a docs row, and the findings it raises when it failed."""
+    config = result.expectation_config
+    meta = config.meta or {}
+    details = result.result or {}
+    column = meta.get("column") or None
+    base = {
+        "file": spec.file,
+        "column": column,
+        "rule": meta.get("rule", config.type),
+        "description": meta.get("description", config.type),
+        "severity": meta.get("severity", CRITICAL),
+    }
+    row = {**base, "expectation": config.type, "success": bool(result.success)}
+    if result.success:
+        return {**row, "bad_rows": 0, "sample": []}, []
+    exception = (result.exception_info or {}).get("exception_message")
+    if exception:
+        base["description"] += f" (could not be checked: {exception})"
+    if config.type == "expect_table_columns_to_match_set":
+        extra = details.get("details", {}).get("mismatched", {}).get("unexpected", []) or []
+        findings = [Finding(**{**base, "column": name}) for name in extra]
+        return {**row, "bad_rows": len(extra), "sample": extra}, findings
+    indexes = details.get("partial_unexpected_index_list") or []
+    values = _plain(details.get("partial_unexpected_list") or [])
+    sample = tuple(
+        (_row_number(index), value)
+        for index, value in zip(indexes or [None] * len(values), values, strict=False)
+    )
+    count = details.get("unexpected_count")
+    if config.type == "expect_table_row_count_to_be_between":
+        count, sample = None, ((None, f"{details.get('observed_value')} rows"),)
+    finding = Finding(**base, bad_rows=count, sample=sample[:SAMPLE_SIZE])
+    return {**row, "bad_rows": count, "sample": [list(s) for s in sample]}, [finding]
+
+
+def _validate_tables(
+    specs: dict[str, TableSpec], tables: dict[str, pd.DataFrame]
+) -> tuple[list[dict[str, Any]], list[Finding], dict[str, Any]]:
+    """Run one suite per readable table; return docs rows, findings and raw GX results."""
+    from . import suites  # GX import: seconds, so only when a validation actually runs
+    from ._gx import ephemeral_context
+
+    context = ephemeral_context()
+    source = context.data_sources.add_pandas("data_raw")
+    prepared = {name: suites.prepare(specs[name], table) for name, table in tables.items()}
+    refs = suites.References.of(specs, prepared)
+    rows: list[dict[str, Any]] = []
+    findings: list[Finding] = []
+    raw: dict[str, Any] = {}
+    for name, frame in prepared.items():
+        spec = specs[name]
+        built = suites.build_suite(spec, frame, list(tables[name].columns), refs)
+        batch = (
+            source.add_dataframe_asset(name=name)
+            .add_batch_definition_whole_dataframe("whole_table")
+            .get_batch(batch_parameters={"dataframe": frame})
+        )
+        result = batch.validate(built.suite, result_format=_RESULT_FORMAT)
+        raw[name] = {**result.to_json_dict(), "skipped_expectations": built.skipped}
+        for expectation_result in result.results:
+            row, found = _outcome(spec, expectation_result)
+            rows.append({"dataset": name, **row})
+            findings.extend(found)
+    return rows, findings, raw
+
+
+def _write(out_dir: Path, payload: dict[str, Any], html: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(
+        json.dumps(payload, indent=2, default=str, ensure_ascii=False), encoding="utf-8"
+    )
+    (out_dir / "index.html").write_text(html, encoding="utf-8")
+
+
+def validate_all(raw_dir: Path | None = None, out_dir: Path | None = None) -> ValidationReport:
+    """Validate every catalog dataset in ``raw_dir`` (default ``data/raw``).
+
+    Results go to ``out_dir`` when given, else ``build/validation/<run_id>/``. Never raises on
+    bad data: check ``.success`` (or call ``.raise_for_failure()``).
+    """
+    from .contracts import load_contracts
+
+    raw_dir = raw_dir or paths.raw_dir()
+    run_id = _run_id()
+    result_dir = out_dir or paths.build_dir() / "validation" / run_id
+    specs = load_contracts()
+    tables: dict[str, pd.DataFrame] = {}
+    findings: list[Finding] = []
+    file_problems = []
+    for name, spec in specs.items():
+        table, problems = read_checked(raw_dir / spec.file, spec.column_names, spec.may_be_empty)
+        file_problems.extend(problems)
+        findings.extend(
+            Finding(p.file, p.column, p.check, p.message, CRITICAL) for p in problems
+        )
+        if table is not None:
+            tables[name] = table
+    rows, suite_findings, raw = _validate_tables(specs, tables) if tables else ([], [], {})
+    findings.extend(suite_findings)
+    report = ValidationReport(
+        findings=findings,
+        result_dir=result_dir,
+        run_id=run_id,
+        datasets={name: len(table) for name, table in tables.items()},
+    )
+    payload = {
+        "run_id": run_id,
+        "raw_dir": str(raw_dir),
+        "success": report.success,
+        "datasets": report.datasets,
+        "file_checks": [p.to_dict() for p in file_problems],
+        "findings": [f.to_dict() for f in findings],
+        "expectations": rows,
+        "great_expectations": raw,
+    }
+    _write(result_dir, payload, render_html(report, rows))
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m analysis.validation``: 0 when nothing critical failed, 1 otherwise."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.validation",
+        description="Validate every dataset in data/raw against its data contract.",
+    )
+    parser.add_argument("--raw-dir", type=Path, help="folder of the CSV files (default data/raw)")
+    parser.add_argument(
+        "--out-dir", type=Path, help="result folder (default build/validation/<run_id>)"
+    )
+    args = parser.parse_args(argv)
+    report = validate_all(args.raw_dir, args.out_dir)
+    for line in report.summary_lines:
+        print(line, file=sys.stderr if line.startswith(CRITICAL.upper()) else sys.stdout)
+    rows = sum(report.datasets.values())
+    status = "passed" if report.success else "FAILED"
+    print(
+        f"validation {status}: {len(report.datasets)} datasets, {rows} rows, "
+        f"{len(report.critical)} critical, {len(report.warnings)} warnings; "
+        f"details in {report.result_dir / 'index.html'}"
+    )
+    return 0 if report.success else 1
