@@ -243,9 +243,10 @@ def _reject(frame: pd.DataFrame, mask: pd.Series, source: Path, column: str, why
     if bad.any():
         pos = int(bad.argmax())
         value = frame[column].iloc[pos]
+        shown = "" if pd.isna(value) else f"{value:g}" if isinstance(value, float) else value
         raise DataValidationError(
             f"{source}: line {frame[LINE].iloc[pos]}, column '{column}': value "
-            f"'{'' if pd.isna(value) else value}' {why} ({int(bad.sum())} row(s) in all)"
+            f"'{shown}' {why} ({int(bad.sum())} row(s) in all)"
         )
 
 

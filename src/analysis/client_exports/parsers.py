@@ -75,7 +75,7 @@ def parse_percent(raw: pd.Series, fmt: str = "percent", decimal: str = ".") -> p
     text = raw.str.replace("%", "", regex=False).str.replace("\u00a0", "", regex=False)
     # "85,0 %" carries a decimal comma even in files whose numbers otherwise use a dot.
     text = text.str.strip().str.replace(",", ".", regex=False)
-    value = parse_number(text, ".")
+    value = pd.to_numeric(text, errors="coerce").astype("float64")
     value = _reject_failures(raw, value, "not a percentage")
     return value * 100 if fmt == "fraction" else value
 
