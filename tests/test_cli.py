@@ -1,0 +1,183 @@
+"""bpo CLI: validation gate, report runs, atomic publication, latest link and the site index.
+
+Everything writes under a temporary ``$BPO_ROOT``; the expensive runs happen once per module.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from test_build import write_notebook
+
+import analysis.cli as cli
+import analysis.reports as reports
+from analysis.errors import ConfigError
+from analysis.reports import ReportSpec
+
+
+@dataclass
+class FakeValidation:
+    success: bool = True
+    summary_lines: list[str] = field(default_factory=lambda: ["raw/sources.csv: 12 rows ok"])
+    warnings: list[str] = field(default_factory=list)
+    result_dir: Path = Path("build/validation/x")
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every file's bytes and every symlink's target under ``folder``."""
+    state: dict[str, bytes | str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            key = str(path.relative_to(folder))
+            if path.is_symlink():
+                state[key] = "->" + os.readlink(path)
+            elif path.is_file():
+                state[key] = path.read_bytes()
+    return state
+
+
+def run(capsys, *argv: str) -> tuple[int, list[str]]:
+    code = cli.main(list(argv))
+    return code, capsys.readouterr().out.strip().splitlines()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("root")
+    write_notebook(
+        root / "notebooks" / "ok.ipynb",
+        "base_year = 2024\nclient = 'nobody'",
+        ["print('report for', client, base_year)"],
+    )
+    write_notebook(root / "notebooks" / "boom.ipynb", "base_year = 2024", ["raise KeyError('x')"])
+    registry = {
+        "ok": ReportSpec("notebooks/ok.ipynb", "OK report"),
+        "boom": ReportSpec("notebooks/boom.ipynb", "Failing report"),
+    }
+    validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
+
+    def fake_validation():
+        validation.calls += 1
+        return validation.outcome
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BPO_ROOT", str(root))
+        mp.setenv("CI", "true")
+        mp.setattr(reports, "REPORTS", registry)
+        mp.setattr(cli, "run_validation", fake_validation)
+        yield SimpleNamespace(root=root, reports=root / "reports", validation=validation)
+
+
+@pytest.fixture(scope="module")
+def two_runs(project):
+    """Two successful house runs, then a failing run; with the state of reports/ around it."""
+    first = cli.main(["report", "--reports", "ok", "-p", "base_year=2031"])
+    second = cli.main(["report", "--reports", "ok"])
+    runs = sorted(p.name for p in (project.reports / "house").iterdir() if p.name != "latest")
+    before = snapshot(project.reports)
+    failed = cli.main(["report", "--reports", "ok", "boom"])
+    after = snapshot(project.reports)
+    return SimpleNamespace(codes=(first, second, failed), runs=runs, before=before, after=after)
+
+
+def test_successful_runs_exit_0_and_failed_run_exits_2(two_runs):
+    assert two_runs.codes == (0, 0, 2)
+    assert len(two_runs.runs) == 2
+
+
+def test_failed_run_leaves_reports_byte_identical_and_no_staging(project, two_runs):
+    assert two_runs.after == two_runs.before
+    assert not any((project.root / "build" / "staging").iterdir())
+    # the analyst still gets the failed notebook
+    kept = list((project.root / "build" / "runs").glob("*/boom.ipynb"))
+    assert len(kept) == 1
+
+
+def test_latest_points_at_newest_successful_run(project, two_runs):
+    latest = project.reports / "house" / "latest"
+    assert latest.is_symlink()
+    assert os.readlink(latest) == two_runs.runs[-1]
+    assert (latest / "ok.html").is_file() and (latest / "index.html").is_file()
+
+
+def test_site_index_lists_runs_newest_first_with_working_links(project, two_runs):
+    page = (project.reports / "index.html").read_text(encoding="utf-8")
+    older, newer = two_runs.runs
+    assert page.index(newer) < page.index(older)
+    for run_id in two_runs.runs:
+        assert f'href="house/{run_id}/ok.html"' in page
+        assert (project.reports / "house" / run_id / "ok.html").is_file()
+    assert "house/latest/index.html" in page
+
+
+def test_parameters_and_client_reach_the_notebook(project, two_runs):
+    first = project.reports / "house" / two_runs.runs[0] / "ok.html"
+    assert "report for house 2031" in first.read_text(encoding="utf-8")
+
+
+def test_runs_command_lists_published_runs(project, two_runs, capsys):
+    code, lines = run(capsys, "runs")
+    assert code == 0
+    assert [line.split()[1] for line in lines] == list(reversed(two_runs.runs))
+    assert lines[0].endswith("(latest)")
+
+
+def test_report_prints_one_line_per_report_and_index_path_last(project, two_runs, capsys):
+    code, lines = run(capsys, "report", "--client", "acme", "--reports", "ok")
+    assert code == 0
+    assert any(line.startswith("ok   ok (") for line in lines)
+    assert lines[-1] == str(project.reports / "index.html")
+    assert os.readlink(project.reports / "acme" / "latest").startswith("20")
+
+
+def test_validation_failure_exits_1_before_any_notebook_runs(project, two_runs, capsys):
+    before = snapshot(project.root)
+    calls = project.validation.calls
+    project.validation.outcome = FakeValidation(success=False, summary_lines=["CRIT bad row"])
+    try:
+        code, lines = run(capsys, "report", "--reports", "ok")
+    finally:
+        project.validation.outcome = FakeValidation()
+    assert code == 1
+    assert project.validation.calls == calls + 1
+    assert "CRIT bad row" in lines
+    assert snapshot(project.root) == before  # nothing executed, staged or published
+
+
+def test_unknown_parameter_exits_2_naming_it(project, capsys):
+    calls = project.validation.calls
+    code, lines = run(capsys, "report", "--reports", "ok", "-p", "base_yaer=2025")
+    assert code == 2
+    assert "base_yaer" in lines[-1] and "base_year" in lines[-1]
+    assert project.validation.calls == calls  # rejected before validation even ran
+
+
+def test_unknown_report_and_bad_client_exit_2(project, capsys):
+    assert run(capsys, "report", "--reports", "nope")[0] == 2
+    assert run(capsys, "report", "--client", "../etc")[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("base_year=2025", ("base_year", 2025)),
+        ("share=0.25", ("share", 0.25)),
+        ("strict=true", ("strict", True)),
+        ("geography=India", ("geography", "India")),
+        ("label=United States", ("label", "United States")),
+        ("as_of=2025-01-31", ("as_of", "2025-01-31")),
+        ("year='2025'", ("year", "2025")),
+    ],
+)
+def test_parameter_values_are_yaml_scalars(item, expected):
+    assert cli.parse_parameter(item) == expected
+
+
+def test_malformed_parameter_is_a_config_error():
+    with pytest.raises(ConfigError):
+        cli.parse_parameter("no-equals-sign")

@@ -1,0 +1,73 @@
+"""publish.py: sortable run ids, client ids, the atomic latest swap, and refusal to publish junk."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from analysis.errors import BuildError, ConfigError
+from analysis.publish import (
+    check_client_id,
+    client_profile,
+    create_staging,
+    new_run_id,
+    point_latest,
+    publish_run,
+)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_run_ids_sort_in_time_order():
+    times = [
+        datetime(2025, 1, 1, 9, 0, 0, 5_000, tzinfo=UTC),
+        datetime(2025, 1, 1, 9, 0, 0, 900_000, tzinfo=UTC),
+        datetime(2025, 1, 1, 9, 0, 1, 0, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, 59, 59, 0, tzinfo=UTC),
+    ]
+    ids = [new_run_id(t) for t in times]
+    assert ids == sorted(ids)
+    assert ids[0].startswith("20250101-090000-005")
+
+
+@pytest.mark.parametrize("client", ["", "../x", "Acme", "a/b", "a" * 65])
+def test_client_ids_must_be_safe_folder_names(client):
+    with pytest.raises(ConfigError):
+        check_client_id(client)
+
+
+def test_client_profile_reads_display_name_and_accent(root):
+    (root / "config" / "clients").mkdir(parents=True)
+    (root / "config" / "clients" / "acme.yaml").write_text(
+        "display_name: Acme Corp\naccent: '#123'\n"
+    )
+    assert client_profile("acme").display_name == "Acme Corp"
+    assert client_profile("acme").accent == "#123"
+    assert client_profile("house").display_name == "BPO Research"
+
+
+def test_latest_swap_replaces_the_link_in_place(tmp_path):
+    for run_id in ("20250101-000000-0001", "20250102-000000-0001"):
+        (tmp_path / run_id).mkdir()
+        point_latest(tmp_path, run_id)
+        assert os.readlink(tmp_path / "latest") == run_id
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "20250101-000000-0001",
+        "20250102-000000-0001",
+        "latest",
+    ]
+
+
+def test_staging_without_manifest_is_not_published(root):
+    stage = create_staging("20250101-000000-0001")
+    with pytest.raises(BuildError, match="run.json"):
+        publish_run(stage, "house")
+    assert not (root / "reports").exists()
+    with pytest.raises(BuildError, match="already exists"):
+        create_staging("20250101-000000-0001")
