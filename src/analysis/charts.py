@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # reports render headless; the kernel's inline backend still shows them
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 #: The accent colour used for the consensus/base line; reports may override it per client.
 ACCENT = "#1f4e79"
@@ -40,7 +37,15 @@ def apply_style() -> None:
     })
 
 
+def _finish(fig: Figure) -> Figure:
+    """Lay out and detach ``fig`` from pyplot: the notebook shows it once, with ``display``."""
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
 def _usd_axis(ax: Axes, label: str = "USD billion") -> None:
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # years, never 2017.5
     ax.set_ylabel(label)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
 
@@ -79,8 +84,7 @@ def triangulation(
     ax.set_xlabel("year")
     _usd_axis(ax)
     ax.legend(loc="upper left", fontsize=8, ncols=2)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def forecast_fan(history: pd.DataFrame, scenarios: pd.DataFrame, title: str) -> Figure:
@@ -100,8 +104,7 @@ def forecast_fan(history: pd.DataFrame, scenarios: pd.DataFrame, title: str) -> 
     ax.set_xlabel("year")
     _usd_axis(ax)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def share_bars(shares: pd.DataFrame, title: str) -> Figure:
@@ -119,8 +122,7 @@ def share_bars(shares: pd.DataFrame, title: str) -> Figure:
     ax.set_xlabel("% of global BPO revenue (median of sources; whiskers: low–high)")
     ax.set_ylabel("")
     ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)
 
 
 def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
@@ -139,7 +141,7 @@ def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
             ax.plot(joined["year"].astype(int), joined["value"], "--", color=colour, alpha=0.8)
     ax.set_title(title)
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig)

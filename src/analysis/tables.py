@@ -37,7 +37,7 @@ def consensus_table(consensus: pd.DataFrame) -> Styler:
     return styled(
         consensus,
         {"year": "Year", "median_usd_bn": "Consensus (USD bn)", "low_usd_bn": "Low",
-         "high_usd_bn": "High", "n_sources": "Sources", "source_ids": "Source ids"},
+         "high_usd_bn": "High", "n_sources": "Sources"},
         {"median_usd_bn": USD_BN, "low_usd_bn": USD_BN, "high_usd_bn": USD_BN},
     )
 
