@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from analysis.build import (
+    add_table_of_contents,
     execute_notebook,
     external_loads,
     notebook_to_html,
@@ -138,6 +139,24 @@ def test_toc_lists_every_section_and_its_anchors_resolve(report):
     assert len(set(targets)) == 4
     assert all(target in ids for target in targets)
     assert "Outlook to 2030" in toc and "By region" in toc
+
+
+def test_toc_nests_h3_under_their_h2():
+    page = (
+        "<!--bpo:toc--><!--bpo:content-start--><h3>Lead-in</h3><h2>A</h2><h3>A1</h3><h3>A2</h3>"
+        "<h2>B</h2><!--bpo:content-end-->"
+    )
+    toc = add_table_of_contents(page).split("<!--bpo:content-start-->")[0]
+    assert toc.count("<ol>") == toc.count("</ol>") == 2
+    assert toc.count("<li>") == toc.count("</li>") == 5
+    nested = toc.split('href="#sec-a"')[1].split("</ol>")[0]
+    assert "A1" in nested and "A2" in nested and "B" not in nested
+
+
+def test_say_displays_markdown_once(report):
+    _, page = report
+    assert page.count("USD 1,234 bn") == 1  # no echo of a return value as raw text
+    assert "## Outlook" not in page
 
 
 def test_text_from_config_is_escaped(report):

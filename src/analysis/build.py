@@ -288,21 +288,21 @@ def add_table_of_contents(page: str) -> str:
 
 
 def _toc_html(entries: list[tuple[int, str, str]]) -> str:
+    """Nested ordered list: h3 entries under the h2 before them (top level if none)."""
     if not entries:
         return ""
     parts = ['<p class="toc-title">Contents</p>', "<ol>"]
-    open_sub = False
-    for level, anchor, text in entries:
+    in_sub = False
+    for index, (level, anchor, text) in enumerate(entries):
         link = f'<a href="#{anchor}">{html.escape(text)}</a>'
-        if level == 3 and parts[-1].startswith("<li"):
-            parts[-1] = parts[-1].removesuffix("</li>")  # reopen the h2 item for its h3s
-            parts.append("<ol>")
-            open_sub = True
-        elif level == 2 and open_sub:
+        if level == 3 and not in_sub and index > 0:
+            parts[-1] = parts[-1].removesuffix("</li>") + "<ol>"  # reopen the h2 item
+            in_sub = True
+        elif level == 2 and in_sub:
             parts.append("</ol></li>")
-            open_sub = False
+            in_sub = False
         parts.append(f"<li>{link}</li>")
-    if open_sub:
+    if in_sub:
         parts.append("</ol></li>")
     parts.append("</ol>")
     return "\n".join(parts)

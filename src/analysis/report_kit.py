@@ -75,16 +75,17 @@ def render(template: str, **values: Any) -> str:
     return _ProseFormatter().format(template, **values)
 
 
-def say(template: str, **values: Any) -> str:
-    """Display a Markdown paragraph built from computed values and return its text.
+def say(template: str, **values: Any) -> None:
+    """Display a Markdown paragraph built from computed values (see ``render`` for formatting).
+
+    Returns None on purpose: a returned string would be echoed a second time, as raw text,
+    when ``say`` is the last line of a cell.
 
     >>> say("The market reached **USD {size} bn** in {year}.", size=245.28, year=2024)
     """
-    text = render(template, **values)
     from IPython.display import Markdown, display  # lazy: keeps `import report_kit` fast
 
-    display(Markdown(text))
-    return text
+    display(Markdown(render(template, **values)))
 
 
 def _json_value(value: Any) -> Any:
