@@ -1,6 +1,13 @@
 """KPI engine (DuckDB over canonical client tables), definitions, conventions and benchmarks."""
 
-from analysis.kpis.benchmarks import Position, benchmark_bands, convert, pick_band, position
+from analysis.kpis.benchmarks import (
+    Position,
+    benchmark_bands,
+    client_positions,
+    convert,
+    pick_band,
+    position,
+)
 from analysis.kpis.conventions import (
     AbandonmentBase,
     Conventions,
@@ -21,6 +28,7 @@ __all__ = [
     "ServiceLevelBase",
     "aggregate_kpis",
     "benchmark_bands",
+    "client_positions",
     "convert",
     "interaction_kpis",
     "pick_band",

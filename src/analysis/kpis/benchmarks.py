@@ -16,7 +16,8 @@ from typing import Literal
 import pandas as pd
 
 from analysis.errors import ConfigError
-from analysis.kpis.definitions import Direction
+from analysis.kpis.conventions import Conventions
+from analysis.kpis.definitions import KPI_DEFINITIONS, Direction
 
 BAND_KEYS = ["kpi", "series", "unit", "direction", "channel", "industry", "region"]
 POINT_STATISTICS = ("mean", "median", "typical")
@@ -26,8 +27,14 @@ UNSPECIFIED = ("all", "unspecified", "global", "")
 _TIME_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
 
 
+def _family(unit: str) -> str:
+    # Curated units qualify percentages ("percent_good_ratings"); the scale is still 0-100.
+    return "percent" if unit.startswith("percent") else unit
+
+
 def convert(value: float, from_unit: str, to_unit: str) -> float:
     """Convert between time units (seconds/minutes/hours/days) or pass a same-unit value."""
+    from_unit, to_unit = _family(from_unit), _family(to_unit)
     if from_unit == to_unit:
         return value
     if from_unit in _TIME_UNITS and to_unit in _TIME_UNITS:
@@ -94,8 +101,8 @@ def benchmark_bands(
                            ("region", region)):
         if wanted is None:
             continue
-        values = wanted if isinstance(wanted, list) else [wanted, *UNSPECIFIED]
-        frame = frame[frame[column].fillna("").isin(values)]
+        values = wanted if column == "kpi" else [wanted.lower(), *UNSPECIFIED]
+        frame = frame[frame[column].fillna("").str.lower().isin(values)]
     keyed = frame.assign(**{k: frame[k].fillna("") for k in BAND_KEYS})
     if keyed.empty:
         return pd.DataFrame(columns=[*BAND_KEYS, *_band(_EMPTY).index])
@@ -122,11 +129,16 @@ def pick_band(bands: pd.DataFrame, kpi: str, series: str | None = None, unit: st
         return None
     score = pd.Series(0, index=rows.index)
     for column, wanted in (("channel", channel), ("industry", industry), ("region", region)):
-        exact = rows[column].eq(wanted) if wanted else rows[column].isin(UNSPECIFIED)
-        general = rows[column].isin(UNSPECIFIED)
-        if wanted and not (exact | general).any():
-            return None
-        rows, score = rows[exact | general], score[exact | general] + exact[exact | general] * 1
+        values = rows[column].fillna("").str.lower()
+        general = values.isin(UNSPECIFIED)
+        if wanted:
+            exact = values.eq(wanted.lower())
+            rows, score = rows[exact | general], (score + exact)[exact | general]
+        else:
+            # No segment asked for: a figure narrowed to one industry or region would mislead.
+            rows, score = rows[general], score[general]
+    if rows.empty:
+        return None
     ranked = rows.assign(_score=score, _n=rows["n_sources"]).sort_values(
         ["_score", "_n"], ascending=False)
     return ranked.drop(columns=["_score", "_n"]).iloc[0]
@@ -136,7 +148,7 @@ PositionBand = Literal[
     "best performer", "top quartile", "second quartile", "third quartile", "bottom quartile",
     "better than the published range", "better half of the range", "worse half of the range",
     "worse than the published range", "within target band", "below target band",
-    "above target band", "short of the best-performer threshold", "no benchmark",
+    "above target band", "below the best-performer threshold", "no benchmark",
 ]
 
 
@@ -157,6 +169,11 @@ class Position:
 def _fmt(x: float, unit: str) -> str:
     text = f"{x:,.1f}".rstrip("0").rstrip(".")
     return f"{text}%" if unit == "percent" else f"{text} {unit}".rstrip()
+
+
+def _fmt_gap(x: float, unit: str) -> str:
+    # A difference between two percentages is in percentage points, not percent.
+    return _fmt(x, "pp") if unit == "percent" else _fmt(x, unit)
 
 
 def _num(band: pd.Series | dict, key: str) -> float | None:
@@ -228,14 +245,55 @@ def position(client_value: float, band: pd.Series | dict | None, direction: Dire
     elif best is None:
         where = "no benchmark"
     elif score < sign * best:
-        where = "short of the best-performer threshold"
+        where = "below the best-performer threshold"
     parts = [f"{name} {_fmt(client_value, unit)}: {where}"]
     if gap_median is not None and median is not None:
         word = "better" if better else "worse" if gap_median else "level with"
-        parts.append(f"{_fmt(abs(gap_median), unit)} {word} than the median "
+        parts.append(f"{_fmt_gap(abs(gap_median), unit)} {word} than the median "
                      f"({_fmt(median, unit)})")
     if gap_best is not None and best is not None:
         reached = sign * gap_best >= 0
-        parts.append(f"{'at or past' if reached else _fmt(abs(gap_best), unit) + ' short of'} "
+        parts.append(f"{'at or past' if reached else _fmt_gap(abs(gap_best), unit) + ' short of'} "
                      f"the best-performer threshold ({_fmt(best, unit)})")
     return Position(client_value, where, quartile, gap_median, gap_best, better, "; ".join(parts))
+
+
+def client_positions(
+    client: pd.Series,
+    bands: pd.DataFrame,
+    conventions: Conventions | None = None,
+    channel: str | None = None,
+    industry: str | None = None,
+    region: str | None = None,
+) -> pd.DataFrame:
+    """Every benchmarked KPI in one client result row, placed on its most specific band.
+
+    ``client`` is one row of ``interaction_kpis``/``ticket_kpis``. Values are converted to the
+    band's unit; the table has the label, band, quartile, gaps and a plain-words sentence per
+    KPI, plus which series and segment the band came from.
+    """
+    conv = conventions or Conventions()
+    rows = []
+    for key, definition in KPI_DEFINITIONS.items():
+        if definition.benchmark_kpi is None or key not in client or pd.isna(client[key]):
+            continue
+        series = (definition.benchmark_series or "").format(sl=f"{conv.sl_threshold_seconds:g}")
+        band = pick_band(bands, definition.benchmark_kpi, series or None, channel=channel,
+                         industry=industry, region=region)
+        value = float(client[key])
+        if band is not None:
+            value = convert(value, definition.unit, str(band["unit"]))
+        unit = _family(str(band["unit"])) if band is not None else definition.unit
+        placed = position(value, band, definition.direction, definition.label, unit,
+                          target_band=definition.target_band)
+        rows.append({
+            "kpi": key, "label": definition.label, "client_value": value, "unit": unit,
+            "direction": definition.direction, "band": placed.band,
+            "quartile": placed.quartile, "gap_to_median": placed.gap_to_median,
+            "gap_to_best": placed.gap_to_best, "better_than_median": placed.better_than_median,
+            "sentence": placed.label, "series": series or None,
+            **{k: (None if band is None else band.get(k)) for k in (
+                "channel", "industry", "region", "basis", "p25", "median", "p75",
+                "best_performer", "low", "high", "n_sources")},
+        })
+    return pd.DataFrame(rows)

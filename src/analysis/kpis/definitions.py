@@ -26,6 +26,8 @@ class KpiDefinition:
     target_band: tuple[float, float] | None = None
     """For ``target`` KPIs: the sweet spot commonly quoted (in ``unit``)."""
     benchmark_kpi: str | None = None
+    benchmark_series: str | None = None
+    """The curated ``series`` this KPI's definition matches; ``{sl}`` is the SL threshold."""
 
 
 def _d(*args: object, **kwargs: object) -> KpiDefinition:
@@ -42,50 +44,61 @@ _ALL = [
        "Abandons with queue time under the short-abandon cut, or marked so by the source."),
     _d("abandonment_rate", "Abandonment rate", "percent", "lower_is_better",
        "Abandoned contacts as a share of offered (or of queued, per the abandonment "
-       "convention).", benchmark_kpi="abandonment_rate"),
+       "convention).", benchmark_kpi="abandonment_rate",
+       benchmark_series="abandonment_rate:percent"),
     _d("asa_seconds", "Average speed of answer", "seconds", "lower_is_better",
        "Mean queue time of answered contacts, from entering the queue to answer "
-       "(queue-inclusive, not ring time only).", benchmark_kpi="average_speed_of_answer"),
+       "(queue-inclusive, not ring time only).", benchmark_kpi="average_speed_of_answer",
+       benchmark_series="asa_queue_inclusive"),
     _d("aht_seconds", "Average handle time", "seconds", "lower_is_better",
        "Mean of talk + hold + after-contact work over answered contacts (phantoms per "
-       "convention).", benchmark_kpi="average_handle_time"),
+       "convention).", benchmark_kpi="average_handle_time",
+       benchmark_series="aht_handle"),
     _d("handle_median_seconds", "Median handle time", "seconds", "lower_is_better",
        "Median handle time (talk + hold + wrap) of answered contacts."),
     _d("handle_p90_seconds", "90th-percentile handle time", "seconds", "lower_is_better",
        "Handle time nine in ten answered contacts stay under (linear interpolation)."),
     _d("talk_mean_seconds", "Average talk time", "seconds", "lower_is_better",
-       "Mean talk time only, where the export gives it.", benchmark_kpi="average_talk_time"),
+       "Mean talk time only, where the export gives it.", benchmark_kpi="average_talk_time",
+       benchmark_series="aht_talk_only"),
     _d("service_level", "Service level", "percent", "target",
        "Contacts answered within the threshold as a share of the convention's base "
        "(offered, answered, or offered excluding short abandons).", target_band=(80.0, 90.0),
-       benchmark_kpi="service_level"),
+       benchmark_kpi="service_level",
+       benchmark_series="service_level:percent_answered_within_{sl}s"),
     _d("occupancy", "Occupancy", "percent", "target",
        "Handle time as a share of agents' staffed time, where staffed time is known.",
-       target_band=(75.0, 85.0), benchmark_kpi="occupancy"),
+       target_band=(75.0, 85.0), benchmark_kpi="occupancy",
+       benchmark_series="occupancy:percent"),
     _d("fcr", "First contact resolution", "percent", "higher_is_better",
        "Answered contacts the source flags as resolved at first contact, over answered "
-       "contacts with a flag.", benchmark_kpi="first_contact_resolution"),
+       "contacts with a flag.", benchmark_kpi="first_contact_resolution",
+       benchmark_series="first_contact_resolution:percent"),
     _d("csat_mean", "CSAT (mean score)", "score", "higher_is_better",
        "Mean post-contact survey score on the export's own scale."),
     _d("csat_top2_box", "CSAT (top-two-box)", "percent", "higher_is_better",
        "Survey responses in the top two points of the scale (4-5 of 5), over all responses.",
-       benchmark_kpi="customer_satisfaction"),
+       # Share of 4-5 ratings matches the sources' "% satisfied / good ratings", not top-box.
+       benchmark_kpi="customer_satisfaction", benchmark_series="csat_percent_positive"),
     _d("csat_responses", "CSAT responses", "contacts", "higher_is_better",
        "Contacts with a survey score."),
     _d("tickets", "Tickets", "tickets", "target", "Tickets created in the period."),
     _d("first_response_median_hours", "Time to first response (median)", "hours",
        "lower_is_better", "Median time from creation to the first agent response.",
-       benchmark_kpi="first_response_time"),
+       benchmark_kpi="first_response_time",
+       benchmark_series="first_response_time:hours"),
     _d("first_response_p90_hours", "Time to first response (p90)", "hours", "lower_is_better",
        "Time from creation to first response nine in ten tickets stay under."),
     _d("resolve_median_hours", "Time to resolve (median)", "hours", "lower_is_better",
        "Median time from creation to the last resolution (after any reopen).",
-       benchmark_kpi="turnaround_time"),
+       benchmark_kpi="turnaround_time",
+       benchmark_series="turnaround_time:hours"),
     _d("resolve_p90_hours", "Time to resolve (p90)", "hours", "lower_is_better",
        "Time from creation to last resolution nine in ten resolved tickets stay under."),
     _d("sla_attainment", "SLA attainment", "percent", "higher_is_better",
        "Tickets within their SLA (the source's flag, else resolved by the due time), over "
-       "tickets where that is known.", benchmark_kpi="sla_attainment"),
+       "tickets where that is known.", benchmark_kpi="sla_attainment",
+       benchmark_series="sla_attainment:percent_tickets_within_sla"),
     _d("reopen_rate", "Reopen rate", "percent", "lower_is_better",
        "Resolved tickets reopened at least once, over tickets resolved at least once."),
     _d("reassignment_rate", "Reassignment rate", "percent", "lower_is_better",
