@@ -193,3 +193,18 @@ def test_failed_notebook_is_never_converted(failure):
     with pytest.raises(BuildError, match="not converted"):
         notebook_to_html(output, html_out, title="t", meta={})
     assert not html_out.exists()
+
+
+def test_cell_timeout_is_a_one_line_build_error_naming_the_cell(tmp_path):
+    notebook = write_notebook(tmp_path / "slow.ipynb", "n = 1", ["import time\ntime.sleep(60)"])
+    with pytest.raises(BuildError) as caught:
+        execute_notebook(notebook, tmp_path / "out" / "slow.ipynb", {"n": 2}, timeout=1)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "slow.ipynb: cell 2: CellTimeoutError" in message
+
+
+def test_missing_kernel_says_how_to_fix_it(tmp_path):
+    notebook = write_notebook(tmp_path / "k.ipynb", "n = 1", ["n"])
+    with pytest.raises(BuildError, match="make setup"):
+        execute_notebook(notebook, tmp_path / "out.ipynb", {}, kernel="no-such-kernel-xyz")

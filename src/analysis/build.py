@@ -147,7 +147,8 @@ def _failed_cell(output: Path) -> int | None:
     ]
     for index, cell in enumerate(cells):
         state = cell.metadata.get("papermill", {})
-        if state.get("exception") or state.get("status") == "running":
+        errored = any(out.get("output_type") == "error" for out in cell.get("outputs", []))
+        if errored or state.get("exception") or state.get("status") == "running":
             return index
     return None
 
@@ -168,6 +169,7 @@ def execute_notebook(
     Raises ``ConfigError`` for an undeclared parameter, ``BuildError`` (one line) on failure.
     """
     import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
     from papermill.exceptions import PapermillExecutionError
 
     notebook = Path(notebook)
@@ -195,7 +197,12 @@ def execute_notebook(
             f"{notebook.name}: cell {cell} (In [{error.exec_count}]) raised {error.ename}: "
             f"{_one_line(error.evalue)} | executed notebook kept at {output}"
         ) from error
-    except Exception as error:  # kernel death, timeout, missing kernel: all one story
+    except NoSuchKernel as error:
+        raise BuildError(
+            f"{notebook.name}: Jupyter kernel {kernel!r} is not installed; "
+            "`make setup` registers it inside .venv"
+        ) from error
+    except Exception as error:  # timeout, dead kernel...: same one-line story for the analyst
         failed = _failed_cell(output)
         where = ""
         if failed is not None:
