@@ -15,6 +15,7 @@ from analysis.publish import (
     new_run_id,
     point_latest,
     publish_run,
+    write_run_index,
 )
 
 
@@ -71,3 +72,24 @@ def test_staging_without_manifest_is_not_published(root):
     assert not (root / "reports").exists()
     with pytest.raises(BuildError, match="already exists"):
         create_staging("20250101-000000-0001")
+
+
+def test_index_pages_escape_names_from_config(root):
+    run_id = "20250101-000000-0001"
+    stage = create_staging(run_id)
+    evil = "<script>alert(1)</script>"
+    manifest = {
+        "run_id": run_id,
+        "client": "acme",
+        "client_name": evil,
+        "created_utc": "2025-01-01T00:00:00+00:00",
+        "date": "1 January 2025",
+        "data_vintage": "2025",
+        "parameters": {"geography": evil},
+        "reports": [{"name": "r", "title": evil, "file": "r.html"}],
+    }
+    write_run_index(stage, manifest)
+    published = publish_run(stage, "acme")
+    for page in (published / "index.html", root / "reports" / "index.html"):
+        text = page.read_text(encoding="utf-8")
+        assert evil not in text and "&lt;script&gt;" in text
