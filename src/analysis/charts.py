@@ -145,3 +145,133 @@ def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", fontsize=8)
     return _finish(fig)
+
+
+# --- Service categories and sourcing models (sourcing helper) ------------------------------------
+
+RECOMMENDATION_COLOURS = {"outsource now": "#2e7d32", "pilot first": "#e0a030",
+                          "keep in-house": "#c0504d"}
+SHORE_COLOURS = {"onshore": GREY, "nearshore": "#4f9bd9", "offshore": ACCENT,
+                 "unclassified": "#cccccc"}
+
+
+def fit_matrix(
+    scored: pd.DataFrame, outsource_now: float, pilot_first: float, title: str
+) -> Figure:
+    """Processes placed by fit score (x) and value/complexity (y), coloured by recommendation.
+
+    ``scored`` is the output of :func:`analysis.fit.score_processes`; the dashed lines are the
+    recommendation thresholds.
+    """
+    fig, ax = plt.subplots(figsize=(9.5, 6.2))
+    for recommendation, colour in RECOMMENDATION_COLOURS.items():
+        rows = scored[scored["recommendation"] == recommendation]
+        ax.scatter(rows["fit_score"], rows["value_complexity"], s=46, color=colour,
+                   label=recommendation, zorder=3, edgecolors="white", linewidths=0.6)
+    for _, row in scored.iterrows():
+        ax.annotate(row["process"], (row["fit_score"], row["value_complexity"]), fontsize=6.5,
+                    xytext=(4, 2), textcoords="offset points", color="#333333")
+    for cut in (pilot_first, outsource_now):
+        ax.axvline(cut, color=GREY, linestyle="--", linewidth=1)
+    ax.set_xlim(0, 105)
+    ax.set_ylim(0.5, 5.5)
+    ax.set_xlabel("outsourcing fit score (0–100)")
+    ax.set_ylabel("value / complexity (1–5, mean of the two ratings)")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    return _finish(fig)
+
+
+def range_bars(
+    frame: pd.DataFrame, label: str, median: str, low: str, high: str, xlabel: str, title: str
+) -> Figure:
+    """Horizontal bars of a median per row with the low–high range between sources as whiskers.
+
+    Rows whose median is missing are left out (the table next to the chart lists them).
+    """
+    ordered = frame.dropna(subset=[median]).sort_values(median)
+    fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(ordered), 1) + 1.4))
+    ax.barh(ordered[label], ordered[median], color=ACCENT, alpha=0.85)
+    ax.errorbar(ordered[median], ordered[label],
+                xerr=[ordered[median] - ordered[low], ordered[high] - ordered[median]],
+                fmt="none", ecolor="#333333", capsize=3, linewidth=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+def location_rates(
+    comparison: pd.DataFrame, column: str, home_country: str, xlabel: str, title: str
+) -> Figure:
+    """USD per hour by country (median, whiskers low–high), coloured by shore, home marked."""
+    rows = comparison.dropna(subset=[f"{column}_median"]).sort_values(f"{column}_median")
+    fig, ax = plt.subplots(figsize=(9, 0.42 * max(len(rows), 1) + 1.5))
+    colours = rows["shore"].map(SHORE_COLOURS).fillna(GREY)
+    ax.barh(rows["country"], rows[f"{column}_median"], color=colours)
+    ax.errorbar(rows[f"{column}_median"], rows["country"],
+                xerr=[rows[f"{column}_median"] - rows[f"{column}_low"],
+                      rows[f"{column}_high"] - rows[f"{column}_median"]],
+                fmt="none", ecolor="#333333", capsize=3, linewidth=1)
+    home = rows[rows["country"] == home_country]
+    if len(home):
+        ax.axvline(float(home[f"{column}_median"].iloc[0]), color=GREY, linestyle="--",
+                   linewidth=1)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for s, c in SHORE_COLOURS.items()
+               if s in set(rows["shore"])]
+    ax.legend(handles, [s for s in SHORE_COLOURS if s in set(rows["shore"])], fontsize=8,
+              loc="lower right")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+def cumulative_costs(curves: pd.DataFrame, summary: pd.DataFrame, title: str) -> Figure:
+    """Cumulative in-house cost against each location's cumulative outsourced cost by month.
+
+    ``curves``/``summary`` come from :func:`analysis.tco.compare_locations`; a dot marks each
+    location's break-even month.
+    """
+    fig, ax = plt.subplots()
+    first = curves[curves["location"] == curves["location"].iloc[0]]
+    ax.plot(first["month"], first["inhouse_cumulative"] / 1e6, color=GREY, linewidth=2.4,
+            label="in-house (home)")
+    palette = sns.color_palette("tab10")
+    for i, (location, rows) in enumerate(curves.groupby("location", sort=False)):
+        colour = palette[i % len(palette)]
+        ax.plot(rows["month"], rows["outsourced_cumulative"] / 1e6, color=colour,
+                linewidth=1.6, label=location)
+        month = summary.set_index("location").loc[location, "break_even_month"]
+        if pd.notna(month):
+            point = rows[rows["month"] == int(month)]
+            ax.scatter(point["month"], point["outsourced_cumulative"] / 1e6, color=colour, s=30,
+                       zorder=4)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("month of contract")
+    ax.set_ylabel("cumulative cost, USD million")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    return _finish(fig)
+
+
+def coverage_timeline(
+    shifts: pd.DataFrame, client_hours: tuple[float, float], title: str
+) -> Figure:
+    """Each location's working window on the client's clock (0–24 h), client hours shaded.
+
+    ``shifts`` has ``location``, ``start`` and ``end`` in client hours (one row per interval).
+    """
+    locations = list(dict.fromkeys(shifts["location"]))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(locations) + 1.4))
+    ax.axvspan(*client_hours, color=ACCENT, alpha=0.08, label="client business hours")
+    for _, row in shifts.iterrows():
+        y = locations.index(row["location"])
+        ax.barh(y, row["end"] - row["start"], left=row["start"], color=ACCENT, height=0.5)
+    ax.set_yticks(range(len(locations)), locations)
+    ax.set_xlim(0, 24)
+    ax.set_xticks(range(0, 25, 3))
+    ax.set_xlabel("hour of the day, client time")
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    return _finish(fig)

@@ -404,3 +404,28 @@ def blend(
         "shores": ", ".join(sorted(set(table.loc[used, "shore"]))),
         "locations": ", ".join(f"{c} {shares[c]:.0%}" for c in used),
     }
+
+
+def shift_table(
+    comparison: pd.DataFrame, locations: Iterable[str],
+    local_hours: tuple[float, float] = (9.0, 17.0),
+) -> pd.DataFrame:
+    """Each location's working window on the client's clock, one row per interval (for charts)."""
+    table = comparison.set_index("country")
+    rows = []
+    for location in locations:
+        delta = table.loc[location, "offset_vs_home"]
+        if pd.isna(delta):
+            continue
+        for start, end in _shift_intervals(*local_hours, float(delta)):
+            rows.append({"location": location, "start": start, "end": end})
+    return pd.DataFrame(rows, columns=["location", "start", "end"])
+
+
+def stated_savings(location_costs: pd.DataFrame) -> pd.DataFrame:
+    """Savings and relative-cost figures sources state in general (context for the model)."""
+    metrics = ("savings_vs_onshore", "savings_vs_onshore_tco", "relative_cost_index")
+    rows = location_costs[location_costs["metric"].isin(metrics)]
+    cols = ["metric", "role", "value", "value_low", "value_high", "unit_as_stated", "year",
+            "source_id"]
+    return rows[cols].sort_values(["metric", "year"], na_position="first", ignore_index=True)
