@@ -91,3 +91,30 @@ def test_curated_taxonomy_covers_the_issue_categories():
     estimates = catalog.load("market_estimates")
     known = set(zip(estimates["segment_type"], estimates["segment"], strict=True))
     assert set(zip(links["segment_type"], links["segment"], strict=True)) <= known
+
+
+# --- the service_categories notebook ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def categories_run(tmp_path_factory):
+    from analysis import build, paths
+
+    out = tmp_path_factory.mktemp("nb") / "service_categories.ipynb"
+    return build.execute_notebook(
+        paths.notebooks_dir() / "service_categories.ipynb", out,
+        {"weights": {"volume": 2.0}, "outsource_now_threshold": 70, "min_year": 2020},
+    )
+
+
+def test_service_categories_notebook_runs_with_parameters(categories_run):
+    import nbformat
+
+    from analysis import build, fit
+
+    nb = nbformat.read(categories_run.output, as_version=4)
+    assert build.execution_errors(nb) == []
+    scored = fit.score_processes(catalog.load("process_catalogue"), {"volume": 2.0},
+                                 fit.Thresholds(outsource_now=70))
+    expected = int((scored["recommendation"] == fit.OUTSOURCE_NOW).sum())
+    assert categories_run.figures["processes_outsource_now"]["value"] == expected
+    assert categories_run.figures["categories"]["value"] == len(catalog.load("service_taxonomy"))

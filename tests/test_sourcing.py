@@ -214,3 +214,11 @@ def test_location_comparison_on_curated_data_has_home_as_onshore_baseline():
     priced = comparison.dropna(subset=["billing_median"])
     assert (priced["billing_low"] <= priced["billing_median"]).all()
     assert (priced["billing_median"] <= priced["billing_high"]).all()
+
+
+def test_shift_table_splits_windows_crossing_midnight():
+    comparison = pd.DataFrame({"country": ["Here", "Far"], "offset_vs_home": [0.0, 12.0]})
+    shifts = sourcing.shift_table(comparison, ["Here", "Far"])
+    far = shifts[shifts["location"] == "Far"]
+    assert sorted(zip(far["start"], far["end"], strict=True)) == [(0.0, 5.0), (21.0, 24.0)]
+    assert (shifts["end"] - shifts["start"]).sum() == pytest.approx(16)

@@ -156,3 +156,35 @@ def test_blended_case_weights_rates():
     case = tco.blended_case(comparison, assumptions, "Home", {"A": 0.5, "B": 0.5}, 10, 2)
     assert case.billing_usd_hour == pytest.approx(15)
     assert case.location_attrition_pct == pytest.approx(50)
+
+
+# --- the sourcing_models notebook ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sourcing_run(tmp_path_factory):
+    from analysis import build, paths
+
+    out = tmp_path_factory.mktemp("nb") / "sourcing_models.ipynb"
+    return build.execute_notebook(
+        paths.notebooks_dir() / "sourcing_models.ipynb", out,
+        {"workload_fte": 5, "contract_years": 1,
+         "candidate_locations": ["Philippines", "Colombia"],
+         "multi_shore": {"Philippines": 0.5, "Colombia": 0.5}},
+    )
+
+
+def test_sourcing_notebook_runs_and_records_the_cheapest_location(sourcing_run):
+    import nbformat
+
+    from analysis import build
+
+    nb = nbformat.read(sourcing_run.output, as_version=4)
+    assert build.execution_errors(nb) == []
+    figures = sourcing_run.figures
+    costs = catalog.load("location_costs")
+    comparison = sourcing.location_comparison(costs, catalog.load("fx_rates"), "United States")
+    summary, _ = tco.compare_locations(comparison, tco.default_assumptions(costs),
+                                       "United States", ["Philippines", "Colombia"], 5, 1)
+    assert figures["cheapest_location"]["value"] == summary.iloc[0]["location"]
+    assert figures["cheapest_savings_pct"]["value"] == pytest.approx(summary.iloc[0]["savings_pct"])
+    assert figures["blend_coverage_hours"]["value"] == pytest.approx(16)
