@@ -160,17 +160,23 @@ def fit_matrix(
 ) -> Figure:
     """Processes placed by fit score (x) and value/complexity (y), coloured by recommendation.
 
-    ``scored`` is the output of :func:`analysis.fit.score_processes`; the dashed lines are the
-    recommendation thresholds.
+    ``scored`` is the output of :func:`analysis.fit.score_processes` (best fit first); each point
+    is labelled with its row number there, and the dashed lines are the recommendation thresholds.
     """
     fig, ax = plt.subplots(figsize=(9.5, 6.2))
     for recommendation, colour in RECOMMENDATION_COLOURS.items():
         rows = scored[scored["recommendation"] == recommendation]
         ax.scatter(rows["fit_score"], rows["value_complexity"], s=46, color=colour,
                    label=recommendation, zorder=3, edgecolors="white", linewidths=0.6)
-    for _, row in scored.iterrows():
-        ax.annotate(row["process"], (row["fit_score"], row["value_complexity"]), fontsize=6.5,
-                    xytext=(4, 2), textcoords="offset points", color="#333333")
+    # Ratings are whole or half steps, so points pile up: label them with their row number in
+    # the scored table (``#``) and stack labels of neighbouring points instead of overlapping.
+    stacked: dict[tuple[int, float], int] = {}
+    for number, (_, row) in enumerate(scored.iterrows(), start=1):
+        key = (int(row["fit_score"] // 4), float(row["value_complexity"]))
+        level = stacked.get(key, 0)
+        stacked[key] = level + 1
+        ax.annotate(str(number), (row["fit_score"], row["value_complexity"]), fontsize=7,
+                    xytext=(3, 3 + 8 * level), textcoords="offset points", color="#333333")
     for cut in (pilot_first, outsource_now):
         ax.axvline(cut, color=GREY, linestyle="--", linewidth=1)
     ax.set_xlim(0, 105)
