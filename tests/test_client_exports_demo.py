@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.client_exports import load_export
+from analysis.client_exports import load_client, load_export
 from analysis.client_exports.demo import write_demo
 from analysis.kpis import interaction_kpis, ticket_kpis
 
@@ -51,3 +51,11 @@ def test_committed_demo_meets_the_brief() -> None:
     assert "90 days" in readme
     rows = int(readme.split("| one row per contact | ")[1].split(" |")[0].replace(",", ""))
     assert rows >= 50_000
+
+
+def test_load_client_finds_every_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    write_demo(tmp_path / "data" / "raw" / "clients" / "acme", days=2, volume_scale=0.2)
+    tables = load_client("acme")
+    assert set(tables) == {"interactions", "interval_aggregates", "ticket_events"}
+    assert all(t.client == "demo" for t in tables.values())  # the demo mappings name it

@@ -1,6 +1,6 @@
 """Client operations exports: mapping files, messy-format parsing, canonical Parquet tables."""
 
-from analysis.client_exports.loader import CanonicalTable, load_export
+from analysis.client_exports.loader import CanonicalTable, load_client, load_export
 from analysis.client_exports.mapping import ColumnSpec, ExportMapping, read_mapping
 from analysis.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema, TableSchema
 
@@ -11,6 +11,7 @@ __all__ = [
     "ColumnSpec",
     "ExportMapping",
     "TableSchema",
+    "load_client",
     "load_export",
     "read_mapping",
 ]

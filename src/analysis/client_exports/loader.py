@@ -30,7 +30,7 @@ from analysis.client_exports.schema import (
     ExportKind,
     TableSchema,
 )
-from analysis.errors import DataValidationError
+from analysis.errors import ConfigError, DataValidationError
 
 LINE = "_line"
 """Internal column: the 1-based line (or sheet row) each record came from in the export."""
@@ -83,6 +83,26 @@ def load_export(mapping_path: Path) -> CanonicalTable:
         _write_parquet(frame, out, source, key)
     rows = pq.ParquetFile(out).metadata.num_rows
     return CanonicalTable(client, mapping.kind, out, source, key, rows)
+
+
+def load_client(client: str) -> dict[ExportKind, CanonicalTable]:
+    """Every export of a client: each mapping (``*.yaml``) in ``raw_dir()/clients/<client>/``.
+
+    One export per kind; ``ConfigError`` if the folder or its mappings are missing, or two
+    mappings claim the same kind.
+    """
+    folder = paths.raw_dir() / "clients" / client
+    mappings = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not mappings:
+        raise ConfigError(f"{folder}: no client mapping files (*.yaml) found")
+    tables: dict[ExportKind, CanonicalTable] = {}
+    for mapping_path in mappings:
+        table = load_export(mapping_path)
+        if table.kind in tables:
+            raise ConfigError(f"{folder}: two mappings for kind {table.kind}: "
+                              f"{tables[table.kind].source_file.name}, {table.source_file.name}")
+        tables[table.kind] = table
+    return tables
 
 
 def read_raw(source: Path, mapping: ExportMapping) -> pd.DataFrame:
