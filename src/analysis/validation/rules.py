@@ -129,12 +129,12 @@ def forecasts_before_base(estimates: pd.DataFrame) -> pd.Series:
     return out
 
 
-def unknown_references(values: pd.Series, known: pd.Series) -> pd.Series:
-    """Flag values (e.g. ``superseded_by``) that point at no row of ``known``."""
+def unknown_references(values: pd.Series, known: frozenset[str], target: str) -> pd.Series:
+    """Flag values (e.g. a ``source_id``) that name no row of the ``target`` table."""
     out = pd.Series(None, index=values.index, dtype="str")
-    bad = values.notna() & ~values.isin(set(known.dropna()))
+    bad = values.notna() & ~values.isin(known)
     for row in bad[bad].index:
-        out.loc[row] = f"no row {values[row]}"
+        out.loc[row] = f"{values[row]} (not in {target})"
     return out
 
 

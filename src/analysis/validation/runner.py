@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +44,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_HEADER_MISMATCHES = (
+    ("missing", "required_column", "required column is missing from the header"),
+    ("unexpected", "unexpected_column", "column is not declared in the catalog"),
+)
+
+
 def _row_number(index: Any) -> int | None:
     """GX gives the frame index (a dict when the index is named): the 1-based data row."""
     if isinstance(index, dict):
@@ -72,9 +77,13 @@ def _outcome(spec: TableSpec, result: Any) -> tuple[dict[str, Any], list[Finding
     if exception:
         base["description"] += f" (could not be checked: {exception})"
     if config.type == "expect_table_columns_to_match_set":
-        extra = details.get("details", {}).get("mismatched", {}).get("unexpected", []) or []
-        findings = [Finding(**{**base, "column": name}) for name in extra]
-        return {**row, "bad_rows": len(extra), "sample": extra}, findings
+        mismatched = details.get("details", {}).get("mismatched", {})
+        findings = [
+            Finding(**{**base, "column": name, "rule": rule, "description": description})
+            for key, rule, description in _HEADER_MISMATCHES
+            for name in mismatched.get(key) or []
+        ]
+        return {**row, "bad_rows": len(findings), "sample": [f.column for f in findings]}, findings
     indexes = details.get("partial_unexpected_index_list") or []
     values = _plain(details.get("partial_unexpected_list") or [])
     sample = tuple(
@@ -97,8 +106,8 @@ def _validate_tables(
 
     context = ephemeral_context()
     source = context.data_sources.add_pandas("data_raw")
-    prepared = {name: suites.prepare(specs[name], table) for name, table in tables.items()}
-    refs = suites.References.of(specs, prepared)
+    refs = suites.References.of(specs, tables)
+    prepared = {name: suites.prepare(specs[name], table, refs) for name, table in tables.items()}
     rows: list[dict[str, Any]] = []
     findings: list[Finding] = []
     raw: dict[str, Any] = {}
@@ -185,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = validate_all(args.raw_dir, args.out_dir)
     for line in report.summary_lines:
-        print(line, file=sys.stderr if line.startswith(CRITICAL.upper()) else sys.stdout)
+        print(line)
     rows = sum(report.datasets.values())
     status = "passed" if report.success else "FAILED"
     print(
