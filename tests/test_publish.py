@@ -10,7 +10,6 @@ import pytest
 from analysis.errors import BuildError, ConfigError
 from analysis.publish import (
     check_client_id,
-    client_profile,
     create_staging,
     new_run_id,
     point_latest,
@@ -41,16 +40,6 @@ def test_run_ids_sort_in_time_order():
 def test_client_ids_must_be_safe_folder_names(client):
     with pytest.raises(ConfigError):
         check_client_id(client)
-
-
-def test_client_profile_reads_display_name_and_accent(root):
-    (root / "config" / "clients").mkdir(parents=True)
-    (root / "config" / "clients" / "acme.yaml").write_text(
-        "display_name: Acme Corp\naccent: '#123'\n"
-    )
-    assert client_profile("acme").display_name == "Acme Corp"
-    assert client_profile("acme").accent == "#123"
-    assert client_profile("house").display_name == "BPO Research"
 
 
 def test_latest_swap_replaces_the_link_in_place(tmp_path):

@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import BuildError, ConfigError
-from analysis.report_kit import FIGURES_ENV, load_figures
+from analysis.report_kit import FIGURES_ENV, format_number, load_figures
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "bpo_report"
@@ -32,6 +32,7 @@ DEFAULT_ACCENT = "#1f4e79"
 # Cells dropped from the published report: papermill's error banners, and cells an analyst tags
 # to keep out of the deliverable.
 _DROP_CELL_TAGS = frozenset({"papermill-error-cell-tag", "remove-cell", "remove_cell"})
+_LOGO_RE = re.compile(r"^data:image/(?:svg\+xml|png|jpeg);base64,[A-Za-z0-9+/=]+$")
 _ACCENT_RE = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30})$")
 _HEADING_RE = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.DOTALL | re.IGNORECASE)
 _ANCHOR_LINK_RE = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
@@ -323,12 +324,87 @@ def external_loads(page: str) -> list[str]:
     return found
 
 
-def _report_meta(title: str, meta: Mapping[str, Any]) -> dict[str, str]:
+def key_figures(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
+    """Recorded figures as executive-summary rows: label, value (prose-formatted) and unit.
+
+    Values stay plain text here; the template escapes them.
+    """
+    rows = []
+    for figure in figures.values():
+        value = figure.get("value")
+        shown = str(value) if isinstance(value, str) else html.unescape(format_number(value))
+        rows.append(
+            {
+                "label": str(figure.get("label") or figure.get("name", "")),
+                "value": shown,
+                "unit": str(figure.get("unit") or ""),
+            }
+        )
+    return rows
+
+
+def figure_sources(
+    figures: Mapping[str, Mapping[str, Any]], sources: Iterable[Mapping[str, Any]]
+) -> list[dict[str, str]]:
+    """The sources (publisher, title, year, URL) that recorded figures cite by ``source_ids``.
+
+    ``sources`` are rows of ``sources.csv``; an id missing there is listed as unknown rather
+    than dropped, so a typo in a notebook shows in the appendix.
+    """
+    by_id = {str(row["source_id"]): row for row in sources}
+    cited = sorted({str(i) for figure in figures.values() for i in figure.get("source_ids") or []})
+    rows = []
+    for source_id in cited:
+        row = by_id.get(source_id, {})
+        url = _text(row.get("url"))
+        rows.append(
+            {
+                "id": source_id,
+                "publisher": _text(row.get("publisher")) or "unknown source id",
+                "title": _text(row.get("title")),
+                "year": _text(row.get("year")),
+                # Only web links become links: a javascript: URL from data stays text.
+                "url": url,
+                "linkable": "1" if re.match(r"^https?://", url, re.IGNORECASE) else "",
+            }
+        )
+    return rows
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    return "" if text in {"<NA>", "nan"} else text
+
+
+def data_quality(outcome: Any) -> dict[str, Any] | None:
+    """Summary of a validation outcome for the data-quality appendix (None: not validated)."""
+    if outcome is None:
+        return None
+    warnings = [getattr(item, "line", item) for item in (outcome.warnings or [])]
+    return {
+        "status": "passed" if outcome.success else "failed",
+        "datasets": dict(getattr(outcome, "datasets", {}) or {}),
+        "warnings": [str(line) for line in warnings],
+        "run_id": str(getattr(outcome, "run_id", "") or ""),
+    }
+
+
+def _report_meta(title: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     accent = str(meta.get("accent") or DEFAULT_ACCENT)
     if not _ACCENT_RE.match(accent):
         raise ConfigError(f"accent colour {accent!r} must be a #hex colour or a CSS colour name")
+    logo = meta.get("logo")
+    if logo is not None and not _LOGO_RE.match(str(logo)):
+        raise ConfigError("logo must be an embedded data:image/... URI (reports load nothing)")
     now = datetime.now(UTC)
+    figures = meta.get("figures") or {}
     return {
+        "logo": logo,
+        "key_figures": key_figures(figures),
+        "figure_sources": figure_sources(figures, meta.get("sources") or []),
+        "data_quality": meta.get("data_quality"),
         "title": title,
         "subtitle": str(meta.get("subtitle") or ""),
         "client_name": str(meta.get("client_name") or "BPO Research"),
@@ -356,7 +432,9 @@ def _exporter() -> Any:
 def notebook_to_html(executed: Path, html_out: Path, *, title: str, meta: dict) -> Path:
     """Convert an executed notebook into a self-contained HTML report at ``html_out``.
 
-    ``meta`` keys: client_name, date, data_vintage, run_id, subtitle, accent (#hex or name).
+    ``meta`` keys: client_name, date, data_vintage, run_id, subtitle, accent (#hex or name),
+    logo (data URI), figures (``ExecutionResult.figures``: the executive summary), sources
+    (rows of ``sources.csv``, for figures' ``source_ids``), data_quality (``data_quality()``).
     Refuses (``BuildError``) a notebook with any error, and any page that would load something
     from the network.
     """

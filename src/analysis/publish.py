@@ -26,13 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BuildError, ConfigError
-from analysis.paths import build_dir, config_dir, reports_dir
+from analysis.config import check_client_id
+from analysis.errors import BuildError
+from analysis.paths import build_dir, reports_dir
 
-HOUSE_CLIENT = "house"
 MANIFEST = "run.json"
 LATEST = "latest"
-_CLIENT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-\d{3}[0-9a-f]$")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -59,42 +58,6 @@ def new_run_id(now: datetime | None = None) -> str:
     """
     now = now or datetime.now(UTC)
     return f"{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}{secrets.randbelow(16):x}"
-
-
-def check_client_id(client: str) -> str:
-    """Client ids become folder names: lowercase slug only."""
-    if not _CLIENT_RE.match(client or ""):
-        raise ConfigError(
-            f"client id {client!r} must be a lowercase slug ([a-z0-9][a-z0-9_-]*, max 64 chars)"
-        )
-    return client
-
-
-@dataclass(frozen=True)
-class ClientProfile:
-    """How a client's reports are labelled: display name and accent colour."""
-
-    id: str
-    display_name: str
-    accent: str | None = None
-
-
-def client_profile(client: str) -> ClientProfile:
-    """Read ``config/clients/<client>.yaml`` (keys ``display_name``, ``accent``) if it exists."""
-    check_client_id(client)
-    default_name = "BPO Research" if client == HOUSE_CLIENT else client
-    for suffix in (".yaml", ".yml"):
-        path = config_dir() / "clients" / f"{client}{suffix}"
-        if path.exists():
-            import yaml
-
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            if not isinstance(data, dict):
-                raise ConfigError(f"{path}: expected a mapping of settings")
-            name = data.get("display_name") or data.get("name") or default_name
-            accent = data.get("accent")
-            return ClientProfile(client, str(name), str(accent) if accent else None)
-    return ClientProfile(client, default_name)
 
 
 def create_staging(run_id: str) -> Path:

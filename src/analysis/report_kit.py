@@ -18,6 +18,7 @@ import numbers
 import os
 import re
 import string
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,8 +104,18 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-def record(name: str, value: Any, unit: str = "", label: str = "") -> dict[str, Any]:
-    """Store a key figure of the report; the build collects it. Returns the stored record."""
+def record(
+    name: str,
+    value: Any,
+    unit: str = "",
+    label: str = "",
+    source_ids: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Store a key figure of the report; the build collects it. Returns the stored record.
+
+    Key figures make the report's executive summary; ``source_ids`` (ids of ``sources.csv``)
+    put their sources in the report's key-figure sources appendix.
+    """
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValueError(
             f"record(): figure name {name!r} must start with a letter or digit and contain only "
@@ -115,6 +126,7 @@ def record(name: str, value: Any, unit: str = "", label: str = "") -> dict[str, 
         "value": _json_value(value),
         "unit": unit,
         "label": label or name,
+        "source_ids": sorted({source_ids} if isinstance(source_ids, str) else set(source_ids)),
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     target = os.environ.get(FIGURES_ENV)

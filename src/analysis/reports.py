@@ -26,6 +26,12 @@ class ReportSpec:
 
 REPORTS: dict[str, ReportSpec] = {
     "market_size": ReportSpec("notebooks/market_size.ipynb", "BPO market size and growth"),
+    "service_categories": ReportSpec(
+        "notebooks/service_categories.ipynb", "BPO service categories and outsourcing fit"
+    ),
+    "sourcing_models": ReportSpec(
+        "notebooks/sourcing_models.ipynb", "Sourcing models and total cost of ownership"
+    ),
 }
 
 
