@@ -41,7 +41,7 @@ lint: setup ## ruff check of the package, tests and benches
 	@$(BIN)/ruff check src tests bench
 
 lab: setup ## Open JupyterLab on notebooks/ with the project kernel
-	@$(BIN)/jupyter lab --notebook-dir=notebooks
+	@$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 curate: setup ## Rebuild data/raw from ../shared/research (the committed curation)
 	@$(BIN)/bpo curate
