@@ -15,10 +15,16 @@ from analysis.paths import project_root
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """One report: the notebook that produces it and the title on its cover."""
+    """One report: the notebook that produces it and the title on its cover.
+
+    ``inputs``: globs under ``data/raw`` of the files the report reads (``{client}`` and
+    parameter names in braces are filled in); they key its incremental rebuild. Empty means
+    every research table. A file named by a parameter (a client's KPI export) always counts.
+    """
 
     notebook: str
     title: str
+    inputs: tuple[str, ...] = ()
 
     def notebook_path(self) -> Path:
         return project_root() / self.notebook
