@@ -70,7 +70,12 @@ def report(tmp_path_factory):
         result.output,
         root / "site" / "report.html",
         title="Market <b>size</b>",
-        meta={"client_name": EVIL_CLIENT, "run_id": "20250101-000000-0001", "accent": "#aa3300"},
+        meta={
+            "client_name": EVIL_CLIENT,
+            "run_id": "20250101-000000-0001",
+            "accent": "#aa3300",
+            "figures": result.figures,
+        },
     )
     return result, html_path.read_text(encoding="utf-8")
 

@@ -59,6 +59,8 @@ def project(tmp_path_factory):
         "ok": ReportSpec("notebooks/ok.ipynb", "OK report"),
         "boom": ReportSpec("notebooks/boom.ipynb", "Failing report"),
     }
+    (root / "config" / "clients").mkdir(parents=True)
+    (root / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
     validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
 
     def fake_validation():
@@ -128,6 +130,9 @@ def test_runs_command_lists_published_runs(project, two_runs, capsys):
 
 
 def test_report_prints_one_line_per_report_and_index_path_last(project, two_runs, capsys):
+    (project.root / "config" / "clients" / "acme.yaml").write_text(
+        "display_name: Acme\nreports: [ok]\n"
+    )
     code, lines = run(capsys, "report", "--client", "acme", "--reports", "ok")
     assert code == 0
     assert any(line.startswith("ok   ok (") for line in lines)

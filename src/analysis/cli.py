@@ -1,6 +1,7 @@
 """``bpo``: the project's command line (``make report`` / ``make validate`` call it).
 
-    bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]
+    bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]   (default: every client
+                                                                       in config/clients/)
     bpo validate
     bpo curate [ARGS ...]
     bpo runs [--client ID]
@@ -27,8 +28,6 @@ from analysis.errors import BpoError, ConfigError, DataValidationError
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Parameters the build fills in for a notebook that declares them and was not given them.
-_AUTO_PARAMETERS = ("client", "run_id")
 
 
 class ValidationOutcome(Protocol):
@@ -87,37 +86,6 @@ def parse_parameter(item: str) -> tuple[str, Any]:
     return key, value
 
 
-def plan_parameters(
-    specs: dict[str, Any], given: dict[str, Any], auto: dict[str, Any]
-) -> dict[str, dict[str, Any]]:
-    """Per report, the given parameters it declares plus the automatic ones it declares.
-
-    A given parameter that no selected report declares is an error (a typo, usually).
-    """
-    from analysis.build import notebook_parameters
-
-    plan: dict[str, dict[str, Any]] = {}
-    declared_anywhere: set[str] = set()
-    allowed: dict[str, list[str]] = {}
-    for name, spec in specs.items():
-        declared = notebook_parameters(spec.notebook_path())
-        allowed[name] = sorted(declared)
-        declared_anywhere |= set(declared)
-        params = {key: value for key, value in auto.items() if key in declared}
-        params.update({key: value for key, value in given.items() if key in declared})
-        plan[name] = params
-    unknown = sorted(set(given) - declared_anywhere)
-    if unknown:
-        options = "; ".join(
-            f"{name}: {', '.join(keys) or 'none'}" for name, keys in allowed.items()
-        )
-        raise ConfigError(
-            f"unknown parameter {', '.join(map(repr, unknown))}: no selected report declares it "
-            f"(allowed: {options})"
-        )
-    return plan
-
-
 # --------------------------------------------------------------------------- validation
 
 
@@ -133,17 +101,17 @@ def run_validation() -> ValidationOutcome | None:
     return validate_all() if callable(validate_all) else None
 
 
-def _report_validation(out: Output) -> bool:
-    """Run validation and print its outcome; False when it failed."""
+def _report_validation(out: Output) -> tuple[bool, ValidationOutcome | None]:
+    """Run validation and print its outcome; (passed, outcome for the data-quality appendix)."""
     try:
         with out.working("validating inputs"):
             outcome = run_validation()
     except DataValidationError as error:
         out.line(f"validation failed: {error}", style="bold red")
-        return False
+        return False, None
     if outcome is None:
         out.line("validation module not installed: inputs were NOT validated", style="yellow")
-        return True
+        return True, None
     for text in outcome.summary_lines:
         out.line(text)
     warnings = list(outcome.warnings or [])
@@ -152,7 +120,7 @@ def _report_validation(out: Output) -> bool:
         f"validation {status} ({len(warnings)} warning(s)); results in {outcome.result_dir}",
         style="green" if outcome.success else "bold red",
     )
-    return bool(outcome.success)
+    return bool(outcome.success), outcome
 
 
 # --------------------------------------------------------------------------- commands
@@ -184,44 +152,103 @@ def _staged_run(run_id: str) -> Iterator[tuple[Path, list[bool]]]:
             discard_staging(stage)
 
 
+def _key_figure_sources() -> list[dict[str, Any]]:
+    """Rows of ``sources.csv`` for the key-figure sources appendix (empty if unreadable)."""
+    try:
+        from analysis import catalog
+
+        return catalog.load("sources").to_dict("records")
+    except (BpoError, OSError, ValueError):
+        return []
+
+
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
-    from analysis.build import execute_notebook, notebook_to_html
-    from analysis.paths import build_dir, reports_dir
-    from analysis.publish import client_profile, new_run_id, publish_run, write_run_index
+    from analysis.build import data_quality
+    from analysis.config import load_clients, plan_client
+    from analysis.paths import reports_dir
+    from analysis.publish import new_run_id
     from analysis.reports import select_reports
 
-    # Configuration mistakes are reported before anything slow runs.
-    specs = select_reports(args.reports)
-    profile = client_profile(args.client)
+    # Every config and parameter set is checked before anything slow runs.
+    select_reports(args.reports)
     given = dict(parse_parameter(item) for item in args.param)
-    run_id = new_run_id()
-    plan = plan_parameters(specs, given, {"client": profile.id, "run_id": run_id})
-    if not _report_validation(out):
+    runs = []
+    for client in load_clients(args.client):
+        if args.client is None and args.reports and not set(args.reports) & set(
+            client.report_names()
+        ):
+            continue  # building every client: one without the requested reports is skipped
+        run_id = new_run_id()
+        while any(run_id == other for _, other, _ in runs):
+            run_id = new_run_id()
+        auto = {"client": client.id, "run_id": run_id}
+        runs.append((client, run_id, plan_client(client, given, auto, args.reports)))
+    passed, outcome = _report_validation(out)
+    if not passed:
         return EXIT_VALIDATION
-    vintage = _data_vintage()
+    shared = {
+        "data_vintage": _data_vintage(),
+        "sources": _key_figure_sources(),
+        "data_quality": data_quality(outcome),
+    }
+    for client, run_id, plan in runs:
+        code = _build_client(client, run_id, plan, given, shared, args, out)
+        if code != EXIT_OK:
+            return code
+    out.line(str(reports_dir() / "index.html"))
+    return EXIT_OK
+
+
+def _build_client(
+    client: Any,
+    run_id: str,
+    plan: dict[str, dict[str, Any]],
+    given: dict[str, Any],
+    shared: dict[str, Any],
+    args: argparse.Namespace,
+    out: Output,
+) -> int:
+    """Execute, convert and publish one client's report set (``client``: ``config.Client``)."""
+    from analysis.build import execute_notebook, notebook_to_html
+    from analysis.paths import build_dir, reports_dir
+    from analysis.publish import publish_run, write_run_index
+    from analysis.reports import REPORTS
+
     with _staged_run(run_id) as (stage, published):
         today = dt.datetime.now(dt.UTC)
         meta = {
-            "client_name": profile.display_name,
-            "accent": profile.accent,
+            "client_name": client.display_name,
+            "accent": client.accent,
+            "logo": client.logo_data_uri(),
             "date": today.strftime("%d %B %Y"),
-            "data_vintage": vintage,
+            "data_vintage": shared["data_vintage"],
             "run_id": run_id,
+            "sources": shared["sources"],
+            "data_quality": shared["data_quality"],
         }
         entries = []
-        for name, spec in specs.items():
+        for name, parameters in plan.items():
+            spec = REPORTS[name]
             started = time.perf_counter()
             executed = build_dir() / "runs" / run_id / f"{name}.ipynb"
             try:
                 # papermill draws its own progress bar on a terminal: no spinner on top of it.
                 result = execute_notebook(
-                    spec.notebook_path(), executed, plan[name], timeout=args.timeout
+                    spec.notebook_path(), executed, parameters, timeout=args.timeout
                 )
-                notebook_to_html(executed, stage / f"{name}.html", title=spec.title, meta=meta)
+                notebook_to_html(
+                    executed,
+                    stage / f"{name}.html",
+                    title=spec.title,
+                    meta={**meta, "figures": result.figures},
+                )
             except BpoError as error:
-                out.line(f"FAIL {name} ({time.perf_counter() - started:.1f} s)", style="bold red")
+                out.line(
+                    f"FAIL {client.id}/{name} ({time.perf_counter() - started:.1f} s)",
+                    style="bold red",
+                )
                 out.line(str(error))
-                out.line(f"nothing published; {reports_dir()} is unchanged")
+                out.line(f"nothing published for {client.id}; {reports_dir()} is unchanged")
                 return EXIT_BUILD
             elapsed = time.perf_counter() - started
             out.line(f"ok   {name} ({elapsed:.1f} s)", style="green")
@@ -231,31 +258,31 @@ def cmd_report(args: argparse.Namespace, out: Output) -> int:
                     "title": spec.title,
                     "file": f"{name}.html",
                     "notebook": spec.notebook,
-                    "parameters": plan[name],
+                    "parameters": parameters,
                     "elapsed_s": round(elapsed, 2),
                     "figures": result.figures,
                 }
             )
         manifest = {
             "run_id": run_id,
-            "client": profile.id,
-            "client_name": profile.display_name,
+            "client": client.id,
+            "client_name": client.display_name,
+            "accent": client.accent,
             "created_utc": today.isoformat(timespec="seconds"),
             "date": meta["date"],
-            "data_vintage": vintage,
+            "data_vintage": shared["data_vintage"],
             "parameters": given,
             "reports": entries,
         }
         write_run_index(stage, manifest)
-        dest = publish_run(stage, profile.id)
+        dest = publish_run(stage, client.id)
         published[0] = True
     out.line(f"published {dest}")
-    out.line(str(reports_dir() / "index.html"))
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
-    return EXIT_OK if _report_validation(out) else EXIT_VALIDATION
+    return EXIT_OK if _report_validation(out)[0] else EXIT_VALIDATION
 
 
 def cmd_curate(args: argparse.Namespace, out: Output) -> int:
@@ -283,13 +310,13 @@ def cmd_runs(args: argparse.Namespace, out: Output) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from analysis.publish import HOUSE_CLIENT
-
     parser = argparse.ArgumentParser(prog="bpo", description="bpo-research command line")
     commands = parser.add_subparsers(dest="command", required=True)
 
     report = commands.add_parser("report", help="validate inputs, execute and publish reports")
-    report.add_argument("--client", default=HOUSE_CLIENT, help="client id (default: house)")
+    report.add_argument(
+        "--client", help="one client's config/clients/<id>.yaml (default: every configured client)"
+    )
     report.add_argument(
         "-p",
         "--param",
