@@ -352,3 +352,20 @@ def _typed(frame: pd.DataFrame, spec: Dataset, file: Path) -> pd.DataFrame:
                 f"{spec.name}: column {column!r} in {file} is not {dtype}: {error}"
             ) from error
     return pd.DataFrame(typed, index=frame.index)
+
+
+def data_vintage() -> str:
+    """How recent the curated data is, for report title blocks.
+
+    The latest year with an actual (not forecast) market figure, and the latest publication
+    year among the sources.
+    """
+    estimates = load("market_estimates")
+    actual = estimates.loc[~estimates["is_forecast"].fillna(False).astype(bool), "year"].max()
+    published = load("sources")["year"].max()
+    parts = []
+    if not pd.isna(actual):
+        parts.append(f"market figures to {int(actual)}")
+    if not pd.isna(published):
+        parts.append(f"sources published to {int(published)}")
+    return "; ".join(parts) or "not recorded"
