@@ -1,6 +1,11 @@
 """Client operations exports: mapping files, messy-format parsing, canonical Parquet tables."""
 
-from analysis.client_exports.loader import CanonicalTable, load_client, load_export
+from analysis.client_exports.loader import (
+    CanonicalTable,
+    load_client,
+    load_export,
+    load_folder,
+)
 from analysis.client_exports.mapping import ColumnSpec, ExportMapping, read_mapping
 from analysis.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema, TableSchema
 
@@ -13,5 +18,6 @@ __all__ = [
     "TableSchema",
     "load_client",
     "load_export",
+    "load_folder",
     "read_mapping",
 ]

@@ -91,7 +91,19 @@ def load_client(client: str) -> dict[ExportKind, CanonicalTable]:
     One export per kind; ``ConfigError`` if the folder or its mappings are missing, or two
     mappings claim the same kind.
     """
-    folder = paths.raw_dir() / "clients" / client
+    return load_folder(paths.raw_dir() / "clients" / client)
+
+
+def load_folder(folder: Path) -> dict[ExportKind, CanonicalTable]:
+    """Every export a folder's mapping files (``*.yaml``) describe, one per kind.
+
+    ``folder`` may also be a single mapping file (a client config's ``kpi_export`` can name
+    one). ``ConfigError`` if there are no mappings or two claim the same kind.
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        table = load_export(folder)
+        return {table.kind: table}
     mappings = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
     if not mappings:
         raise ConfigError(f"{folder}: no client mapping files (*.yaml) found")
