@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from analysis import reports as registry
-from analysis.errors import ConfigError
+from analysis.errors import BpoError, ConfigError
 from analysis.paths import config_dir, project_root, raw_dir
 
 HOUSE_CLIENT = "house"
@@ -238,7 +238,9 @@ def load_client(client: str) -> Client:
     try:
         config = ClientConfig.model_validate(data if data is not None else {})
     except ValidationError as error:
-        first = error.errors()[0]
+        # A misspelt key is also a missing one: name the misspelling first.
+        errors = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
+        first = errors[0]
         allowed = ""
         if first["type"] == "extra_forbidden" and len(first["loc"]) <= 2:
             fields = Branding.model_fields if first["loc"][0] == "branding" else None
@@ -301,11 +303,20 @@ def _default_type(default: str) -> Any:
     return type(value)
 
 
-@cache
 def _vocabulary(dataset: str, column: str) -> frozenset[str]:
+    """Values of a curated column; empty (no check) when the data cannot be read: validation,
+    which runs next, reports that with the file and the reason."""
+    return _cached_vocabulary(dataset, column, raw_dir())
+
+
+@cache
+def _cached_vocabulary(dataset: str, column: str, _raw: Path) -> frozenset[str]:
     from analysis import catalog
 
-    return frozenset(catalog.load(dataset)[column].dropna().astype(str))
+    try:
+        return frozenset(catalog.load(dataset)[column].dropna().astype(str))
+    except BpoError:
+        return frozenset()
 
 
 def check_parameter(name: str, value: Any, default: str | None, where: str) -> None:
