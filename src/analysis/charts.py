@@ -281,3 +281,111 @@ def coverage_timeline(
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
     return _finish(fig)
+
+
+# --- KPI benchmarks and client positioning (kpi notebook helper) ---------------------------------
+
+BAND_RANGE = "#dfe6ee"
+BAND_QUARTILES = "#b7c7d9"
+BEST_MARK = "#2e7d32"
+
+
+def _direction_hint(ax: Axes, direction: str) -> None:
+    # Tells the reader which way is good, since lower is better for some KPIs.
+    text = {"lower_is_better": "← better", "higher_is_better": "better →",
+            "target": "target band shaded"}.get(direction, "")
+    ax.text(1.0, 1.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+            color=GREY)
+
+
+def _band_value(row: pd.Series, key: str) -> float | None:
+    value = row.get(key)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def kpi_bullets(positions: pd.DataFrame, title: str) -> Figure:
+    """One bullet chart per KPI: the client value on its benchmark band.
+
+    ``positions`` comes from :func:`analysis.kpi_view.build_kpi_view` (one row per KPI, values
+    in the band's unit). Shading: low–high range light, p25–p75 darker, target band for target
+    KPIs; a line marks the median, a green diamond the best-performer threshold, the dark bar
+    the client.
+    """
+    rows = positions[positions["band"] != "no benchmark"].reset_index(drop=True)
+    fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(9, 1.05 * max(len(rows), 1) + 0.8),
+                             squeeze=False)
+    for ax, (_, row) in zip(axes[:, 0], rows.iterrows(), strict=False):
+        value = float(row["client_value"])
+        marks = [value]
+        low, high = _band_value(row, "low"), _band_value(row, "high")
+        if row["direction"] == "target":
+            low, high = _band_value(row, "target_low"), _band_value(row, "target_high")
+        if low is not None and high is not None:
+            ax.barh(0, high - low, left=low, height=0.8, color=BAND_RANGE, zorder=1)
+            marks += [low, high]
+        p25, p75 = _band_value(row, "p25"), _band_value(row, "p75")
+        if p25 is not None and p75 is not None:
+            ax.barh(0, p75 - p25, left=p25, height=0.8, color=BAND_QUARTILES, zorder=2)
+            marks += [p25, p75]
+        median, best = _band_value(row, "median"), _band_value(row, "best_performer")
+        if median is not None:
+            ax.vlines(median, -0.42, 0.42, color="#333333", linewidth=2, zorder=3)
+            marks.append(median)
+        if best is not None:
+            ax.scatter([best], [0], marker="D", s=40, color=BEST_MARK, zorder=4)
+            marks.append(best)
+        ax.barh(0, value, height=0.28, color=ACCENT, zorder=5)
+        span = max(marks) - min(0.0, min(marks))
+        ax.set_xlim(min(0.0, min(marks)), max(marks) + 0.08 * (span or 1))
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, 0.6)
+        unit = str(row["unit"])
+        ax.set_title(f"{row['label']} ({unit}): {row['band']}", fontsize=9, loc="left")
+        _direction_hint(ax, str(row["direction"]))
+        ax.grid(axis="y", visible=False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (BAND_RANGE, BAND_QUARTILES,
+                                                              ACCENT)]
+    handles += [plt.Line2D([], [], color="#333333", linewidth=2),
+                plt.Line2D([], [], marker="D", color=BEST_MARK, linestyle="")]
+    fig.legend(handles, ["published range / target band", "p25–p75", "client", "median",
+                         "best performer"], loc="lower center", ncols=5, fontsize=8)
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    plt.close(fig)
+    return fig
+
+
+def kpi_trend(trend: pd.DataFrame, band: pd.Series | None, title: str, ylabel: str) -> Figure:
+    """A client KPI over time (``period``, ``value``) with its benchmark band drawn behind it.
+
+    ``band`` is the KPI's row of the positions table (same unit as ``value``): the low–high or
+    target band is shaded, p25–p75 darker, the median dashed.
+    """
+    fig, ax = plt.subplots()
+    if band is not None:
+        direction = str(band.get("direction", ""))
+        keys = ("target_low", "target_high") if direction == "target" else ("low", "high")
+        low, high = _band_value(band, keys[0]), _band_value(band, keys[1])
+        if low is not None and high is not None:
+            label = "target band" if direction == "target" else "published range"
+            ax.axhspan(low, high, color=BAND_RANGE, zorder=0, label=label)
+        p25, p75 = _band_value(band, "p25"), _band_value(band, "p75")
+        if p25 is not None and p75 is not None:
+            ax.axhspan(p25, p75, color=BAND_QUARTILES, zorder=0, label="p25–p75")
+        median = _band_value(band, "median")
+        if median is not None:
+            ax.axhline(median, color="#333333", linestyle="--", linewidth=1.2,
+                       label="benchmark median")
+        best = _band_value(band, "best_performer")
+        if best is not None:
+            ax.axhline(best, color=BEST_MARK, linestyle=":", linewidth=1.2,
+                       label="best performer")
+        _direction_hint(ax, direction)
+    ax.plot(trend["period"], trend["value"], color=ACCENT, linewidth=1.8, marker="o",
+            markersize=2.5, label="client", zorder=3)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    fig.autofmt_xdate()
+    ax.legend(loc="best", fontsize=8)
+    return _finish(fig)
