@@ -38,6 +38,9 @@ REPORTS: dict[str, ReportSpec] = {
     "sourcing_models": ReportSpec(
         "notebooks/sourcing_models.ipynb", "Sourcing models and total cost of ownership"
     ),
+    "kpi_benchmarks": ReportSpec(
+        "notebooks/kpi_benchmarks.ipynb", "KPI benchmarks and client positioning"
+    ),
 }
 
 
