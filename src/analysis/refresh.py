@@ -144,23 +144,23 @@ def plan_deliverables(
     from analysis.config import load_clients, plan_client
     from analysis.reports import REPORTS, select_reports
 
+    if report_names:
+        select_reports(report_names)  # unknown names fail here, before anything runs
     deliverables = []
     for loaded in load_clients(client):
-        plan = plan_client(loaded, given, {"client": loaded.id, "run_id": None})
-        chosen = select_reports(report_names) if report_names else None
-        names = [n for n in plan if chosen is None or n in chosen]
+        if report_names and not set(report_names) & set(loaded.report_names()):
+            continue  # a client without the requested reports is left alone
+        plan = plan_client(loaded, given, {"client": loaded.id, "run_id": None}, report_names)
         page = {"client_name": loaded.display_name, "accent": loaded.accent}
-        logo = loaded.config.branding.logo
-        if logo:
-            page["logo"] = logo
-        jobs = [
-            report_job(loaded.id, n, REPORTS[n], plan[n], {"title": REPORTS[n].title, **page},
-                       timeout)
-            for n in names
-        ]
-        meta = {"client_name": loaded.display_name, "accent": loaded.accent}
-        if logo:
+        meta = dict(page)
+        if loaded.config.branding.logo:
+            page["logo"] = loaded.config.branding.logo
             meta["logo"] = loaded.logo_data_uri()
+        jobs = [
+            report_job(loaded.id, name, REPORTS[name], params,
+                       {"title": REPORTS[name].title, **page}, timeout)
+            for name, params in plan.items()
+        ]
         deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta))
     return deliverables
 
@@ -228,6 +228,7 @@ def validate(log: RunLog, *, use_cache: bool) -> tuple[bool, dict[str, Any]]:
         "warnings": [str(getattr(w, "line", w)) for w in warnings],
         "datasets": dict(getattr(outcome, "datasets", {}) or {}),
         "result_dir": str(outcome.result_dir),
+        "run_id": str(getattr(outcome, "run_id", "") or ""),
         "elapsed_s": round(time.perf_counter() - started, 2),
     }
     log(f"validation {'passed' if ok else 'FAILED'} ({len(warnings)} warning(s)) in "
@@ -309,6 +310,7 @@ def run_jobs(
                 return failure
         return None
     with ProcessPoolExecutor(workers, initializer=_die_with_parent) as pool:
+        submitted = time.perf_counter()
         futures: dict[Future, tuple[Deliverable, ReportJob]] = {
             pool.submit(execute_job, job, d.run_id, d.stage, d.meta): (d, job) for d, job in work
         }
@@ -318,7 +320,9 @@ def run_jobs(
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 deliverable, job = futures[future]
-                failure = failure or _finish(deliverable, job, log, many, future.result)
+                failure = failure or _finish(
+                    deliverable, job, log, many, future.result, submitted
+                )
         if failure:
             for future in pending:
                 future.cancel()
@@ -328,9 +332,9 @@ def run_jobs(
 
 def _finish(
     deliverable: Deliverable, job: ReportJob, log: RunLog, many: bool,
-    get: Callable[[], dict[str, Any]],
+    get: Callable[[], dict[str, Any]], started: float | None = None,
 ) -> str | None:
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     try:
         result = get()
     except BpoError as error:
@@ -469,14 +473,19 @@ def build_deliverables(
     if not changed:
         log("nothing to do: every report is up to date")
         return EXIT_NOTHING
-    vintage = cli._data_vintage()
+    vintage, sources = cli._data_vintage(), cli._key_figure_sources()
     today = datetime.now(UTC).strftime("%d %B %Y")
-    for deliverable in changed:
-        deliverable.run_id = new_run_id()
-        deliverable.stage = create_staging(deliverable.run_id)
-        deliverable.meta.update({"date": today, "data_vintage": vintage,
-                                 "run_id": deliverable.run_id, "data_quality": validation})
+    used: set[str] = set()
     try:
+        for deliverable in changed:
+            # Ids drawn in the same millisecond differ only by one random digit: draw again.
+            while (run_id := new_run_id()) in used:
+                pass
+            used.add(run_id)
+            deliverable.run_id = run_id
+            deliverable.stage = create_staging(run_id)
+            deliverable.meta.update({"date": today, "data_vintage": vintage, "run_id": run_id,
+                                     "data_quality": validation, "sources": sources})
         work = [(d, job) for d in changed for job in d.to_build]
         failure = run_jobs(work, workers or os.cpu_count() or 1, log, many)
         if failure:
@@ -578,3 +587,36 @@ def add_build_options(parser: argparse.ArgumentParser) -> None:
                         help="rebuild every report even if its inputs did not change")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="notebooks run at once (default: the number of cores)")
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    """Register ``refresh`` on the ``bpo`` sub-command parsers."""
+    parser = commands.add_parser(
+        "refresh",
+        help="validate, rebuild what changed, publish, summarise (exit 0/1/2/3/4, see docs)",
+    )
+    parser.add_argument("--client", help="only this client (default: every configured client)")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                        help="notebook parameter for every report that declares it; repeatable")
+    parser.add_argument("--reports", nargs="+", metavar="NAME", help="only these reports")
+    parser.add_argument("--timeout", type=int, default=600,
+                        help="seconds allowed per cell (default 600)")
+    add_build_options(parser)
+    parser.set_defaults(handler=cmd_refresh)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m analysis.refresh``: the same as ``bpo refresh``."""
+    import sys
+
+    from analysis.cli import Output
+
+    root = argparse.ArgumentParser(prog="bpo")
+    add_parser(root.add_subparsers(dest="command", required=True))
+    args = root.parse_args(["refresh", *(sys.argv[1:] if argv is None else argv)])
+    return int(args.handler(args, Output()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
