@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,17 +104,21 @@ def _check_header(path: Path, header: list[str], columns: Sequence[str]) -> list
     return []
 
 
-def _check_rows(path: Path, rows: list[list[str]]) -> list[FileProblem]:
-    width = len(rows[0])
-    for number, row in enumerate(rows[1:], start=1):
+def _check_rows(path: Path, rows: Iterator[list[str]], width: int) -> tuple[int, list[FileProblem]]:
+    """Count the data rows, stopping at the first whose field count differs from the header."""
+    count = 0
+    for row in rows:
+        if not row:
+            continue
+        count += 1
         if len(row) != width and any(cell.strip() for cell in row):
-            return _problem(
+            return count, _problem(
                 path, "ragged_row",
-                f"row {number} (line {number + 1}) has {len(row)} fields but the header has "
+                f"row {count} (line {count + 1}) has {len(row)} fields but the header has "
                 f"{width}; an unquoted comma (e.g. a thousands separator) splits a value",
-                line=number + 1,
+                line=count + 1,
             )
-    return []
+    return count, []
 
 
 def read_checked(
@@ -133,13 +137,19 @@ def read_checked(
     text, problems = _decode(path, data)
     if text is None:
         return None, problems
-    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
-    problems = _check_header(path, rows[0], columns) or _check_rows(path, rows)
+    # Streamed: the rows are only counted here; pandas parses the table once, below.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next((row for row in rows if row), [])
+    problems = _check_header(path, header, columns)
     if problems:
         return None, problems
-    if len(rows) == 1 and not may_be_empty:
+    count, problems = _check_rows(path, rows, len(header))
+    if problems:
+        return None, problems
+    if count == 0 and not may_be_empty:
         return None, _problem(path, "header_only", "has a header but no data rows")
-    table = pd.DataFrame(rows[1:], columns=rows[0], dtype="str")
-    table = table.replace("", None)
+    table = pd.read_csv(
+        io.StringIO(text), dtype="str", keep_default_na=False, na_values=[""], index_col=False
+    )
     table.index = pd.RangeIndex(1, len(table) + 1, name="row")
     return table, []

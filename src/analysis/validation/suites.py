@@ -213,7 +213,11 @@ def prepare(spec: TableSpec, table: pd.DataFrame, refs: References) -> pd.DataFr
             if column in typed.columns and pd.api.types.is_numeric_dtype(typed[column]):
                 typed[f"{column}__unsigned"] = typed[column].where(~signed)
                 typed[f"{column}__percent"] = typed[column].where(share)
-    return typed
+    # GX filters the whole frame once per expectation; Arrow-backed ``str`` columns make each
+    # filter copy every string (pyarrow ``take``), numpy object columns only copy pointers:
+    # about 20 % faster on a 200k-row table. Values and nulls are unchanged.
+    text = typed.select_dtypes(include="str").columns
+    return typed.astype(dict.fromkeys(text, object))
 
 
 def _column_expectations(builder: SuiteBuilder, spec: TableSpec, refs: References) -> None:
