@@ -2,12 +2,14 @@
 
     bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]   (default: every client
                                                                        in config/clients/)
+                     [--force] [--workers N]   (rebuilds only what changed)
+    bpo refresh [same options]   (scheduled: also exit 3 when nothing changed; build/logs/)
     bpo validate
     bpo curate [ARGS ...]
-    bpo runs [--client ID]
+    bpo runs [--client ID] [--refreshes]
 
 Exit codes: 0 ok, 1 input validation failed, 2 build failed (bad parameters, notebook error,
-publication error).
+publication error), 3 (refresh only) nothing to do, 4 another report/refresh is running.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ import importlib
 import os
 import re
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,20 +138,6 @@ def _data_vintage() -> str:
         return "not recorded"
 
 
-@contextmanager
-def _staged_run(run_id: str) -> Iterator[tuple[Path, list[bool]]]:
-    """A staging folder that is removed unless the run got published."""
-    from analysis.publish import create_staging, discard_staging
-
-    stage = create_staging(run_id)
-    published = [False]
-    try:
-        yield stage, published
-    finally:
-        if not published[0]:
-            discard_staging(stage)
-
-
 def _key_figure_sources() -> list[dict[str, Any]]:
     """Rows of ``sources.csv`` for the key-figure sources appendix (empty if unreadable)."""
     try:
@@ -163,122 +149,40 @@ def _key_figure_sources() -> list[dict[str, Any]]:
 
 
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
-    from analysis.build import data_quality
-    from analysis.config import load_clients, plan_client
+    """Validate, then build what changed (``--force``: everything) and publish; 0 when up to
+    date. Same engine as ``bpo refresh`` (``analysis.refresh``), without its log file."""
+    from analysis.lock import LockHeldError, refresh_lock
     from analysis.paths import reports_dir
-    from analysis.publish import new_run_id
-    from analysis.reports import select_reports
+    from analysis.refresh import (
+        EXIT_LOCKED,
+        EXIT_NOTHING,
+        RunLog,
+        build_deliverables,
+        plan_deliverables,
+        validate,
+    )
 
-    # Every config and parameter set is checked before anything slow runs.
-    select_reports(args.reports)
     given = dict(parse_parameter(item) for item in args.param)
-    runs = []
-    for client in load_clients(args.client):
-        if args.client is None and args.reports and not set(args.reports) & set(
-            client.report_names()
-        ):
-            continue  # building every client: one without the requested reports is skipped
-        run_id = new_run_id()
-        while any(run_id == other for _, other, _ in runs):
-            run_id = new_run_id()
-        auto = {"client": client.id, "run_id": run_id}
-        runs.append((client, run_id, plan_client(client, given, auto, args.reports)))
-    passed, outcome = _report_validation(out)
-    if not passed:
-        return EXIT_VALIDATION
-    shared = {
-        "data_vintage": _data_vintage(),
-        "sources": _key_figure_sources(),
-        "data_quality": data_quality(outcome),
-    }
-    for client, run_id, plan in runs:
-        code = _build_client(client, run_id, plan, given, shared, args, out)
-        if code != EXIT_OK:
-            return code
-    out.line(str(reports_dir() / "index.html"))
-    return EXIT_OK
-
-
-def _build_client(
-    client: Any,
-    run_id: str,
-    plan: dict[str, dict[str, Any]],
-    given: dict[str, Any],
-    shared: dict[str, Any],
-    args: argparse.Namespace,
-    out: Output,
-) -> int:
-    """Execute, convert and publish one client's report set (``client``: ``config.Client``)."""
-    from analysis.build import execute_notebook, notebook_to_html
-    from analysis.paths import build_dir, reports_dir
-    from analysis.publish import publish_run, write_run_index
-    from analysis.reports import REPORTS
-
-    with _staged_run(run_id) as (stage, published):
-        today = dt.datetime.now(dt.UTC)
-        meta = {
-            "client_name": client.display_name,
-            "accent": client.accent,
-            "logo": client.logo_data_uri(),
-            "date": today.strftime("%d %B %Y"),
-            "data_vintage": shared["data_vintage"],
-            "run_id": run_id,
-            "sources": shared["sources"],
-            "data_quality": shared["data_quality"],
-        }
-        entries = []
-        for name, parameters in plan.items():
-            spec = REPORTS[name]
-            started = time.perf_counter()
-            executed = build_dir() / "runs" / run_id / f"{name}.ipynb"
-            try:
-                # papermill draws its own progress bar on a terminal: no spinner on top of it.
-                result = execute_notebook(
-                    spec.notebook_path(), executed, parameters, timeout=args.timeout
-                )
-                notebook_to_html(
-                    executed,
-                    stage / f"{name}.html",
-                    title=spec.title,
-                    meta={**meta, "figures": result.figures},
-                )
-            except BpoError as error:
-                out.line(
-                    f"FAIL {client.id}/{name} ({time.perf_counter() - started:.1f} s)",
-                    style="bold red",
-                )
-                out.line(str(error))
-                out.line(f"nothing published for {client.id}; {reports_dir()} is unchanged")
-                return EXIT_BUILD
-            elapsed = time.perf_counter() - started
-            out.line(f"ok   {name} ({elapsed:.1f} s)", style="green")
-            entries.append(
-                {
-                    "name": name,
-                    "title": spec.title,
-                    "file": f"{name}.html",
-                    "notebook": spec.notebook,
-                    "parameters": parameters,
-                    "elapsed_s": round(elapsed, 2),
-                    "figures": result.figures,
-                }
+    log = RunLog(out.line)
+    try:
+        with refresh_lock("report"):
+            # Every config and parameter set is checked before anything slow runs.
+            deliverables = plan_deliverables(args.client, given, args.reports, args.timeout)
+            passed, validation = validate(log, use_cache=False)
+            if not passed:
+                return EXIT_VALIDATION
+            code = build_deliverables(
+                deliverables, log, force=args.force, workers=args.workers, validation=validation
             )
-        manifest = {
-            "run_id": run_id,
-            "client": client.id,
-            "client_name": client.display_name,
-            "accent": client.accent,
-            "created_utc": today.isoformat(timespec="seconds"),
-            "date": meta["date"],
-            "data_vintage": shared["data_vintage"],
-            "parameters": given,
-            "reports": entries,
-        }
-        write_run_index(stage, manifest)
-        dest = publish_run(stage, client.id)
-        published[0] = True
-    out.line(f"published {dest}")
-    return EXIT_OK
+    except LockHeldError as error:
+        out.line(f"error: {error}", style="bold red")
+        return EXIT_LOCKED
+    if code == EXIT_NOTHING:
+        out.line("every report is up to date; `bpo report --force` rebuilds them anyway")
+        code = EXIT_OK
+    if code == EXIT_OK:
+        out.line(str(reports_dir() / "index.html"))
+    return code
 
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
@@ -297,6 +201,8 @@ def cmd_curate(args: argparse.Namespace, out: Output) -> int:
 def cmd_runs(args: argparse.Namespace, out: Output) -> int:
     from analysis.publish import latest_run_id, list_runs
 
+    if args.refreshes:
+        return cmd_refreshes(out)
     runs = list_runs(args.client)
     if not runs:
         out.line("no published runs")
@@ -304,12 +210,33 @@ def cmd_runs(args: argparse.Namespace, out: Output) -> int:
     latest = {run.client: latest_run_id(run.client) for run in runs}
     for run in runs:
         names = ", ".join(report["name"] for report in run.reports)
+        reused = sum(1 for report in run.reports if report.get("reused_from"))
+        details = f"  [built {len(run.reports) - reused}, reused {reused}"
+        if run.manifest.get("changes"):
+            details += f", {run.manifest['changes']['figures_changed']} figure(s) moved"
+        commit = (run.manifest.get("git") or {}).get("commit")
+        details += f", commit {commit[:9]}]" if commit else "]"
         marker = "  (latest)" if latest[run.client] == run.run_id else ""
-        out.line(f"{run.client:<12} {run.run_id}  {names}{marker}")
+        out.line(f"{run.client:<12} {run.run_id}  {names}{details}{marker}")
+    return EXIT_OK
+
+
+def cmd_refreshes(out: Output) -> int:
+    """Every refresh, published or not (from ``build/logs``), newest first."""
+    from analysis.manifest import list_refreshes
+
+    records = list_refreshes()
+    if not records:
+        out.line("no refresh has run yet")
+    for record in records:
+        out.line(record.line)
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from analysis.refresh import add_build_options
+    from analysis.refresh import add_parser as add_refresh_parser
+
     parser = argparse.ArgumentParser(prog="bpo", description="bpo-research command line")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -329,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--timeout", type=int, default=600, help="seconds allowed per cell (default 600)"
     )
+    add_build_options(report)
     report.set_defaults(handler=cmd_report)
+    add_refresh_parser(commands)
 
     validate = commands.add_parser("validate", help="run every data contract on data/raw")
     validate.set_defaults(handler=cmd_validate)
@@ -340,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="list published runs, newest first")
     runs.add_argument("--client", help="only this client")
+    runs.add_argument(
+        "--refreshes", action="store_true", help="list every refresh run (build/logs) instead"
+    )
     runs.set_defaults(handler=cmd_runs)
     return parser
 

@@ -422,7 +422,8 @@ def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) 
     now = datetime.now(UTC)
     manifest = {
         "run_id": deliverable.run_id, "refresh_id": refresh_id, "client": deliverable.client,
-        "client_name": deliverable.client_name, "created_utc": now.isoformat(timespec="seconds"),
+        "client_name": deliverable.client_name, "accent": deliverable.meta.get("accent"),
+        "created_utc": now.isoformat(timespec="seconds"),
         "date": deliverable.meta.get("date"), "data_vintage": deliverable.meta.get("data_vintage"),
         "parameters": deliverable.parameters, "reports": entries, **common,
     }
