@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import DataValidationError
+
 CRITICAL = "critical"
 WARNING = "warning"
 SAMPLE_SIZE = 5
@@ -80,3 +82,12 @@ class ValidationReport:
     def summary_lines(self) -> list[str]:
         """One plain-language line per failed expectation or file check, critical first."""
         return [f.line for f in self.critical + self.warnings]
+
+    def raise_for_failure(self) -> None:
+        """Raise ``DataValidationError`` listing every critical finding, if there is one."""
+        if not self.success:
+            lines = "\n".join(f.line for f in self.critical)
+            raise DataValidationError(
+                f"data validation failed ({len(self.critical)} critical); fix data/raw:\n{lines}"
+                f"\nfull results: {self.result_dir / 'index.html'}"
+            )
