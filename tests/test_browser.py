@@ -151,7 +151,8 @@ def inspect_page(page: Path, shots: dict[str, str | None]) -> dict[str, Any]:
     None for the top of the page)."""
     binary = chromium_binary()
     ARTIFACTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bpo-chromium-") as profile:
+    # chromium helpers may still write to the profile for a moment after it exits
+    with tempfile.TemporaryDirectory(prefix="bpo-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,

@@ -72,7 +72,18 @@ class ExecutionResult:
 
 
 def notebook_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """The parameters a notebook declares in its ``parameters``-tagged cell (name -> info)."""
+    """The parameters a notebook declares in its ``parameters``-tagged cell (name -> info).
+
+    Cached on the notebook's bytes (``fingerprint.declared_parameters``): papermill takes
+    seconds to import, and a no-op ``bpo refresh`` must not pay for it.
+    """
+    from analysis.fingerprint import declared_parameters
+
+    return declared_parameters(Path(notebook))
+
+
+def inspect_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """``notebook_parameters`` without the cache: ask papermill."""
     import papermill
 
     if not notebook.is_file():
@@ -333,9 +344,10 @@ def key_figures(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]
     for figure in figures.values():
         value = figure.get("value")
         shown = str(value) if isinstance(value, str) else html.unescape(format_number(value))
+        label = str(figure.get("label") or figure.get("name", ""))
         rows.append(
             {
-                "label": str(figure.get("label") or figure.get("name", "")),
+                "label": label[:1].upper() + label[1:],  # notebooks label in mid-sentence case
                 "value": shown,
                 "unit": str(figure.get("unit") or ""),
             }
