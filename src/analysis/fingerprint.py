@@ -56,6 +56,8 @@ def digest_of(value: Any) -> str:
 
 
 def _tree_files(root: Path, patterns: Iterable[str]) -> list[Path]:
+    # "dir/**" yields only folders before Python 3.13: ask for the files under them.
+    patterns = [p + "/*" if p.endswith("**") else p for p in patterns]
     found = {
         path
         for pattern in patterns
@@ -95,11 +97,26 @@ def dependency_versions() -> dict[str, str]:
 
 
 def resolve_inputs(patterns: Iterable[str], values: Mapping[str, Any]) -> list[Path]:
-    """Data files matching ``patterns`` (globs under ``data/raw``; ``{client}`` and any
-    parameter name in braces are filled from ``values``)."""
-    root = raw_dir()
-    filled = [pattern.format_map(_Blank(values)) for pattern in patterns]
-    return _tree_files(root, filled)
+    """Data files matching ``patterns``: globs under ``data/raw`` (or absolute paths), with
+    ``{client}`` and any parameter name in braces filled from ``values``; ``a|b|c`` takes the
+    first alternative that matches at least one file."""
+    found: set[Path] = set()
+    for pattern in patterns:
+        for alternative in pattern.split("|"):
+            matched = _matching(alternative.format_map(_Blank(values)))
+            if matched:
+                found.update(matched)
+                break
+    return sorted(found)
+
+
+def _matching(pattern: str) -> list[Path]:
+    path = Path(pattern)
+    if not path.is_absolute():
+        return _tree_files(raw_dir(), [pattern])
+    if path.is_file():
+        return [path]
+    return _tree_files(path, ["**/*"]) if path.is_dir() else []
 
 
 class _Blank(dict):
@@ -180,24 +197,22 @@ def data_tree_digest() -> str:
 
 
 def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
-    """``build.notebook_parameters`` cached on the notebook's bytes.
+    """``build.inspect_parameters`` cached on the notebook's bytes.
 
-    Asking papermill means importing it (most of a second); a no-op refresh only needs the
-    answer it gave last time for the same notebook.
+    Asking papermill means importing it (seconds); a no-op refresh only needs the answer it
+    gave last time for the same notebook.
     """
+    from analysis.build import inspect_parameters
+
     notebook = Path(notebook)
     if not notebook.is_file():
-        from analysis.build import notebook_parameters
-
-        return notebook_parameters(notebook)  # raises the usual ConfigError
+        return inspect_parameters(notebook)  # raises the usual ConfigError
     cache = build_dir() / "cache" / "parameters" / f"{file_digest(notebook)}.json"
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         pass
-    from analysis.build import notebook_parameters
-
-    declared = notebook_parameters(notebook)
+    declared = inspect_parameters(notebook)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(f".{id(declared)}.tmp")
     tmp.write_text(_canonical(declared), encoding="utf-8")

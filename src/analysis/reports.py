@@ -18,8 +18,9 @@ class ReportSpec:
     """One report: the notebook that produces it and the title on its cover.
 
     ``inputs``: globs under ``data/raw`` of the files the report reads (``{client}`` and
-    parameter names in braces are filled in); they key its incremental rebuild. Empty means
-    every research table. A file named by a parameter (a client's KPI export) always counts.
+    parameter names in braces are filled in; ``a|b`` means the first alternative that matches
+    any file); they key its incremental rebuild. Empty means every research table. A file named
+    by a parameter (a client's KPI export) always counts.
     """
 
     notebook: str
@@ -30,16 +31,30 @@ class ReportSpec:
         return project_root() / self.notebook
 
 
+# Every report also reads sources.csv (citations). The KPI report reads, like
+# kpi_view.resolve_export: the export its config names, else the client's folder, else the demo.
 REPORTS: dict[str, ReportSpec] = {
-    "market_size": ReportSpec("notebooks/market_size.ipynb", "BPO market size and growth"),
+    "market_size": ReportSpec(
+        "notebooks/market_size.ipynb",
+        "BPO market size and growth",
+        inputs=("market_estimates.csv", "sources.csv"),
+    ),
     "service_categories": ReportSpec(
-        "notebooks/service_categories.ipynb", "BPO service categories and outsourcing fit"
+        "notebooks/service_categories.ipynb",
+        "BPO service categories and outsourcing fit",
+        inputs=("service_taxonomy.csv", "market_estimates.csv", "sources.csv",
+                "process_catalogue.csv"),
     ),
     "sourcing_models": ReportSpec(
-        "notebooks/sourcing_models.ipynb", "Sourcing models and total cost of ownership"
+        "notebooks/sourcing_models.ipynb",
+        "Sourcing models and total cost of ownership",
+        inputs=("location_costs.csv", "fx_rates.csv", "sources.csv"),
     ),
     "kpi_benchmarks": ReportSpec(
-        "notebooks/kpi_benchmarks.ipynb", "KPI benchmarks and client positioning"
+        "notebooks/kpi_benchmarks.ipynb",
+        "KPI benchmarks and client positioning",
+        inputs=("kpi_benchmarks.csv", "sources.csv",
+                "{kpi_export}|clients/{client}/**|clients/demo/**"),
     ),
 }
 
