@@ -72,11 +72,21 @@ PARAMETER_RULES: dict[str, Any] = {
     "pilot_first_threshold": _Score | None,
     "assumption_overrides": dict[str, float],
     "include_undated": bool,
+    "channel": _Name | None,
+    "industry": _Name | None,
+    "region": _Name | None,
+    "sl_threshold_seconds": Annotated[int, Field(ge=1, le=600)],
+    "service_level_convention": Literal["offered", "answered", "offered_excluding_short_abandons"],
+    "abandonment_convention": Literal["offered", "queued"],
+    "phantom_convention": Literal["exclude_from_handle_time", "exclude", "keep"],
 }
 # Values that must exist in a curated table (checked only when a report declares them).
 DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
     "geography": ("market_estimates", "geography"),
     "segment": ("market_estimates", "segment"),
+    "channel": ("kpi_benchmarks", "channel"),
+    "industry": ("kpi_benchmarks", "industry"),
+    "region": ("kpi_benchmarks", "region"),
 }
 
 
