@@ -82,3 +82,12 @@ def test_index_pages_escape_names_from_config(root):
     for page in (published / "index.html", root / "reports" / "index.html"):
         text = page.read_text(encoding="utf-8")
         assert evil not in text and "&lt;script&gt;" in text
+
+
+@pytest.mark.parametrize(
+    ("accent", "expected"), [("#0b6e4f", "--accent: #0b6e4f"), ("red;}x{", "--accent: #1f4e79")]
+)
+def test_run_index_uses_the_client_accent_only_if_it_is_a_hex_colour(tmp_path, accent, expected):
+    manifest = {"run_id": "r", "client_name": "c", "accent": accent, "reports": []}
+    page = write_run_index(tmp_path, manifest).read_text(encoding="utf-8")
+    assert expected in page and "red;}" not in page

@@ -32,6 +32,7 @@ from analysis.paths import build_dir, reports_dir
 
 MANIFEST = "run.json"
 LATEST = "latest"
+_HEX_COLOUR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-\d{3}[0-9a-f]$")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -98,7 +99,12 @@ def _write_atomic(path: Path, text: str) -> None:
 def write_run_index(stage: Path, manifest: dict[str, Any]) -> Path:
     """Write the manifest and the cover page (``index.html``) of a staged run."""
     (stage / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    page = _jinja().get_template("run_index.html.j2").render(run=manifest)
+    accent = str(manifest.get("accent") or "")
+    page = (
+        _jinja()
+        .get_template("run_index.html.j2")
+        .render(run=manifest, accent=accent if _HEX_COLOUR_RE.match(accent) else None)
+    )
     out = stage / "index.html"
     out.write_text(page, encoding="utf-8")
     return out
