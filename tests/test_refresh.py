@@ -295,3 +295,14 @@ def test_concurrent_refresh_exits_at_once_then_kill_mid_build_recovers(
     assert not lock_path().exists()
     assert not any((root / "build" / "staging").iterdir())
     assert (latest(root, "house") / "fig.html").is_file()
+
+
+def test_runs_lists_published_runs_with_reuse_and_every_refresh(project, first, capsys):
+    assert cli.main(["runs", "--client", "a"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("(latest)") and "reused 1" in lines[0]  # kpi rebuilt, fig reused
+    assert "figure(s) moved" in lines[0]
+    assert cli.main(["runs", "--refreshes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("exit 3 nothing to do" in line for line in lines)
+    assert any("exit 0 published" in line for line in lines)

@@ -454,6 +454,16 @@ def clean_stale_work() -> list[str]:
     return removed
 
 
+def _expected_seconds(item: tuple[Deliverable, ReportJob]) -> float:
+    """Sort key: longest previous run first (a never-timed report counts as longest), so the
+    pool does not end waiting on one slow notebook started last."""
+    deliverable, job = item
+    for entry in (deliverable.previous or {}).get("reports", []):
+        if entry["name"] == job.name and entry.get("elapsed_s"):
+            return -float(entry["elapsed_s"])
+    return -float("inf")
+
+
 def build_deliverables(
     deliverables: list[Deliverable], log: RunLog, *, force: bool = False,
     workers: int | None = None, validation: dict[str, Any] | None = None,
@@ -487,7 +497,7 @@ def build_deliverables(
             deliverable.stage = create_staging(run_id)
             deliverable.meta.update({"date": today, "data_vintage": vintage, "run_id": run_id,
                                      "data_quality": validation, "sources": sources})
-        work = [(d, job) for d in changed for job in d.to_build]
+        work = sorted(((d, job) for d in changed for job in d.to_build), key=_expected_seconds)
         failure = run_jobs(work, workers or os.cpu_count() or 1, log, many)
         if failure:
             log(f"nothing published; {reports_dir()} is unchanged")
