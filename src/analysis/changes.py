@@ -86,9 +86,8 @@ def compare_runs(
     """The what-changed summary of a run manifest against the previous run's manifest."""
     before = {entry["name"]: entry for entry in (previous or {}).get("reports", [])}
     reports = [compare_report(before.get(entry["name"]), entry) for entry in current["reports"]]
-    moved = [
-        f for report in reports for f in report["figures"] if f["status"] != "unchanged"
-    ]
+    # A first publication "adds" every figure: only a changed value counts as a move.
+    moved = [f for report in reports for f in report["figures"] if f["status"] == "changed"]
     return {
         "run_id": current["run_id"],
         "client": current.get("client"),
