@@ -243,8 +243,14 @@ CORRUPTIONS = [
 # --- fixtures -----------------------------------------------------------------------------------
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project root with a copy of the bundled data and one published report."""
-    shutil.copytree(BUNDLED_RAW, tmp_path / "data" / "raw")
+    """A project root with a copy of the bundled research tables and one published report.
+
+    Client exports are left out: their suites are tested in ``test_validation_clients.py``, and
+    loading them here would add seconds to every case of the matrix.
+    """
+    shutil.copytree(
+        BUNDLED_RAW, tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("clients")
+    )
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "market.html").write_text("<html>published</html>", encoding="utf-8")
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))

@@ -1,4 +1,5 @@
-"""Data contracts: file-level checks and one Great Expectations suite per dataset.
+"""Data contracts: file-level checks and one Great Expectations suite per dataset and per
+client export's canonical table.
 
 Importing this package is cheap: Great Expectations is imported only when ``validate_all`` runs.
 """
@@ -6,6 +7,6 @@ Importing this package is cheap: Great Expectations is imported only when ``vali
 from __future__ import annotations
 
 from .report import Finding, ValidationReport
-from .runner import main, validate_all
+from .runner import main, validate_all, validate_clients
 
-__all__ = ["Finding", "ValidationReport", "main", "validate_all"]
+__all__ = ["Finding", "ValidationReport", "main", "validate_all", "validate_clients"]

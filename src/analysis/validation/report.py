@@ -23,6 +23,9 @@ class Finding:
     severity: str
     bad_rows: int | None = None
     sample: tuple[tuple[int | None, object], ...] = ()
+    # The file line of each sampled row when it is not row + 1 (a client export's preamble,
+    # dropped blank lines); empty for the research tables, whose header is line 1.
+    lines: tuple[int | None, ...] = ()
 
     @property
     def line(self) -> str:
@@ -34,11 +37,19 @@ class Finding:
             text += f": {self.bad_rows} bad {noun}"
         if self.sample:
             shown = "; ".join(
-                f"row {row} (line {row + 1}) = {value!r}" if row is not None else repr(value)
-                for row, value in self.sample[:SAMPLE_SIZE]
+                f"row {row} (line {line}) = {value!r}" if row is not None
+                else f"line {line} = {value!r}" if line is not None else repr(value)
+                for (row, value), line in zip(self.sample[:SAMPLE_SIZE], self._lines, strict=True)
             )
             text += f", e.g. {shown}"
         return text
+
+    @property
+    def _lines(self) -> list[int | None]:
+        """The file line of each sampled row (row + 1 unless ``lines`` says otherwise)."""
+        if self.lines:
+            return list(self.lines[: len(self.sample)])
+        return [row + 1 if row is not None else None for row, _value in self.sample]
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (also the structured warning for the data-quality appendix)."""
@@ -49,7 +60,10 @@ class Finding:
             "description": self.description,
             "severity": self.severity,
             "bad_rows": self.bad_rows,
-            "sample": [{"row": row, "value": value} for row, value in self.sample],
+            "sample": [
+                {"row": row, "line": line, "value": value}
+                for (row, value), line in zip(self.sample, self._lines, strict=True)
+            ],
             "message": self.line,
         }
 
