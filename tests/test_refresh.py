@@ -249,6 +249,17 @@ def test_bad_config_exits_2_before_validation(project, first, capsys):
     assert project.validation.calls == calls
 
 
+def test_runs_lists_published_runs_with_reuse_and_every_refresh(project, first, capsys):
+    assert cli.main(["runs", "--client", "a"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("(latest)") and "reused 1" in lines[0]  # kpi rebuilt, fig reused
+    assert "figure(s) moved" in lines[0]
+    assert cli.main(["runs", "--refreshes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("exit 3 nothing to do" in line for line in lines)
+    assert any("exit 0 published" in line for line in lines)
+
+
 def _start_slow_refresh(root: Path, *argv: str) -> subprocess.Popen:
     driver = root / "driver.py"
     driver.write_text(DRIVER.format(registry=repr(REGISTRY)))
@@ -272,10 +283,11 @@ def test_concurrent_refresh_exits_at_once_then_kill_mid_build_recovers(
 ):
     root = project.root
     before = snapshot(root / "reports")
-    slow = _start_slow_refresh(root, "--client", "house", "-p", "delay=30.0")
+    # two clients' fig reports: two notebooks in a process pool
+    slow = _start_slow_refresh(root, "--reports", "fig", "-p", "delay=30.0")
     try:
         # mid-build: the staging folder exists and the notebook is sleeping in its kernel
-        _wait_for(lambda: any((root / "build" / "runs").glob("*/fig.ipynb"))
+        _wait_for(lambda: len(list((root / "build" / "runs").glob("*/fig.ipynb"))) >= 2
                   and any((root / "build" / "staging").iterdir()))
         started = time.perf_counter()
         second = refresh_run(capsys)
@@ -288,21 +300,12 @@ def test_concurrent_refresh_exits_at_once_then_kill_mid_build_recovers(
         slow.wait()
     assert read_lock()["pid"] == slow.pid  # left behind by the killed run
     assert snapshot(root / "reports") == before  # previous reports intact
-    run = refresh_run(capsys, "--client", "house", "-p", "delay=0.0")
+    run = refresh_run(capsys, "--reports", "fig", "-p", "delay=0.0")
     assert run.code == refresh.EXIT_OK
+    assert built(run) == {"house/fig", "a/fig"}
     assert any(f"stale lock left by pid {slow.pid}" in line for line in run.lines)
     assert any("removed leftover" in line for line in run.lines)
     assert not lock_path().exists()
     assert not any((root / "build" / "staging").iterdir())
     assert (latest(root, "house") / "fig.html").is_file()
 
-
-def test_runs_lists_published_runs_with_reuse_and_every_refresh(project, first, capsys):
-    assert cli.main(["runs", "--client", "a"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith("(latest)") and "reused 1" in lines[0]  # kpi rebuilt, fig reused
-    assert "figure(s) moved" in lines[0]
-    assert cli.main(["runs", "--refreshes"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert any("exit 3 nothing to do" in line for line in lines)
-    assert any("exit 0 published" in line for line in lines)
