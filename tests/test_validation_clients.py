@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_build import write_notebook
 
 from analysis import paths
 from analysis.client_exports import CANONICAL_SCHEMAS
@@ -248,3 +249,35 @@ def test_full_demo_passes_and_bpo_validate_includes_it(
     assert bpo(["validate"]) == 1
     critical = [line for line in capsys.readouterr().out.splitlines() if "CRITICAL" in line]
     assert len(critical) == 1 and critical[0].startswith(f"CRITICAL {CALLS}, column 'csat'")
+
+
+def test_bpo_report_stops_on_a_bad_client_export_before_any_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import analysis.reports as reports
+    from analysis.cli import main as bpo
+    from analysis.reports import ReportSpec
+
+    shutil.copytree(paths.raw_dir(), tmp_path / "data" / "raw",
+                    ignore=shutil.ignore_patterns("clients"))
+    _copy_clients(tmp_path / "data" / "raw", KEEP_ROWS)
+    _edit(INTERVALS, 3, Offered="1", Handled="0", Abandoned="4")(tmp_path / "data" / "raw")
+    (tmp_path / "config" / "clients").mkdir(parents=True)
+    (tmp_path / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
+    # A notebook that fails when executed: reaching it at all would be exit 2, not 1.
+    write_notebook(tmp_path / "notebooks" / "kpi.ipynb", "client = 'house'",
+                   ["raise RuntimeError('a notebook ran')"])
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "index.html").write_text("<html>published</html>", encoding="utf-8")
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setattr(reports, "REPORTS", {"kpi": ReportSpec("notebooks/kpi.ipynb", "KPI")})
+    before = _snapshot(tmp_path)
+
+    code = bpo(["report", "--reports", "kpi"])
+
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert f"CRITICAL {INTERVALS}, column 'abandoned'" in out
+    assert "[abandoned_within_offered]" in out
+    assert _snapshot(tmp_path) == before
