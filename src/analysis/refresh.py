@@ -1,8 +1,12 @@
 """Incremental, parallel, atomic builds: ``bpo refresh`` (scheduled) and ``bpo report``.
 
-    validate (cached on the inputs) -> fingerprint every report of every deliverable
-    -> execute only the changed ones, in a process pool -> publish each deliverable atomically
-    -> write the run manifest and the what-changed summary -> exit code for the scheduler
+    fingerprint every report of every deliverable -> execute only the changed ones, in a
+    process pool, while the inputs are validated (cached on the inputs) -> once validation
+    passed, convert to HTML in process -> publish each deliverable atomically -> write the run
+    manifest and the what-changed summary -> exit code for the scheduler
+
+Nothing is converted or published before validation passed; notebooks that ran on inputs
+that then fail it are discarded. (``bpo report`` validates first, then builds.)
 
 A deliverable is one client's report set. A report whose fingerprint matches the one recorded
 in the client's latest published run is not executed again: its HTML is carried over into the
@@ -256,9 +260,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def execute_job(job: ReportJob, run_id: str, stage: Path, meta: dict[str, Any]) -> dict:
-    """Execute one report notebook and convert it to HTML in ``stage`` (runs in a worker)."""
-    from analysis.build import execute_notebook, notebook_to_html
+def execute_job(job: ReportJob, run_id: str) -> dict:
+    """Execute one report notebook (runs in a pool worker); its HTML is made in process."""
+    from analysis.build import execute_notebook
 
     started = time.time()
     executed = build_dir() / "runs" / run_id / f"{job.name}.ipynb"
@@ -268,21 +272,14 @@ def execute_job(job: ReportJob, run_id: str, stage: Path, meta: dict[str, Any]) 
     try:
         t0 = time.perf_counter()
         result = execute_notebook(job.notebook, executed, parameters, timeout=job.timeout)
-        t1 = time.perf_counter()
-        notebook_to_html(
-            executed, stage / f"{job.name}.html", title=job.title,
-            meta={**meta, "figures": result.figures},
-        )
-        t2 = time.perf_counter()
+        elapsed = time.perf_counter() - t0
     except BpoError:
         raise
     except Exception as error:  # a worker must hand back something picklable and readable
         raise BuildError(f"{job.name}: {type(error).__name__}: {error}") from None
     return {
         "started_utc": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-        "execute_s": round(t1 - t0, 2),
-        "convert_s": round(t2 - t1, 2),
-        "elapsed_s": round(t2 - t0, 2),
+        "execute_s": round(elapsed, 2),
         "pid": os.getpid(),
         "executed": str(executed),
         "figures": result.figures,
@@ -290,32 +287,55 @@ def execute_job(job: ReportJob, run_id: str, stage: Path, meta: dict[str, Any]) 
     }
 
 
+def convert_job(deliverable: Deliverable, job: ReportJob, result: dict[str, Any]) -> None:
+    """Convert an executed notebook into the deliverable's staged HTML (in this process)."""
+    from analysis.build import notebook_to_html
+
+    started = time.perf_counter()
+    notebook_to_html(
+        Path(result["executed"]), deliverable.stage / f"{job.name}.html", title=job.title,
+        meta={**deliverable.meta, "figures": result["figures"]},
+    )
+    result["convert_s"] = round(time.perf_counter() - started, 2)
+    result["elapsed_s"] = round(result["execute_s"] + result["convert_s"], 2)
+
+
 def _label(job: ReportJob, many: bool) -> str:
     return f"{job.client}/{job.name}" if many else job.name
 
 
+VALIDATION_FAILED = "validation failed"
+
+
 def run_jobs(
-    work: list[tuple[Deliverable, ReportJob]], workers: int, log: RunLog, many: bool
+    work: list[tuple[Deliverable, ReportJob]], workers: int, log: RunLog, many: bool,
+    prepare: Callable[[], bool], overlap: bool = False,
 ) -> str | None:
-    """Run the jobs (in a process pool when more than one); None, or the first failure."""
-    if not work:
-        return None
+    """Execute the jobs and convert each to HTML; None, or what failed.
+
+    ``prepare`` (validation, page metadata) runs in this process before any conversion; with
+    ``overlap`` the pool is already executing notebooks meanwhile. Nothing is published from
+    here, so a notebook run on inputs that then fail validation is only discarded
+    (``VALIDATION_FAILED`` is returned).
+    """
     workers = max(1, min(workers, len(work)))
     log(f"building {len(work)} report(s) with {workers} worker(s)")
-    if workers == 1:
+    if workers == 1 and not overlap:
+        if not prepare():
+            return VALIDATION_FAILED
         for deliverable, job in work:
-            failure = _finish(deliverable, job, log, many, lambda d=deliverable, j=job: (
-                execute_job(j, d.run_id, d.stage, d.meta)))
+            failure = _finish(deliverable, job, log, many,
+                              lambda d=deliverable, j=job: execute_job(j, d.run_id))
             if failure:
                 return failure
         return None
     with ProcessPoolExecutor(workers, initializer=_die_with_parent) as pool:
         submitted = time.perf_counter()
         futures: dict[Future, tuple[Deliverable, ReportJob]] = {
-            pool.submit(execute_job, job, d.run_id, d.stage, d.meta): (d, job) for d, job in work
+            pool.submit(execute_job, job, d.run_id): (d, job) for d, job in work
         }
         pending = set(futures)
-        failure = None
+        failure = None if prepare() else VALIDATION_FAILED
         while pending and failure is None:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -337,6 +357,7 @@ def _finish(
     started = time.perf_counter() if started is None else started
     try:
         result = get()
+        convert_job(deliverable, job, result)
     except BpoError as error:
         log(f"FAIL {_label(job, many)} ({time.perf_counter() - started:.1f} s)")
         log(str(error))
@@ -467,9 +488,15 @@ def _expected_seconds(item: tuple[Deliverable, ReportJob]) -> float:
 def build_deliverables(
     deliverables: list[Deliverable], log: RunLog, *, force: bool = False,
     workers: int | None = None, validation: dict[str, Any] | None = None,
+    validate_during: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
     refresh_id: str | None = None,
 ) -> int:
-    """Build what changed, publish every deliverable atomically; returns an exit code."""
+    """Build what changed, publish every deliverable atomically; returns an exit code.
+
+    ``validation``: the summary of a validation already passed; or ``validate_during``: run
+    the validation here, while the pool already executes the changed notebooks (nothing is
+    converted or published before it passed).
+    """
     from analysis import cli
     from analysis.publish import create_staging, discard_staging, new_run_id
 
@@ -481,10 +508,25 @@ def build_deliverables(
         for name, old in deliverable.reuse.items():
             label = f"{deliverable.client}/{name}" if many else name
             log(f"skip {label} (unchanged since run {old['reused_from']})")
+    checked = {"summary": validation or {}}
+
+    def prepare() -> bool:
+        if validate_during is not None:
+            passed, checked["summary"] = validate_during()
+            if not passed:
+                return False
+        vintage, sources = cli._data_vintage(), cli._key_figure_sources()
+        for deliverable in changed:
+            deliverable.meta.update({"data_vintage": vintage, "sources": sources,
+                                     "data_quality": checked["summary"]})
+        return True
+
     if not changed:
+        # Inputs no report reads may still have changed: the scheduler hears about bad data.
+        if validate_during is not None and not validate_during()[0]:
+            return EXIT_VALIDATION
         log("nothing to do: every report is up to date")
         return EXIT_NOTHING
-    vintage, sources = cli._data_vintage(), cli._key_figure_sources()
     today = datetime.now(UTC).strftime("%d %B %Y")
     used: set[str] = set()
     try:
@@ -495,14 +537,17 @@ def build_deliverables(
             used.add(run_id)
             deliverable.run_id = run_id
             deliverable.stage = create_staging(run_id)
-            deliverable.meta.update({"date": today, "data_vintage": vintage, "run_id": run_id,
-                                     "data_quality": validation, "sources": sources})
+            deliverable.meta.update({"date": today, "run_id": run_id})
         work = sorted(((d, job) for d in changed for job in d.to_build), key=_expected_seconds)
-        failure = run_jobs(work, workers or os.cpu_count() or 1, log, many)
+        failure = run_jobs(work, workers or os.cpu_count() or 1, log, many, prepare,
+                           overlap=validate_during is not None)
+        if failure == VALIDATION_FAILED:
+            log("nothing published: fix the inputs and run again")
+            return EXIT_VALIDATION
         if failure:
             log(f"nothing published; {reports_dir()} is unchanged")
             return EXIT_BUILD
-        common = provenance(validation or {})
+        common = provenance(checked["summary"])
         for deliverable in changed:
             deliverable.published = assemble(deliverable, common, refresh_id or "")
             log(f"published {deliverable.published}")
@@ -565,15 +610,17 @@ def _refresh(
     except BpoError as error:
         log(f"configuration error: {error}")
         return done(EXIT_BUILD)
-    ok, validation = validate(log, use_cache=not args.force)
-    record["validation"] = validation
-    if not ok:
-        log("nothing built or published: fix the inputs and run again")
-        return done(EXIT_VALIDATION)
+
+    def validate_now() -> tuple[bool, dict[str, Any]]:
+        passed, record["validation"] = validate(log, use_cache=not args.force)
+        return passed, record["validation"]
+
     try:
+        # Validation runs while the pool starts on the changed notebooks: it gates every
+        # conversion and publication, and a failed one discards what ran (exit 1).
         code = build_deliverables(
             deliverables, log, force=args.force, workers=args.workers,
-            validation=validation, refresh_id=refresh_id_of(record),
+            validate_during=validate_now, refresh_id=refresh_id_of(record),
         )
     except BpoError as error:
         log(f"FAIL {error}")
