@@ -90,12 +90,12 @@ def rejection_finding(error: Exception, file: str) -> Finding:
     if match is None:
         return Finding(file, None, "export_readable", text.split(": ", 1)[-1], CRITICAL)
     reason = match["reason"]
-    rule = next((r for phrase, r in _RULE_OF_REASON if phrase in reason), "parseable")
+    rule = next((r for phrase, r in _RULE_OF_REASON if phrase in reason.lower()), "parseable")
     column = match["canonical"] or match["column"]
     source = f" (export column '{match['column']}')" if match["canonical"] else ""
     count = int(match["count"]) if match["count"] else None
     return Finding(
-        file, column, rule, f"the export was rejected: value {reason}{source}", CRITICAL,
+        file, column, rule, f"the export was rejected: the value {reason}{source}", CRITICAL,
         bad_rows=count, sample=((None, match["value"]),), lines=(int(match["line"]),),
     )
 
