@@ -583,6 +583,10 @@ def cmd_refresh(args: argparse.Namespace, out: Any) -> int:
             return code
     except LockHeldError as error:
         out.line(f"refresh not started: {error}")
+        write_refresh_record(refresh_id, {
+            "refresh_id": refresh_id, "exit_code": EXIT_LOCKED, "outcome": "locked",
+            "error": str(error), "elapsed_s": round(time.perf_counter() - started, 2),
+        })
         return EXIT_LOCKED
 
 
