@@ -250,6 +250,11 @@ def test_bad_config_exits_2_before_validation(project, first, capsys):
 
 
 def test_runs_lists_published_runs_with_reuse_and_every_refresh(project, first, capsys):
+    assert refresh_run(capsys).code in (refresh.EXIT_OK, refresh.EXIT_NOTHING)
+    assert refresh_run(capsys).code == refresh.EXIT_NOTHING
+    (project.root / "data" / "raw" / "clients" / "a" / "export.csv").write_text(
+        "day,calls\n1,10\n2,70\n")
+    assert built(refresh_run(capsys)) == {"a/kpi"}
     assert cli.main(["runs", "--client", "a"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("(latest)") and "reused 1" in lines[0]  # kpi rebuilt, fig reused
