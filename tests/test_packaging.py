@@ -44,3 +44,18 @@ def test_notebook_is_clean_and_parametrized(path: Path):
     )
     assert nb["metadata"]["kernelspec"]["name"] == "bpo-research"
     assert nb["metadata"]["kernelspec"]["language"] == "python"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_papermill_parses_every_parameter(path: Path):
+    """papermill silently drops a parameter line it cannot parse; a config could then not set it."""
+    from analysis.build import notebook_parameters
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    assigned = {
+        line.split("=", 1)[0].strip()
+        for line in "".join(cell["source"]).splitlines()
+        if "=" in line and not line.lstrip().startswith("#") and not line.startswith(" ")
+    }
+    assert assigned == set(notebook_parameters(path))
