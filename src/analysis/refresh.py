@@ -573,6 +573,12 @@ def cmd_refresh(args: argparse.Namespace, out: Any) -> int:
             record: dict[str, Any] = {"refresh_id": refresh_id, "deliverables": []}
             try:
                 code = _refresh(args, log, record, stale_note)
+            except Exception:  # a crash must not exit 1, which means "validation failed"
+                import traceback
+
+                log(traceback.format_exc())
+                record.update({"exit_code": EXIT_BUILD, "outcome": "crashed"})
+                code = EXIT_BUILD
             finally:
                 elapsed = time.perf_counter() - started
                 record["elapsed_s"] = round(elapsed, 2)
@@ -603,7 +609,7 @@ def _refresh(
         record.update({"exit_code": code, "outcome": _OUTCOMES[code]})
         return code
 
-    log(f"refresh {refresh_id_of(record)} started (pid {os.getpid()}, root {project_root()})")
+    log(f"refresh {record['refresh_id']} started (pid {os.getpid()}, root {project_root()})")
     if stale_note:
         log(stale_note)
     for leftover in clean_stale_work():
@@ -624,7 +630,7 @@ def _refresh(
         # conversion and publication, and a failed one discards what ran (exit 1).
         code = build_deliverables(
             deliverables, log, force=args.force, workers=args.workers,
-            validate_during=validate_now, refresh_id=refresh_id_of(record),
+            validate_during=validate_now, refresh_id=record["refresh_id"],
         )
     except BpoError as error:
         log(f"FAIL {error}")
@@ -637,10 +643,6 @@ def _refresh(
         for d in deliverables
     ]
     return done(code)
-
-
-def refresh_id_of(record: Mapping[str, Any]) -> str:
-    return str(record["refresh_id"])
 
 
 def add_build_options(parser: argparse.ArgumentParser) -> None:
