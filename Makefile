@@ -8,10 +8,11 @@ KERNEL := bpo-research
 # Extra report parameters, e.g. make report P="geography=India base_year=2025"
 P ?=
 CLIENT ?=
-PYTEST_ARGS ?=
+# Two workers: notebook tests mostly wait on their kernels, so this halves the wall time.
+PYTEST_ARGS ?= -n 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report validate test lint lab curate bench clean
+.PHONY: help setup report refresh validate runs test lint lab curate bench clean
 
 help: ## List every target with one line each
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -28,8 +29,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv, install the package (editable, dev extras) and the Jupyter kernel
 
-report: setup ## Validate inputs, then execute and publish every report into reports/ (P="k=v ...", CLIENT=id)
+report: setup ## Validate inputs, then build and publish every client's reports (P="k=v ...", CLIENT=id)
 	@$(BIN)/bpo report $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+
+refresh: setup ## Validate, rebuild only what changed, publish, summarise (see README: exit codes)
+	@$(BIN)/bpo refresh $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+
+runs: setup ## List published runs (and every refresh: make runs ARGS=--refreshes)
+	@$(BIN)/bpo runs $(ARGS)
 
 validate: setup ## Run every data contract (Great Expectations) on data/raw and stop on a critical failure
 	@$(BIN)/bpo validate
