@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +40,10 @@ _EXAMPLE_WORDS = re.compile(r"\b(synthetic|example data|sample data|dummy)\b", r
 CONTACT_KPIS = ("asa_seconds", "service_level", "abandonment_rate", "aht_seconds",
                 "talk_mean_seconds", "occupancy", "fcr", "csat_top2_box")
 TICKET_KPIS = ("first_response_median_hours", "resolve_median_hours", "sla_attainment")
+#: Contact KPIs that make the executive summary, in reading order.
+KEY_FIGURE_KPIS = {"asa_seconds": "asa", "service_level": "service_level",
+                   "abandonment_rate": "abandonment_rate", "aht_seconds": "aht", "fcr": "fcr",
+                   "csat_top2_box": "csat_top2_box", "occupancy": "occupancy"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,35 @@ class KpiView:
     def gaps(self) -> pd.DataFrame:
         """Positions worse than the benchmark median or outside a target band."""
         return self.positions[self.positions["verdict"] == "gap"]
+
+    def key_figures(self) -> list[dict[str, Any]]:
+        """The report's key figures as ``report_kit.record`` keyword sets.
+
+        A benchmarked KPI is recorded in its band's unit, next to the band's median, so the
+        executive summary never sets 441 seconds beside 7.5 minutes.
+        """
+        placed = self.positions.set_index("kpi") if len(self.positions) else pd.DataFrame()
+        figures: list[dict[str, Any]] = []
+        for key, name in KEY_FIGURE_KPIS.items():
+            label = KPI_DEFINITIONS[key].label
+            if key in placed.index:
+                row = placed.loc[key]
+                unit = str(row["unit"])
+                figures.append({"name": f"client_{name}", "value": row["client_value"],
+                                "unit": unit, "label": f"client {label}"})
+                if pd.notna(row["median"]):
+                    figures.append({"name": f"benchmark_{name}_median", "value": row["median"],
+                                    "unit": unit, "label": f"benchmark median {label}"})
+            elif pd.notna(self.summary.get(key)):
+                figures.append({"name": f"client_{name}", "value": self.summary[key],
+                                "unit": KPI_DEFINITIONS[key].unit, "label": f"client {label}"})
+        if self.tickets is not None:
+            for key in ("sla_attainment", "resolve_median_hours"):
+                if pd.notna(self.tickets.get(key)):
+                    figures.append({"name": f"client_{key}", "value": self.tickets[key],
+                                    "unit": KPI_DEFINITIONS[key].unit,
+                                    "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
+        return figures
 
     def trend(self, kpi: str, weekly: bool = False) -> pd.DataFrame:
         """``period`` and ``value`` of one KPI over time, in the unit of its benchmark band."""
