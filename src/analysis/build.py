@@ -165,6 +165,33 @@ def _failed_cell(output: Path) -> int | None:
     return None
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager whose kernel talks over local IPC sockets in a private temp folder.
+
+    The default TCP transport opens loopback ports with no encryption and makes every kernel
+    print a warning into the build log; IPC sockets are files only this user can reach. The
+    folder is per kernel so parallel builds never share socket paths.
+    """
+    import shutil
+    import tempfile
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="bpo-k-"))
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(self._socket_dir / "kernel"))
+            super().__init__(**kwargs)
+
+        async def cleanup_resources(self, restart: bool = False) -> None:  # async in AsyncKM
+            await super().cleanup_resources(restart=restart)
+            if not restart:
+                shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    return IpcKernelManager
+
+
 def execute_notebook(
     notebook: Path,
     output: Path,
@@ -202,6 +229,7 @@ def execute_notebook(
                 log_output=False,
                 cwd=str(cwd or notebook.parent),
                 execution_timeout=timeout,
+                kernel_manager_class=_ipc_kernel_manager(),
             )
     except PapermillExecutionError as error:
         cell = _source_cell_index(notebook, error.cell_index, injected=bool(parameters))
