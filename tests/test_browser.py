@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_build import write_notebook
+from helpers import write_notebook
 
 from analysis.build import execute_notebook, notebook_to_html
 

@@ -6,10 +6,9 @@ Each test notebook is tiny and executed once per module (a kernel start costs ~2
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import nbformat
 import pytest
+from helpers import write_notebook
 
 from analysis.build import (
     add_table_of_contents,
@@ -19,29 +18,7 @@ from analysis.build import (
 )
 from analysis.errors import BuildError, ConfigError
 
-KERNEL = "bpo-research"
 EVIL_CLIENT = "<script>alert(1)</script>"
-
-
-def write_notebook(path: Path, parameters: str, cells: list[str]) -> Path:
-    """A notebook with a ``parameters``-tagged cell followed by ``cells``.
-
-    A cell starting with ``md:`` is Markdown, anything else is code.
-    """
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
-    params = nbformat.v4.new_code_cell(parameters)
-    params.metadata["tags"] = ["parameters"]
-    body = [
-        nbformat.v4.new_markdown_cell(cell[3:])
-        if cell.startswith("md:")
-        else nbformat.v4.new_code_cell(cell)
-        for cell in cells
-    ]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Test report"), params, *body]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
 
 
 REPORT_CELLS = [

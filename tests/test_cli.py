@@ -11,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_build import write_notebook
+from helpers import snapshot, write_notebook
 
 import analysis.cli as cli
 import analysis.reports as reports
@@ -25,20 +25,6 @@ class FakeValidation:
     summary_lines: list[str] = field(default_factory=lambda: ["raw/sources.csv: 12 rows ok"])
     warnings: list[str] = field(default_factory=list)
     result_dir: Path = Path("build/validation/x")
-
-
-def snapshot(folder: Path) -> dict[str, bytes | str]:
-    """Every file's bytes and every symlink's target under ``folder``."""
-    state: dict[str, bytes | str] = {}
-    for dirpath, dirnames, filenames in os.walk(folder):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            key = str(path.relative_to(folder))
-            if path.is_symlink():
-                state[key] = "->" + os.readlink(path)
-            elif path.is_file():
-                state[key] = path.read_bytes()
-    return state
 
 
 def run(capsys, *argv: str) -> tuple[int, list[str]]:

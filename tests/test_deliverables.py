@@ -14,8 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_build import write_notebook
-from test_cli import snapshot
+from helpers import snapshot, write_notebook
 
 import analysis.cli as cli
 import analysis.reports as reports

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_build import write_notebook
-from test_cli import FakeValidation, snapshot
+from helpers import snapshot, write_notebook
+from test_cli import FakeValidation
 
 import analysis.cli as cli
 import analysis.refresh as refresh

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import snapshot
 
 from analysis import paths
 from analysis.validation import main, validate_all
@@ -257,13 +258,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for folder in ("data/raw", "reports")
-        for p in sorted((root / folder).rglob("*"))
-        if p.is_file()
-    }
+def _snapshot(root: Path) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
+    return snapshot(root / "data" / "raw"), snapshot(root / "reports")
 
 
 # --- tests --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_build import write_notebook
+from helpers import snapshot, write_notebook
 
 from analysis import paths
 from analysis.client_exports import CANONICAL_SCHEMAS
@@ -115,13 +115,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for folder in ("data/raw", "reports")
-        for p in sorted((root / folder).rglob("*"))
-        if p.is_file()
-    }
+def _snapshot(root: Path) -> tuple[dict[str, bytes | str], dict[str, bytes | str]]:
+    return snapshot(root / "data" / "raw"), snapshot(root / "reports")
 
 
 # (corruption, export file, canonical column, rule id expected in the message)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.provenance import join_ids, join_years
+
 #: Reliability tiers, best first. ``min_reliability="relayed"`` keeps primary and relayed sources.
 TIER_ORDER: tuple[str, ...] = ("primary", "relayed", "unattributed", "aggregator")
 
@@ -296,8 +298,8 @@ def segment_shares(
         low_pct=("value", "min"),
         high_pct=("value", "max"),
         n_sources=("source_id", "nunique"),
-        years=("year", lambda s: ";".join(str(int(y)) for y in sorted(s.dropna().unique()))),
-        source_ids=("source_id", lambda s: ";".join(sorted(s.unique()))),
+        years=("year", join_years),
+        source_ids=("source_id", join_ids),
     ).reset_index()
     return out.sort_values("share_pct", ascending=False, ignore_index=True)
 

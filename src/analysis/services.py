@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import market
+from analysis.provenance import join_ids, join_years
 
 FAMILY_LABELS = {"front_office": "Front office", "back_office": "Back office",
                  "kpo": "KPO", "lpo": "LPO"}
@@ -99,10 +100,10 @@ def segment_figures(
             for stat, value in _spread(values).items():
                 record[f"{prefix}_{stat}"] = value
         record.update(
-            share_years=";".join(str(int(y)) for y in sorted(shares["year"].dropna().unique())),
-            size_years=";".join(str(int(y)) for y in sorted(size_years.unique())),
+            share_years=join_years(shares["year"]),
+            size_years=join_years(size_years),
             n_size_sources=0 if sizes is None else int(len(sizes)),
-            n_sources=len(used), source_ids=";".join(sorted(used)),
+            n_sources=len(used), source_ids=join_ids(used),
         )
         rows.append(record)
     return pd.DataFrame(rows)

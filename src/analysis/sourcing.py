@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import ConfigError
+from analysis.provenance import join_ids, join_years
 
 BILLING_METRICS = ("hourly_billing_rate",)
 WAGE_METRICS = (
@@ -179,8 +180,8 @@ def by_country(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
         point_low=("usd_hour", "min"),
         point_high=("usd_hour", "max"),
         n=("location_id", "count"),
-        years=("year", lambda s: ";".join(str(int(y)) for y in sorted(s.dropna().unique()))),
-        source_ids=("source_id", lambda s: ";".join(sorted(s.unique()))),
+        years=("year", join_years),
+        source_ids=("source_id", join_ids),
     ).reset_index()
     # The spread runs from the lowest stated value (range end or point) to the highest.
     out["low"] = out[["low", "point_low"]].min(axis=1)

@@ -1,0 +1,45 @@
+"""Helpers shared by test modules (importable: pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+
+KERNEL = "bpo-research"
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every file's bytes and every symlink's target under ``folder``: "nothing changed" checks."""
+    state: dict[str, bytes | str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            key = str(path.relative_to(folder))
+            if path.is_symlink():
+                state[key] = "->" + os.readlink(path)
+            elif path.is_file():
+                state[key] = path.read_bytes()
+    return state
+
+
+def write_notebook(path: Path, parameters: str, cells: list[str]) -> Path:
+    """A notebook with a ``parameters``-tagged cell followed by ``cells``.
+
+    A cell starting with ``md:`` is Markdown, anything else is code.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    body = [
+        nbformat.v4.new_markdown_cell(cell[3:])
+        if cell.startswith("md:")
+        else nbformat.v4.new_code_cell(cell)
+        for cell in cells
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Test report"), params, *body]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
