@@ -91,19 +91,24 @@ def inspect_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     return papermill.inspect_notebook(str(notebook))
 
 
-def check_parameters(notebook: Path, parameters: Mapping[str, Any]) -> None:
+def check_parameters(
+    notebook: Path, parameters: Mapping[str, Any], where: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Raise ``ConfigError`` for any parameter the notebook does not declare.
 
-    papermill alone only logs a warning and injects it anyway.
+    papermill alone only logs a warning and injects it anyway. ``where`` (e.g. the config file
+    and key the parameters came from) leads the message. Returns the declared parameters.
     """
     declared = notebook_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         allowed = ", ".join(sorted(declared)) or "none (no cell tagged 'parameters')"
+        origin = f"{where}: " if where else ""
         raise ConfigError(
-            f"{notebook.name}: unknown parameter {', '.join(repr(k) for k in unknown)}; "
-            f"allowed: {allowed}"
+            f"{origin}{notebook.name}: unknown parameter "
+            f"{', '.join(repr(k) for k in unknown)}; allowed: {allowed}"
         )
+    return declared
 
 
 def _show_progress() -> bool:

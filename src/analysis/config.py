@@ -351,16 +351,9 @@ def check_parameter(name: str, value: Any, default: str | None, where: str) -> N
 
 def check_report_parameters(report: str, parameters: Mapping[str, Any], where: str) -> None:
     """Reject parameters the report's notebook does not declare, then check each value."""
-    from analysis.build import notebook_parameters
+    from analysis.build import check_parameters
 
-    declared = notebook_parameters(registry.REPORTS[report].notebook_path())
-    unknown = sorted(set(parameters) - set(declared))
-    if unknown:
-        allowed = ", ".join(sorted(declared)) or "none"
-        raise ConfigError(
-            f"{where}: unknown parameter {', '.join(map(repr, unknown))} for "
-            f"{registry.REPORTS[report].notebook}; allowed: {allowed}"
-        )
+    declared = check_parameters(registry.REPORTS[report].notebook_path(), parameters, where)
     for name, value in parameters.items():
         check_parameter(name, value, declared[name].get("default"), where)
 
