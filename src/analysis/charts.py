@@ -108,21 +108,9 @@ def forecast_fan(history: pd.DataFrame, scenarios: pd.DataFrame, title: str) -> 
 
 
 def share_bars(shares: pd.DataFrame, title: str) -> Figure:
-    """Horizontal bars of median shares with the low–high range between sources as whiskers."""
-    ordered = shares.sort_values("share_pct")
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(ordered) + 1.4))
-    ax.barh(ordered["segment"], ordered["share_pct"], color=ACCENT, alpha=0.85)
-    spread = ordered["high_pct"] > ordered["low_pct"]
-    ax.errorbar(
-        ordered.loc[spread, "share_pct"], ordered.loc[spread, "segment"],
-        xerr=[ordered.loc[spread, "share_pct"] - ordered.loc[spread, "low_pct"],
-              ordered.loc[spread, "high_pct"] - ordered.loc[spread, "share_pct"]],
-        fmt="none", ecolor="#333333", capsize=3, linewidth=1,
-    )
-    ax.set_xlabel("% of global BPO revenue (median of sources; whiskers: low–high)")
-    ax.set_ylabel("")
-    ax.set_title(title)
-    return _finish(fig)
+    """Median shares by segment with the low–high range between sources as whiskers."""
+    return range_bars(shares, "segment", "share_pct", "low_pct", "high_pct",
+                      "% of global BPO revenue (median of sources; whiskers: low–high)", title)
 
 
 def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
