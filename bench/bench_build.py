@@ -50,8 +50,8 @@ def timed(command: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -
 def planned_reports(root: Path, client: str) -> dict[str, tuple[Path, dict]]:
     """Notebook and parameters of each report of ``client``, as the build plans them."""
     os.environ["BPO_ROOT"] = str(root)
-    from analysis.config import load_clients, plan_client
-    from analysis.reports import REPORTS
+    from analysis.pipeline.config import load_clients, plan_client
+    from analysis.pipeline.reports import REPORTS
 
     (loaded,) = load_clients(client)
     plan = plan_client(loaded, {}, {"client": loaded.id, "run_id": "naive"})

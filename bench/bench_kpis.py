@@ -77,7 +77,7 @@ def generate(rows: int, path: Path, seed: int = 11) -> float:
 
 def kpis_duckdb(path: Path):
     """The package engine."""
-    from analysis.kpis import interaction_kpis
+    from analysis.research.kpis import interaction_kpis
 
     return interaction_kpis(path, by=GROUPS)
 
@@ -141,7 +141,7 @@ def run_one(engine: str, path: Path, result: Path) -> None:
     """Child process: time one engine, write its result, print wall time and peak RSS."""
     import pandas  # noqa: F401  imported before the clock starts for both engines
 
-    import analysis.kpis  # noqa: F401
+    import analysis.research.kpis  # noqa: F401
 
     base_mib = peak_rss_mib()
     start = time.perf_counter()

@@ -38,7 +38,7 @@ def synthetic_market(bundled: pd.DataFrame, rows: int, seed: int = 7) -> pd.Data
 
 
 def _time_run(root: Path) -> tuple[float, int, bool]:
-    from analysis.validation import validate_all
+    from analysis.data.validation import validate_all
 
     os.environ["BPO_ROOT"] = str(root)
     start = time.perf_counter()
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         synthetic_market(bundled, args.rows).to_csv(large / "data" / "raw" / MARKET, index=False)
 
         start = time.perf_counter()
-        import analysis.validation._gx  # noqa: F401  (import cost reported apart)
+        import analysis.data.validation._gx  # noqa: F401  (import cost reported apart)
 
         print(f"GX import: {time.perf_counter() - start:.2f} s (once per process)")
         _time_run(small)  # warm-up: first-run caches inside GX and pandas

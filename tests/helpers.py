@@ -1,8 +1,9 @@
-"""Helpers shared by test modules (importable: pytest puts tests/ on sys.path)."""
+"""Helpers shared by test modules (importable: ``tests/conftest.py`` puts tests/ on sys.path)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -43,3 +44,13 @@ def write_notebook(path: Path, parameters: str, cells: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+@dataclass
+class FakeValidation:
+    """Stands in for ``validate_all()``'s outcome where the real contracts are not the subject."""
+
+    success: bool = True
+    summary_lines: list[str] = field(default_factory=lambda: ["raw/sources.csv: 12 rows ok"])
+    warnings: list[str] = field(default_factory=list)
+    result_dir: Path = Path("build/validation/x")

@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 from helpers import write_notebook
 
-from analysis.build import execute_notebook, notebook_to_html
+from analysis.pipeline.execute import execute_notebook
+from analysis.pipeline.render import notebook_to_html
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -203,7 +204,7 @@ def opened(tmp_path_factory):
         "year = 2024",
         [
             "md:## Market size\n\nText with a [citation](https://example.org/cited).\n\n### Detail",
-            "from analysis import report_kit as rk\n"
+            "from analysis.views import report_kit as rk\n"
             "rk.record('size', 245.3, unit='USD bn', label='Global BPO market')\n"
             "rk.record('sources', 12, label='sources in the consensus')\n"
             "rk.say('The market is **USD {x} bn** in {year:d}.', x=245.3, year=year)",

@@ -6,25 +6,17 @@ Everything writes under a temporary ``$BPO_ROOT``; the expensive runs happen onc
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import snapshot, write_notebook
+from helpers import FakeValidation, snapshot, write_notebook
 
 import analysis.cli as cli
-import analysis.reports as reports
+import analysis.pipeline.reports as reports
+import analysis.pipeline.validate as gate
 from analysis.errors import ConfigError
-from analysis.reports import ReportSpec
-
-
-@dataclass
-class FakeValidation:
-    success: bool = True
-    summary_lines: list[str] = field(default_factory=lambda: ["raw/sources.csv: 12 rows ok"])
-    warnings: list[str] = field(default_factory=list)
-    result_dir: Path = Path("build/validation/x")
+from analysis.pipeline.parameters import parse_parameter
+from analysis.pipeline.reports import ReportSpec
 
 
 def run(capsys, *argv: str) -> tuple[int, list[str]]:
@@ -57,7 +49,7 @@ def project(tmp_path_factory):
         mp.setenv("BPO_ROOT", str(root))
         mp.setenv("CI", "true")
         mp.setattr(reports, "REPORTS", registry)
-        mp.setattr(cli, "run_validation", fake_validation)
+        mp.setattr(gate, "run_validation", fake_validation)
         yield SimpleNamespace(root=root, reports=root / "reports", validation=validation)
 
 
@@ -166,9 +158,9 @@ def test_unknown_report_and_bad_client_exit_2(project, capsys):
     ],
 )
 def test_parameter_values_are_yaml_scalars(item, expected):
-    assert cli.parse_parameter(item) == expected
+    assert parse_parameter(item) == expected
 
 
 def test_malformed_parameter_is_a_config_error():
     with pytest.raises(ConfigError):
-        cli.parse_parameter("no-equals-sign")
+        parse_parameter("no-equals-sign")

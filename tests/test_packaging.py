@@ -49,7 +49,7 @@ def test_notebook_is_clean_and_parametrized(path: Path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_papermill_parses_every_parameter(path: Path):
     """papermill silently drops a parameter line it cannot parse; a config could then not set it."""
-    from analysis.build import notebook_parameters
+    from analysis.pipeline.parameters import declared_parameters
 
     nb = json.loads(path.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
@@ -58,4 +58,4 @@ def test_papermill_parses_every_parameter(path: Path):
         for line in "".join(cell["source"]).splitlines()
         if "=" in line and not line.lstrip().startswith("#") and not line.startswith(" ")
     }
-    assert assigned == set(notebook_parameters(path))
+    assert assigned == set(declared_parameters(path))

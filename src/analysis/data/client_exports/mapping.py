@@ -1,0 +1,149 @@
+"""The mapping file: how one client export turns into a canonical table.
+
+A mapping is a small YAML file next to the export. It names the file and its quirks (delimiter,
+encoding, preamble lines, missing markers, decimal comma, Excel sheet) and, per canonical column,
+the source column and how to read it. Unknown keys are rejected so a typo never silently drops a
+column.
+
+Example::
+
+    kind: interactions
+    file: calls.csv.gz
+    delimiter: ";"
+    header_offset: 1          # one preamble line before the header
+    missing: ["?"]
+    columns:
+      interaction_id: Call ID
+      arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
+      wait_seconds: {source: Wait, format: hms}
+      outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
+    constants:
+      channel: voice
+      csat_scale: 5
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
+from analysis.errors import ConfigError
+
+DURATION_FORMATS = ("seconds", "minutes", "hms", "ms", "day_fraction")
+"""Duration formats: plain seconds, minutes, ``H:MM:SS``, ``M:SS``, or a fraction of a day."""
+
+PERCENT_FORMATS = ("percent", "fraction")
+"""``percent``: 0-100, with or without ``%`` ("85%", "85,0 %"); ``fraction``: 0-1."""
+
+DATE_FORMATS = ("iso", "yymmdd", "yyyymmdd")
+"""Named timestamp formats; anything else is a ``strftime`` pattern such as ``%d/%m/%Y %H:%M``."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """Where one canonical column comes from and how to read it."""
+
+    source: str | list[str] = Field(
+        description="Source column, or several joined with a space (e.g. a date and a time)."
+    )
+    format: str | None = Field(
+        default=None,
+        description="Timestamp pattern or name, duration format, or percent format.",
+    )
+    values: dict[str, str] | None = Field(
+        default=None, description="Source value → canonical value (e.g. outcome codes)."
+    )
+    true_values: list[str] = Field(default_factory=lambda: ["1", "true", "yes", "y", "t"])
+    false_values: list[str] = Field(default_factory=lambda: ["0", "false", "no", "n", "f"])
+
+    @property
+    def sources(self) -> list[str]:
+        """The source columns as a list."""
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+
+class ExportMapping(_Strict):
+    """One export file and how its columns map onto a canonical table."""
+
+    kind: ExportKind
+    file: str = Field(description="Export file name, relative to the mapping file.")
+    client: str | None = Field(default=None, description="Defaults to the folder name.")
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    header_offset: int = Field(default=0, ge=0, description="Preamble lines before the header.")
+    sheet: str | int | None = Field(default=None, description="Excel sheet name or index.")
+    decimal: str = "."
+    thousands: str | None = None
+    missing: list[str] = Field(default_factory=lambda: [""], description="Missing-value markers.")
+    columns: dict[str, str | ColumnSpec]
+    constants: dict[str, Any] = Field(
+        default_factory=dict, description="Canonical columns with one value for the whole file."
+    )
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, v: str) -> str:
+        if v == "\\t":
+            return "\t"
+        if len(v) != 1:
+            raise ValueError("delimiter must be a single character")
+        return v
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> ExportMapping:
+        names = set(CANONICAL_SCHEMAS[self.kind].names)
+        for key in [*self.columns, *self.constants]:
+            if key not in names:
+                raise ValueError(
+                    f"unknown canonical column '{key}' for kind {self.kind} "
+                    f"(known: {', '.join(sorted(names))})"
+                )
+        both = set(self.columns) & set(self.constants)
+        if both:
+            raise ValueError(f"column(s) both mapped and constant: {', '.join(sorted(both))}")
+        return self
+
+    def spec(self, name: str) -> ColumnSpec | None:
+        """The column spec for canonical column ``name`` (shorthand strings expanded)."""
+        raw = self.columns.get(name)
+        if raw is None:
+            return None
+        return ColumnSpec(source=raw) if isinstance(raw, str) else raw
+
+    @property
+    def is_excel(self) -> bool:
+        """Whether the export is an Excel workbook."""
+        return self.file.lower().endswith((".xlsx", ".xlsm"))
+
+
+def read_mapping(path: Path) -> ExportMapping:
+    """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
+    try:
+        return ExportMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown key '{where}'")
+            else:
+                problems.append(f"key '{where}': {err['msg']}")
+        raise ConfigError(f"{path}: invalid mapping: " + "; ".join(problems)) from None
+
+
+def client_name(mapping: ExportMapping, mapping_path: Path) -> str:
+    """The client a mapping belongs to: its ``client`` key, else its folder name."""
+    return mapping.client or mapping_path.resolve().parent.name

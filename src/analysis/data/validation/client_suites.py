@@ -1,0 +1,117 @@
+"""One expectation suite per canonical client table, derived from ``CANONICAL_SCHEMAS``.
+
+The schema declares each column once (name, type, nullability, allowed values, minimum); the
+loader enforces it at parse time and this module turns the same declaration into a GX suite, so
+a canonical table is judged again, as stored, before any KPI is computed. Ids, percentages and
+the cross-column rules of ``client_rules`` are added here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.data.client_exports.schema import TableSchema
+
+from ._gx import gxe
+from .client_rules import CLIENT_RULES
+from .report import CRITICAL
+from .suites import COLUMN_SET_RULE, SuiteBuilder, check_column
+
+# GX names the pandas dtypes by their numpy kind: nullable ``Int64`` is observed as ``int64``.
+GX_TYPES = {"str": "str", "timestamp": "datetime64", "float": "float64", "int": "int64",
+            "bool": "bool"}
+# Columns that identify one row: an id counted twice is a contact counted twice.
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "interactions": ("interaction_id",),
+    "interval_aggregates": ("interval_start", "interval_minutes", "queue", "channel"),
+}
+PERCENT_SUFFIX = "_pct"
+
+
+def prepare(schema: TableSchema, table: pd.DataFrame) -> pd.DataFrame:
+    """The frame a suite judges: the table with one explanation column per consistency rule.
+
+    The index is the 1-based row of the canonical table, so GX samples name rows, not offsets.
+    """
+    frame = table.copy()
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    for rule in CLIENT_RULES.get(schema.kind, ()):
+        try:
+            frame[check_column(rule.rule)] = rule.check(frame)
+        except (KeyError, TypeError):
+            # A missing or mistyped column: reported once by the column set or type expectation.
+            continue
+    return frame
+
+
+def build_suite(schema: TableSchema, name: str, frame: pd.DataFrame, file_columns: list[str]) -> (
+    SuiteBuilder
+):
+    """The suite of one canonical table (``.suite``) and the expectations it had to skip."""
+    builder = SuiteBuilder(name, set(frame.columns))
+    builder.add(
+        gxe.ExpectTableRowCountToBeBetween, severity=CRITICAL, rule="has_rows", about=None,
+        description="must have at least one data row", min_value=1,
+    )
+    builder.add(
+        gxe.ExpectTableColumnsToMatchSet, severity=CRITICAL, rule=COLUMN_SET_RULE, about=None,
+        description=f"the canonical {schema.kind} table must have exactly its schema's columns",
+        column_set=schema.names + [c for c in frame.columns if c not in set(file_columns)],
+        exact_match=True,
+    )
+    for column in schema.columns:
+        _column_expectations(builder, column)
+    key = UNIQUE_KEYS.get(schema.kind, ())
+    if len(key) == 1:
+        builder.add(
+            gxe.ExpectColumnValuesToBeUnique, severity=CRITICAL, rule="unique_id", about=key[0],
+            description="id must be unique", column=key[0],
+        )
+    elif key:
+        builder.add(
+            gxe.ExpectCompoundColumnsToBeUnique, severity=CRITICAL, rule="unique_id",
+            about=", ".join(key), description="must be unique (one row per interval and queue)",
+            column_list=list(key),
+        )
+    for rule in CLIENT_RULES.get(schema.kind, ()):
+        builder.add(
+            gxe.ExpectColumnValuesToBeNull, severity=rule.severity, rule=rule.rule,
+            about=rule.column, description=rule.description, column=check_column(rule.rule),
+        )
+    return builder
+
+
+def _column_expectations(builder: SuiteBuilder, column: object) -> None:
+    name = column.name
+    builder.add(
+        gxe.ExpectColumnValuesToBeOfType, severity=CRITICAL, rule=f"type_{column.type}",
+        about=name, description=f"must be of type {column.type} ({column.pandas_dtype})",
+        column=name, type_=GX_TYPES[column.type],
+    )
+    if not column.nullable:
+        builder.add(
+            gxe.ExpectColumnValuesToNotBeNull, severity=CRITICAL, rule="not_null", about=name,
+            description="must not be empty", column=name,
+        )
+    if column.allowed:
+        builder.add(
+            gxe.ExpectColumnValuesToBeInSet, severity=CRITICAL, rule="allowed_values",
+            about=name, description=f"must be one of: {', '.join(column.allowed)}",
+            column=name, value_set=list(column.allowed),
+        )
+    low, high = column.min_value, column.max_value
+    if name.endswith(PERCENT_SUFFIX):
+        low, high = (0 if low is None else low), (100 if high is None else high)
+    if low is not None or high is not None:
+        rule = "percent_range" if name.endswith(PERCENT_SUFFIX) else (
+            "minimum" if high is None else "range"
+        )
+        span = f"{low:g}-{high:g}" if low is not None and high is not None else None
+        description = (
+            f"must lie within {span}" if span else
+            f"must be >= {low:g}" if low is not None else f"must be <= {high:g}"
+        )
+        builder.add(
+            gxe.ExpectColumnValuesToBeBetween, severity=CRITICAL, rule=rule, about=name,
+            description=description, column=name, min_value=low, max_value=high,
+        )

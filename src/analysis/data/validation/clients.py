@@ -1,0 +1,145 @@
+"""Client exports for validation: which folders, their canonical tables, and their rejections.
+
+Each mapping file in ``raw_dir()/clients/<client>/`` is loaded through
+``analysis.data.client_exports.load_export`` (the canonical Parquet cache the KPI engine reads). An
+export the loader refuses (``DataValidationError``: unparseable value, missing required value,
+duplicate id...) or a mapping it cannot read (``ConfigError``) becomes a critical ``Finding``
+naming the export file, column, rule, line and value, instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
+from analysis.data.client_exports.loader import LINE, read_raw
+from analysis.errors import ConfigError, DataValidationError
+
+from .report import CRITICAL, Finding
+
+MAPPING_GLOBS = ("*.yaml", "*.yml")
+
+# The loader's rejection messages: "<path>: line <n>, column '<col>' [(→ canonical)]: value
+# '<value>' <reason>[ (<k> row(s) in all)]". The reason says which rule was broken.
+_REJECTION = re.compile(
+    r"^(?P<path>.+?): line (?P<line>\d+), column '(?P<column>[^']*)'(?: \(→ (?P<canonical>\w+)\))?"
+    r": value '(?P<value>.*?)' (?P<reason>.+?)(?: \((?P<count>\d+) row\(s\) in all\))?$",
+    re.DOTALL,
+)
+_RULE_OF_REASON = (
+    ("missing but required", "not_null"),
+    ("is not one of the mapped values", "mapped_values"),
+    ("is not one of", "allowed_values"),
+    ("below the minimum", "minimum"),
+    ("above the maximum", "maximum"),
+    ("duplicate id", "unique_id"),
+    ("csat scale", "csat_scale"),
+    ("negative duration", "minimum"),
+)
+
+
+@dataclass(frozen=True)
+class ClientTable:
+    """One export that loaded: its client, the file label used in messages, and the table."""
+
+    client: str
+    file: str
+    table: CanonicalTable
+    mapping: Path
+
+    @property
+    def dataset(self) -> str:
+        """``<client>/<kind>``: the table's name in the report and the Data Docs."""
+        return f"{self.client}/{self.table.kind}"
+
+
+def client_names(raw_dir: Path, clients: Sequence[str] | None) -> list[str]:
+    """The clients to validate: those given, else every folder in ``raw_dir/clients``."""
+    if clients is not None:
+        return list(clients)
+    folder = raw_dir / "clients"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def _label(raw_dir: Path, path: Path) -> str:
+    """A file as messages name it: relative to ``raw_dir`` when it lies inside."""
+    try:
+        return str(path.resolve().relative_to(raw_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _export_file(mapping_path: Path) -> Path:
+    """The export a mapping names (the mapping itself when it cannot be read)."""
+    try:
+        return mapping_path.parent / read_mapping(mapping_path).file
+    except ConfigError:
+        return mapping_path
+
+
+def rejection_finding(error: Exception, file: str) -> Finding:
+    """A loader or mapping error as one critical finding, with column, rule, line and value."""
+    text = str(error)
+    match = _REJECTION.match(text)
+    if isinstance(error, ConfigError):
+        return Finding(file, None, "mapping", f"the mapping cannot be used: {text}", CRITICAL)
+    if match is None:
+        return Finding(file, None, "export_readable", text.split(": ", 1)[-1], CRITICAL)
+    reason = match["reason"]
+    rule = next((r for phrase, r in _RULE_OF_REASON if phrase in reason.lower()), "parseable")
+    column = match["canonical"] or match["column"]
+    source = f" (export column '{match['column']}')" if match["canonical"] else ""
+    count = int(match["count"]) if match["count"] else None
+    return Finding(
+        file, column, rule, f"the export was rejected: the value {reason}{source}", CRITICAL,
+        bad_rows=count, sample=((None, match["value"]),), lines=(int(match["line"]),),
+    )
+
+
+def load_client_exports(
+    raw_dir: Path, client: str
+) -> tuple[list[ClientTable], list[Finding]]:
+    """Every export of one client folder that loads, and a finding for each that does not."""
+    folder = raw_dir / "clients" / client
+    mappings = sorted({p for pattern in MAPPING_GLOBS for p in folder.glob(pattern)})
+    label = _label(raw_dir, folder)
+    if not folder.is_dir():
+        return [], [Finding(label, None, "client_folder", "client folder not found", CRITICAL)]
+    if not mappings:
+        return [], [Finding(label, None, "mapping", "no mapping file (*.yaml) in the client "
+                            "folder: add one per export", CRITICAL)]
+    tables: list[ClientTable] = []
+    findings: list[Finding] = []
+    for mapping in mappings:
+        file = _label(raw_dir, _export_file(mapping))
+        try:
+            table = load_export(mapping)
+        except (DataValidationError, ConfigError) as error:
+            findings.append(rejection_finding(error, file))
+            continue
+        if any(t.table.kind == table.kind for t in tables):
+            findings.append(Finding(file, None, "one_export_per_kind", f"a second "
+                                    f"{table.kind} export in {label}: keep one", CRITICAL))
+            continue
+        tables.append(ClientTable(client, file, table, mapping))
+    return tables, findings
+
+
+def export_lines(table: ClientTable, rows: Sequence[int | None]) -> tuple[int | None, ...]:
+    """The export file line of each 1-based canonical row (re-reads the export: failures only)."""
+    raw = read_raw(table.table.source_file, read_mapping(table.mapping))
+    lines = raw[LINE]
+    return tuple(
+        int(lines.iloc[row - 1]) if row is not None and 0 < row <= len(lines) else None
+        for row in rows
+    )
+
+
+def stored_frame(table: ClientTable) -> pd.DataFrame:
+    """The canonical table as stored in Parquet: the types the KPI engine will read."""
+    return pd.read_parquet(table.table.path)

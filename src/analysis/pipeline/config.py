@@ -1,0 +1,405 @@
+"""Client configs: ``config/clients/<client>.yaml`` read into typed, strictly checked models.
+
+Every config and every parameter set is checked before any notebook runs: unknown keys, wrong
+types, out-of-range values, unknown report names and parameters a notebook does not declare are
+all a ``ConfigError`` naming the file, the key and what is allowed. Layout of a config::
+
+    display_name: Acme Insurance            # shown on every page
+    reports: [market_size]                  # optional; default: every report in the registry
+    parameters:                             # optional; per report, checked against the notebook
+      market_size: {geography: India, base_year: 2025}
+    branding: {logo: logos/acme.svg, accent: "#0b6e4f"}   # logo path relative to config/
+    kpi_export: data/raw/clients/acme       # optional; this client's KPI export (its own only)
+
+``house.yaml`` is the house report (no client); ``example-client.yaml`` shows every option.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from analysis.errors import BpoError, ConfigError
+from analysis.paths import config_dir, project_root, raw_dir
+from analysis.pipeline import reports as registry
+
+HOUSE_CLIENT = "house"
+CLIENT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+DEFAULT_ACCENT = "#1f4e79"
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
+MAX_LOGO_BYTES = 256 * 1024
+# Parameters the build fills in itself for every notebook that declares them.
+AUTO_PARAMETERS = ("client", "run_id", "kpi_export")
+
+_Year = Annotated[int, Field(ge=1990, le=2040)]
+_Hour = Annotated[int, Field(ge=0, le=24)]
+_Score = Annotated[float, Field(ge=0, le=100)]
+_Name = Annotated[str, Field(min_length=1, max_length=120)]
+_Tier = Literal["primary", "relayed", "unattributed", "aggregator"]
+
+# Ranges and types of the parameters report notebooks share; checked in strict mode so "2025"
+# is not silently an int. A parameter without a rule must match the type of its default.
+PARAMETER_RULES: dict[str, Any] = {
+    "base_year": _Year,
+    "first_year": _Year,
+    "min_year": _Year,
+    "horizon_years": Annotated[int, Field(ge=1, le=15)],
+    "min_reliability": _Tier,
+    "geography": _Name,
+    "segment": _Name,
+    "definition": _Name | None,
+    "home_country": _Name,
+    "workload_fte": Annotated[int, Field(ge=1, le=1_000_000)],
+    "contract_years": Annotated[int, Field(ge=1, le=15)],
+    "candidate_locations": list[_Name] | None,
+    "multi_shore": dict[str, Annotated[float, Field(ge=0, le=1)]],
+    "hours_per_week": Annotated[float, Field(gt=0, le=80)],
+    "weeks_per_year": Annotated[float, Field(gt=0, le=53)],
+    "client_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
+    "local_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
+    "nearshore_max_hours": Annotated[float, Field(ge=0, le=12)],
+    "fx_max_year_gap": Annotated[int, Field(ge=0, le=10)],
+    "weights": dict[str, Annotated[float, Field(ge=0)]] | None,
+    "outsource_now_threshold": _Score | None,
+    "pilot_first_threshold": _Score | None,
+    "assumption_overrides": dict[str, float],
+    "include_undated": bool,
+    "channel": _Name | None,
+    "industry": _Name | None,
+    "region": _Name | None,
+    "sl_threshold_seconds": Annotated[int, Field(ge=1, le=600)],
+    "service_level_convention": Literal["offered", "answered", "offered_excluding_short_abandons"],
+    "abandonment_convention": Literal["offered", "queued"],
+    "phantom_convention": Literal["exclude_from_handle_time", "exclude", "keep"],
+}
+# Values that must exist in a curated table (checked only when a report declares them).
+DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
+    "geography": ("market_estimates", "geography"),
+    "segment": ("market_estimates", "segment"),
+    "channel": ("kpi_benchmarks", "channel"),
+    "industry": ("kpi_benchmarks", "industry"),
+    "region": ("kpi_benchmarks", "region"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Branding(_Strict):
+    """How the client's pages look: a logo (path relative to ``config/``) and an accent colour."""
+
+    logo: str | None = None
+    accent: str = Field(DEFAULT_ACCENT, pattern=r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_type(cls, value: str | None) -> str | None:
+        if value is not None and Path(value).suffix.lower() not in LOGO_TYPES:
+            raise ValueError(f"logo must be one of {', '.join(LOGO_TYPES)} files")
+        return value
+
+
+class ClientConfig(_Strict):
+    """The contents of one ``config/clients/<client>.yaml``."""
+
+    display_name: _Name
+    reports: list[str] | None = Field(None, min_length=1)
+    parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    branding: Branding = Field(default_factory=Branding)
+    kpi_export: str | None = None
+
+    @field_validator("reports")
+    @classmethod
+    def _known_reports(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [name for name in value or [] if name not in registry.REPORTS]
+        if unknown:
+            raise ValueError(f"unknown report {', '.join(map(repr, unknown))}")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameter_reports(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = [name for name in value if name not in registry.REPORTS]
+        if unknown:
+            raise ValueError(f"parameters for unknown report {', '.join(map(repr, unknown))}")
+        return value
+
+
+@dataclass(frozen=True)
+class Client:
+    """A loaded, checked client: its id, the file it came from and its config."""
+
+    id: str
+    file: Path
+    config: ClientConfig
+
+    @property
+    def display_name(self) -> str:
+        return self.config.display_name
+
+    @property
+    def accent(self) -> str:
+        return self.config.branding.accent
+
+    def report_names(self) -> list[str]:
+        """The reports this client gets, in registry order."""
+        chosen = self.config.reports or list(registry.REPORTS)
+        return [name for name in registry.REPORTS if name in chosen]
+
+    def logo_data_uri(self) -> str | None:
+        """The logo embedded as a ``data:`` URI (reports load nothing from outside the file)."""
+        logo = self.config.branding.logo
+        if logo is None:
+            return None
+        path = _logo_path(self.file, logo)
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"data:{LOGO_TYPES[path.suffix.lower()]};base64,{encoded}"
+
+    def kpi_export_path(self) -> Path | None:
+        """This client's KPI export (absolute), if it has one."""
+        export = self.config.kpi_export
+        return None if export is None else (project_root() / export).resolve()
+
+
+# --------------------------------------------------------------------------- ids and files
+
+
+def check_client_id(client: str) -> str:
+    """Client ids become folder names: a lowercase slug, nothing else (no ``/``, no ``..``)."""
+    if not isinstance(client, str) or not CLIENT_ID_RE.match(client):
+        raise ConfigError(
+            f"client id {client!r} is not allowed: use a lowercase slug of letters, digits and "
+            "'-' starting with a letter or digit, at most 41 characters (e.g. 'acme-bank')"
+        )
+    return client
+
+
+def clients_dir() -> Path:
+    """Where client configs live."""
+    return config_dir() / "clients"
+
+
+def configured_clients() -> list[str]:
+    """Ids of every ``config/clients/*.yaml``, sorted (house first)."""
+    folder = clients_dir()
+    ids = sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+    return sorted(ids, key=lambda client: (client != HOUSE_CLIENT, client))
+
+
+def _where(error: Mapping[str, Any]) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(top level)"
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One pydantic error as 'key: problem; allowed: ...'."""
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "literal_error":
+        return f"{error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
+    return f"{message} (got {error['input']!r})" if "input" in error else message
+
+
+def _logo_path(file: Path, logo: str) -> Path:
+    base = config_dir().resolve()
+    path = (base / logo).resolve()
+    if not path.is_relative_to(base):
+        raise ConfigError(f"{file}: branding.logo {logo!r} must be inside {base}")
+    if not path.is_file():
+        raise ConfigError(f"{file}: branding.logo {logo!r} not found (looked for {path})")
+    if path.stat().st_size > MAX_LOGO_BYTES:
+        raise ConfigError(f"{file}: branding.logo {logo!r} is over {MAX_LOGO_BYTES // 1024} KB")
+    return path
+
+
+def _check_kpi_export(file: Path, export: str) -> None:
+    base = (raw_dir() / "clients").resolve()
+    path = (project_root() / export).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise ConfigError(
+            f"{file}: kpi_export {export!r} must be a client folder or file under {base}"
+        )
+    if not path.exists():
+        raise ConfigError(f"{file}: kpi_export {export!r} not found (looked for {path})")
+
+
+def load_client(client: str) -> Client:
+    """Read and check ``config/clients/<client>.yaml`` (structure, branding, every parameter)."""
+    import yaml
+
+    check_client_id(client)
+    file = clients_dir() / f"{client}.yaml"
+    if not file.is_file():
+        known = ", ".join(configured_clients()) or "none"
+        raise ConfigError(f"no config for client {client!r} ({file} not found); known: {known}")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
+    try:
+        config = ClientConfig.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        # A misspelt key is also a missing one: name the misspelling first.
+        errors = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
+        first = errors[0]
+        allowed = ""
+        if first["type"] == "extra_forbidden" and len(first["loc"]) <= 2:
+            fields = Branding.model_fields if first["loc"][0] == "branding" else None
+            allowed = f"; allowed: {', '.join(fields or ClientConfig.model_fields)}"
+        elif first["loc"] and first["loc"][0] in ("reports", "parameters"):
+            allowed = f"; allowed reports: {', '.join(registry.REPORTS)}"
+        raise ConfigError(f"{file}: {_where(first)}: {_describe(first)}{allowed}") from None
+    loaded = Client(client, file, config)
+    if config.branding.logo:
+        _logo_path(file, config.branding.logo)
+    if config.kpi_export:
+        _check_kpi_export(file, config.kpi_export)
+    for report, parameters in config.parameters.items():
+        if report not in loaded.report_names():
+            raise ConfigError(
+                f"{file}: parameters.{report}: report is not in this client's reports "
+                f"({', '.join(loaded.report_names())})"
+            )
+        check_report_parameters(report, parameters, where=f"{file}: parameters.{report}")
+    return loaded
+
+
+def load_clients(client: str | None = None) -> list[Client]:
+    """One client's config, or every configured client's; all checked before returning."""
+    ids = [client] if client else configured_clients()
+    if not ids:
+        raise ConfigError(f"no client config in {clients_dir()}: add at least house.yaml")
+    clients = [load_client(name) for name in ids]
+    exports: dict[Path, str] = {}
+    for loaded in clients:
+        export = loaded.kpi_export_path()
+        if export is not None and export in exports:
+            raise ConfigError(
+                f"{loaded.file}: kpi_export is also {exports[export]}'s: a client's KPI export "
+                "must be its own"
+            )
+        if export is not None:
+            exports[export] = loaded.id
+    return clients
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+@cache
+def _rule(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(PARAMETER_RULES[name])
+
+
+def _default_type(default: str) -> Any:
+    """The type a parameter's default literal implies (Any when unknown or None)."""
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return Any
+    if value is None:
+        return Any
+    if isinstance(value, float):
+        return float
+    return type(value)
+
+
+def _vocabulary(dataset: str, column: str) -> frozenset[str]:
+    """Values of a curated column; empty (no check) when the data cannot be read: validation,
+    which runs next, reports that with the file and the reason."""
+    return _cached_vocabulary(dataset, column, raw_dir())
+
+
+@cache
+def _cached_vocabulary(dataset: str, column: str, _raw: Path) -> frozenset[str]:
+    from analysis.data import catalog
+
+    try:
+        return frozenset(catalog.load(dataset)[column].dropna().astype(str))
+    except BpoError:
+        return frozenset()
+
+
+def check_parameter(name: str, value: Any, default: str | None, where: str) -> None:
+    """Check one parameter value's type and range (``where`` prefixes the error message)."""
+    if name in PARAMETER_RULES:
+        adapter = _rule(name)
+    else:
+        adapter = TypeAdapter(_default_type(default or "None"))
+    try:
+        adapter.validate_python(value, strict=True)
+    except ValidationError as error:
+        first = error.errors()[0]
+        inner = ".".join(str(part) for part in first["loc"])
+        key = f"{name}.{inner}" if inner else name
+        raise ConfigError(f"{where}.{key}: {_describe(first)}") from None
+    if name in DATA_VOCABULARIES and isinstance(value, str):
+        known = _vocabulary(*DATA_VOCABULARIES[name])
+        if known and value not in known:
+            shown = ", ".join(sorted(known)[:25]) + (", ..." if len(known) > 25 else "")
+            raise ConfigError(f"{where}.{name}: {value!r} is not in the data; allowed: {shown}")
+
+
+def check_report_parameters(report: str, parameters: Mapping[str, Any], where: str) -> None:
+    """Reject parameters the report's notebook does not declare, then check each value."""
+    from analysis.pipeline.parameters import check_parameters
+
+    declared = check_parameters(registry.REPORTS[report].notebook_path(), parameters, where)
+    for name, value in parameters.items():
+        check_parameter(name, value, declared[name].get("default"), where)
+
+
+def plan_client(
+    client: Client,
+    given: Mapping[str, Any],
+    auto: Mapping[str, Any],
+    reports: list[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per report of ``client``: automatic values, then the config's, then the command line's.
+
+    ``reports`` narrows the client's reports (``--reports``). Only parameters a notebook
+    declares reach it; a command-line parameter that none of the planned reports declares is an
+    error (a typo, usually). Every value is checked.
+    """
+    from analysis.pipeline.parameters import declared_parameters
+
+    names = [name for name in client.report_names() if reports is None or name in reports]
+    if not names:
+        raise ConfigError(
+            f"{client.file}: none of the requested reports ({', '.join(reports or [])}) is in "
+            f"this client's reports ({', '.join(client.report_names())})"
+        )
+    specs = {name: registry.REPORTS[name] for name in names}
+    automatic = dict(auto)
+    export = client.kpi_export_path()
+    if export is not None:  # without one, a KPI notebook keeps its own (synthetic demo) default
+        automatic["kpi_export"] = str(export)
+    plan: dict[str, dict[str, Any]] = {}
+    declared_anywhere: set[str] = set()
+    for name, spec in specs.items():
+        declared = declared_parameters(spec.notebook_path())
+        declared_anywhere |= set(declared)
+        params = {key: value for key, value in automatic.items() if key in declared}
+        params.update(client.config.parameters.get(name, {}))
+        from_command_line = {key: value for key, value in given.items() if key in declared}
+        for key, value in from_command_line.items():
+            check_parameter(key, value, declared[key].get("default"), "command line -p")
+        params.update(from_command_line)
+        plan[name] = params
+    unknown = sorted(set(given) - declared_anywhere)
+    if unknown:
+        raise ConfigError(
+            f"command line -p: unknown parameter {', '.join(map(repr, unknown))}: none of "
+            f"{client.id}'s reports ({', '.join(specs)}) declares it; allowed: "
+            f"{', '.join(sorted(declared_anywhere - set(AUTO_PARAMETERS)))}"
+        )
+    return plan

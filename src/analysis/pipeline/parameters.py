@@ -1,0 +1,92 @@
+"""Notebook parameters: what a notebook declares, the check that refuses anything else, and
+``KEY=VALUE`` parsing for parameters given on the command line or by ``make``.
+
+papermill alone only logs a warning for an undeclared parameter and injects it anyway, so every
+caller (configs, ``-p``, the executor) goes through ``check_parameters``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from analysis.errors import ConfigError
+from analysis.paths import build_dir
+from analysis.pipeline.fingerprint import canonical_json, file_digest
+
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_parameter(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool)."""
+    import yaml
+
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not _KEY_RE.match(key):
+        raise ConfigError(f"parameter {item!r} must look like KEY=VALUE with KEY a Python name")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, dt.date | dt.datetime):
+        value = value.isoformat()  # a notebook parameter cell cannot hold a date object literal
+    if isinstance(value, dict | list):
+        value = raw  # only scalars: "a, b" style text stays text
+    return key, value
+
+
+def inspect_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares in its ``parameters``-tagged cell, asked of papermill
+    (no cache: ``declared_parameters`` is the one to call)."""
+    import papermill
+
+    if not notebook.is_file():
+        raise ConfigError(f"notebook not found: {notebook}")
+    return papermill.inspect_notebook(str(notebook))
+
+
+def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares (name -> papermill's info), cached on its bytes.
+
+    Asking papermill means importing it (seconds); a no-op refresh only needs the answer it
+    gave last time for the same notebook.
+    """
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        return inspect_parameters(notebook)  # raises the usual ConfigError
+    cache = build_dir() / "cache" / "parameters" / f"{file_digest(notebook)}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        pass
+    declared = inspect_parameters(notebook)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{id(declared)}.tmp")
+    tmp.write_text(canonical_json(declared), encoding="utf-8")
+    tmp.replace(cache)
+    return declared
+
+
+def check_parameters(
+    notebook: Path, parameters: Mapping[str, Any], where: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Raise ``ConfigError`` for any parameter the notebook does not declare.
+
+    ``where`` (e.g. the config file and key the parameters came from) leads the message.
+    Returns the declared parameters.
+    """
+    declared = declared_parameters(notebook)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        allowed = ", ".join(sorted(declared)) or "none (no cell tagged 'parameters')"
+        origin = f"{where}: " if where else ""
+        raise ConfigError(
+            f"{origin}{notebook.name}: unknown parameter "
+            f"{', '.join(repr(k) for k in unknown)}; allowed: {allowed}"
+        )
+    return declared

@@ -1,0 +1,221 @@
+"""Contact KPIs computed in DuckDB straight over canonical Parquet (no full pandas load).
+
+Results are small pandas frames: one row per group, one column per KPI (named as in
+``KPI_DEFINITIONS``), with the conventions used in ``frame.attrs["conventions"]`` and the
+sentence to print in ``frame.attrs["conventions_text"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis.data.client_exports.loader import CanonicalTable
+from analysis.errors import ConfigError
+from analysis.research.kpis.conventions import (
+    AbandonmentBase,
+    Conventions,
+    PhantomHandling,
+    ServiceLevelBase,
+)
+
+GroupKey = Literal["day", "week", "interval", "time_of_day", "queue", "channel"]
+"""``day``/``week``: calendar buckets; ``interval``: each 15/30/60-minute slot;
+``time_of_day``: slots pooled across days (the intraday profile); ``queue``; ``channel``."""
+
+IntervalMinutes = Literal[15, 30, 60]
+
+TableSource = CanonicalTable | Path | str
+
+
+def parquet_path(source: TableSource) -> str:
+    """The Parquet file behind a canonical table (or a path given directly)."""
+    path = source.path if isinstance(source, CanonicalTable) else Path(source)
+    if not path.exists():
+        raise ConfigError(f"no such table file: {path}")
+    return str(path).replace("'", "''")
+
+
+def group_expressions(by: Sequence[str], time_column: str, interval_minutes: int,
+                      extra: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(SQL expression, output name) per group key; ``ConfigError`` for an unknown key."""
+    if interval_minutes not in (15, 30, 60):
+        raise ConfigError(f"interval_minutes must be 15, 30 or 60, not {interval_minutes}")
+    bucket = f"time_bucket(INTERVAL '{interval_minutes} minutes', {time_column})"
+    known = {
+        "day": f"CAST({time_column} AS DATE)",
+        "week": f"CAST(date_trunc('week', {time_column}) AS DATE)",
+        "interval": bucket,
+        "time_of_day": f"CAST({bucket} AS TIME)",
+        "queue": "queue",
+        "channel": "channel",
+        **{k: k for k in extra},
+    }
+    exprs = []
+    for key in by:
+        if key not in known:
+            raise ConfigError(f"cannot group by '{key}' (choose from {', '.join(known)})")
+        exprs.append((known[key], "interval_start" if key == "interval" else key))
+    return exprs
+
+
+def run_grouped(sql_select: str, source_sql: str, groups: list[tuple[str, str]],
+                where: str = "TRUE") -> pd.DataFrame:
+    """Run one grouped aggregate in a fresh in-memory DuckDB and return it sorted by group."""
+    cols = ", ".join(f"{e} AS {n}" for e, n in groups)
+    select = f"{cols}, {sql_select}" if groups else sql_select
+    group_by = f"GROUP BY {', '.join(n for _, n in groups)} ORDER BY ALL" if groups else ""
+    with duckdb.connect() as con:
+        return con.sql(f"SELECT {select} FROM {source_sql} WHERE {where} {group_by}").df()
+
+
+def _tag(frame: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
+    frame.attrs["conventions"] = conventions.as_dict()
+    frame.attrs["conventions_text"] = conventions.describe()
+    return frame
+
+
+def _pct(numerator: str, denominator: str) -> str:
+    return f"100.0 * ({numerator}) / NULLIF({denominator}, 0)"
+
+
+def interaction_kpis(
+    table: TableSource,
+    by: Sequence[GroupKey] = (),
+    conventions: Conventions | None = None,
+    interval_minutes: IntervalMinutes = 30,
+    staffed: TableSource | None = None,
+) -> pd.DataFrame:
+    """Offered, answered, abandons, rates, ASA, handle time, service level, FCR, CSAT per group.
+
+    ``table`` is a canonical interactions table. Occupancy needs agent time: pass ``staffed``,
+    an ``interval_aggregates`` table with ``staffed_seconds``; it is matched on the same group
+    keys (``channel`` and ``queue`` must be in both). Without it occupancy is missing.
+    """
+    conv = conventions or Conventions()
+    t, s = conv.sl_threshold_seconds, conv.short_abandon_seconds
+    short = (f"(outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < {s}))")
+    answered = "outcome = 'answered'"
+    phantom = f"({answered} AND coalesce(handle_seconds, 0) <= {conv.phantom_seconds})"
+    in_handle = f"{answered} AND handle_seconds IS NOT NULL"
+    if conv.phantom is not PhantomHandling.KEEP:
+        in_handle += f" AND NOT {phantom}"
+    where = f"NOT {phantom}" if conv.phantom is PhantomHandling.EXCLUDE else "TRUE"
+    sl_base = {
+        ServiceLevelBase.OFFERED: "count(*)",
+        ServiceLevelBase.ANSWERED: f"count(*) FILTER ({answered})",
+        ServiceLevelBase.OFFERED_EXCLUDING_SHORT_ABANDONS: f"count(*) FILTER (NOT {short})",
+    }[conv.service_level]
+    abandoned = "count(*) FILTER (outcome <> 'answered')"
+    ab_rate = {
+        AbandonmentBase.OFFERED: _pct(abandoned, "count(*)"),
+        AbandonmentBase.QUEUED: _pct(f"{abandoned} - count(*) FILTER ({short})",
+                                     f"count(*) FILTER (NOT {short})"),
+    }[conv.abandonment]
+    top2 = "csat IS NOT NULL AND csat >= coalesce(csat_scale, 5) - 1"
+    select = f"""
+        count(*) AS offered,
+        count(*) FILTER ({answered}) AS answered,
+        {abandoned} AS abandoned,
+        count(*) FILTER ({short}) AS short_abandoned,
+        {ab_rate} AS abandonment_rate,
+        avg(wait_seconds) FILTER ({answered}) AS asa_seconds,
+        avg(handle_seconds) FILTER ({in_handle}) AS aht_seconds,
+        quantile_cont(handle_seconds, [0.5, 0.9]) FILTER ({in_handle}) AS handle_quantiles,
+        sum(handle_seconds) FILTER ({in_handle}) AS handle_total_seconds,
+        avg(talk_seconds) FILTER ({in_handle}) AS talk_mean_seconds,
+        {_pct(f"count(*) FILTER ({answered} AND wait_seconds <= {t})", sl_base)}
+            AS service_level,
+        {_pct(f"count(*) FILTER ({answered} AND resolved)",
+              f"count(*) FILTER ({answered} AND resolved IS NOT NULL)")} AS fcr,
+        avg(csat) AS csat_mean,
+        {_pct(f"count(*) FILTER ({top2})", "count(csat)")} AS csat_top2_box,
+        count(csat) AS csat_responses
+    """
+    groups = group_expressions(by, "arrived_at", interval_minutes)
+    frame = run_grouped(select, f"read_parquet('{parquet_path(table)}')", groups, where)
+    # One sort serves both quantiles; split the [median, p90] pair here on the small result.
+    pairs = [tuple(q) if isinstance(q, list | tuple | np.ndarray) else (None, None)
+             for q in frame.pop("handle_quantiles")]
+    position = frame.columns.get_loc("aht_seconds") + 1
+    frame.insert(position, "handle_median_seconds", [p[0] for p in pairs])
+    frame.insert(position + 1, "handle_p90_seconds", [p[1] for p in pairs])
+    frame[["handle_median_seconds", "handle_p90_seconds"]] = frame[
+        ["handle_median_seconds", "handle_p90_seconds"]].astype("float64")
+    frame["occupancy"] = _occupancy(frame, staffed, by, interval_minutes)
+    return _tag(frame.drop(columns="handle_total_seconds"), conv)
+
+
+def _occupancy(frame: pd.DataFrame, staffed: TableSource | None, by: Sequence[str],
+               interval_minutes: int) -> pd.Series:
+    if staffed is None:
+        return pd.Series(float("nan"), index=frame.index)
+    groups = group_expressions(by, "interval_start", interval_minutes)
+    agent_time = run_grouped("sum(staffed_seconds) AS staffed_seconds",
+                             f"read_parquet('{parquet_path(staffed)}')", groups)
+    keys = [n for _, n in groups]
+    if keys:
+        merged = frame[keys].merge(agent_time, on=keys, how="left")
+        staffed_seconds = merged["staffed_seconds"].to_numpy()
+    else:
+        staffed_seconds = agent_time["staffed_seconds"].to_numpy()
+    return pd.Series(100.0 * frame["handle_total_seconds"].to_numpy() / staffed_seconds,
+                     index=frame.index).where(lambda x: x.notna())
+
+
+def aggregate_kpis(
+    table: TableSource,
+    by: Sequence[GroupKey] = (),
+    conventions: Conventions | None = None,
+    interval_minutes: IntervalMinutes = 30,
+) -> pd.DataFrame:
+    """The same KPIs from an ``interval_aggregates`` table (counts and averages re-weighted).
+
+    Averages are re-weighted by answered contacts, never averaged across rows. Service level
+    uses ``answered_within_sl`` with the convention's base when the export gives it; otherwise
+    the reported percentage weighted by offered (the source's own threshold and base apply, and
+    ``attrs["service_level_source"]`` says so). Interval groupings coarser than the export's
+    own interval are fine; finer ones are not meaningful.
+    """
+    conv = conventions or Conventions()
+    short = "coalesce(short_abandoned, 0)"
+    sl_base = {
+        ServiceLevelBase.OFFERED: "sum(offered)",
+        ServiceLevelBase.ANSWERED: "sum(answered)",
+        ServiceLevelBase.OFFERED_EXCLUDING_SHORT_ABANDONS: f"sum(offered - {short})",
+    }[conv.service_level]
+    ab_rate = {
+        AbandonmentBase.OFFERED: _pct("sum(abandoned)", "sum(offered)"),
+        AbandonmentBase.QUEUED: _pct(f"sum(abandoned - {short})", f"sum(offered - {short})"),
+    }[conv.abandonment]
+    select = f"""
+        sum(offered) AS offered, sum(answered) AS answered,
+        sum(coalesce(abandoned, offered - answered)) AS abandoned,
+        sum(short_abandoned) AS short_abandoned,
+        {ab_rate} AS abandonment_rate,
+        sum(asa_seconds * answered) / NULLIF(sum(answered) FILTER (asa_seconds IS NOT NULL), 0)
+            AS asa_seconds,
+        sum(aht_seconds * answered) / NULLIF(sum(answered) FILTER (aht_seconds IS NOT NULL), 0)
+            AS aht_seconds,
+        sum(talk_seconds_avg * answered)
+            / NULLIF(sum(answered) FILTER (talk_seconds_avg IS NOT NULL), 0) AS talk_mean_seconds,
+        coalesce({_pct("sum(answered_within_sl)", sl_base)},
+                 sum(service_level_pct * offered)
+                 / NULLIF(sum(offered) FILTER (service_level_pct IS NOT NULL), 0))
+            AS service_level,
+        count(answered_within_sl) AS sl_rows_with_counts,
+        {_pct("sum(aht_seconds * answered) FILTER (staffed_seconds IS NOT NULL)",
+              "sum(staffed_seconds) FILTER (aht_seconds IS NOT NULL)")} AS occupancy
+    """
+    groups = group_expressions(by, "interval_start", interval_minutes)
+    frame = run_grouped(select, f"read_parquet('{parquet_path(table)}')", groups)
+    frame.attrs["service_level_source"] = (
+        "counts answered within threshold" if frame["sl_rows_with_counts"].gt(0).all()
+        else "reported percentage (source's own threshold and base)"
+    )
+    return _tag(frame.drop(columns="sl_rows_with_counts"), conv)

@@ -1,0 +1,396 @@
+"""Everything the KPI benchmarks report shows, assembled from a client export in one call.
+
+The notebook passes its parameters here and only narrates and charts what comes back, so the
+same numbers serve the notebook, the tests and the key-figure record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import paths
+from analysis.data.client_exports import CanonicalTable, load_folder
+from analysis.errors import ConfigError
+from analysis.research import market
+from analysis.research.kpis import (
+    KPI_DEFINITIONS,
+    Conventions,
+    aggregate_kpis,
+    benchmark_bands,
+    client_positions,
+    convert,
+    interaction_kpis,
+    ticket_kpis,
+)
+from analysis.research.kpis.benchmarks import BAND_KEYS, UNSPECIFIED
+
+DEMO_CLIENT = "demo"
+"""The synthetic example export, used when a configured client has no export of its own."""
+
+#: A file name starting like this, or a README whose title says synthetic/example data, marks an
+#: export as example data: the report then says so prominently.
+EXAMPLE_FILE_PREFIX = "example_"
+_EXAMPLE_WORDS = re.compile(r"\b(synthetic|example data|sample data|dummy)\b", re.IGNORECASE)
+
+#: Contact KPIs placed on bands, in report order (ticket KPIs follow).
+CONTACT_KPIS = ("asa_seconds", "service_level", "abandonment_rate", "aht_seconds",
+                "talk_mean_seconds", "occupancy", "fcr", "csat_top2_box")
+TICKET_KPIS = ("first_response_median_hours", "resolve_median_hours", "sla_attainment")
+#: Contact KPIs that make the executive summary, in reading order.
+KEY_FIGURE_KPIS = {"asa_seconds": "asa", "service_level": "service_level",
+                   "abandonment_rate": "abandonment_rate", "aht_seconds": "aht", "fcr": "fcr",
+                   "csat_top2_box": "csat_top2_box", "occupancy": "occupancy"}
+
+
+@dataclass(frozen=True)
+class KpiView:
+    """One client's KPIs, the benchmark bands for its segment and where it stands on them."""
+
+    client: str
+    export: Path
+    """The folder (or mapping file) the export was read from."""
+    channel: str | None
+    industry: str | None
+    region: str | None
+    min_reliability: str
+    conventions: Conventions
+    example_notice: str | None
+    """Why the export is example data (file names / README banner), or ``None`` for real data."""
+    tables: dict[str, CanonicalTable]
+    summary: pd.Series
+    """Contact KPIs over the whole export for the channel (``KPI_DEFINITIONS`` keys)."""
+    daily: pd.DataFrame
+    weekly: pd.DataFrame
+    by_queue: pd.DataFrame
+    by_channel: pd.DataFrame
+    """Every channel in the export (not only the selected one), for context."""
+    tickets: pd.Series | None
+    tickets_by_priority: pd.DataFrame
+    ticket_channel: str | None
+    bands: pd.DataFrame
+    """Bands for the client's KPIs in its segment, every series (``compared`` marks the one
+    whose definition matches the engine's), with definition and unit."""
+    positions: pd.DataFrame
+    """One row per benchmarked KPI: value, band, gaps, ``verdict`` and a plain sentence."""
+    sources: pd.DataFrame
+    """Publisher, title, year, URL and tier of every source behind a shown band."""
+
+    @property
+    def conventions_text(self) -> str:
+        """The sentence saying which KPI conventions were used."""
+        return self.conventions.describe()
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last day with contacts."""
+        if self.daily.empty:
+            return None
+        return pd.Timestamp(self.daily["day"].min()), pd.Timestamp(self.daily["day"].max())
+
+    def strengths(self) -> pd.DataFrame:
+        """Positions better than the benchmark median or within a target band."""
+        return self.positions[self.positions["verdict"] == "strength"]
+
+    def gaps(self) -> pd.DataFrame:
+        """Positions worse than the benchmark median or outside a target band."""
+        return self.positions[self.positions["verdict"] == "gap"]
+
+    def key_figures(self) -> list[dict[str, Any]]:
+        """The report's key figures as ``report_kit.record`` keyword sets.
+
+        A benchmarked KPI is recorded in its band's unit, next to the band's median, so the
+        executive summary never sets 441 seconds beside 7.5 minutes.
+        """
+        placed = self.positions.set_index("kpi") if len(self.positions) else pd.DataFrame()
+        figures: list[dict[str, Any]] = []
+        for key, name in KEY_FIGURE_KPIS.items():
+            label = KPI_DEFINITIONS[key].label
+            if key in placed.index:
+                row = placed.loc[key]
+                unit = str(row["unit"])
+                figures.append({"name": f"client_{name}", "value": row["client_value"],
+                                "unit": unit, "label": f"client {label}"})
+                if pd.notna(row["median"]):
+                    figures.append({"name": f"benchmark_{name}_median", "value": row["median"],
+                                    "unit": unit, "label": f"benchmark median {label}"})
+            elif pd.notna(self.summary.get(key)):
+                figures.append({"name": f"client_{name}", "value": self.summary[key],
+                                "unit": KPI_DEFINITIONS[key].unit, "label": f"client {label}"})
+        if self.tickets is not None:
+            for key in ("sla_attainment", "resolve_median_hours"):
+                if pd.notna(self.tickets.get(key)):
+                    figures.append({"name": f"client_{key}", "value": self.tickets[key],
+                                    "unit": KPI_DEFINITIONS[key].unit,
+                                    "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
+        return figures
+
+    def trend(self, kpi: str, weekly: bool = False) -> pd.DataFrame:
+        """``period`` and ``value`` of one KPI over time, in the unit of its benchmark band."""
+        frame = self.weekly if weekly else self.daily
+        key = "week" if weekly else "day"
+        unit = KPI_DEFINITIONS[kpi].unit
+        placed = self.positions.set_index("kpi")
+        to_unit = str(placed.loc[kpi, "unit"]) if kpi in placed.index else unit
+        values = [convert(float(v), unit, to_unit) for v in frame[kpi]]
+        return pd.DataFrame({"period": pd.to_datetime(frame[key]), "value": values})
+
+
+# --------------------------------------------------------------------------- the export
+
+
+def resolve_export(client: str, kpi_export: str | Path | None = None) -> Path:
+    """Where a client's KPI export lives.
+
+    ``kpi_export`` (a client config's, passed by the build) wins; else
+    ``raw_dir()/clients/<client>``; a configured client without an export of its own (the house
+    report) gets the demo export, which the report labels as example data. Anything else is a
+    ``ConfigError`` listing the client folders that exist.
+    """
+    if kpi_export:
+        path = Path(kpi_export)
+        path = path if path.is_absolute() else paths.project_root() / path
+        if not path.exists():
+            raise ConfigError(f"kpi_export {str(kpi_export)!r} not found (looked for {path})")
+        return path
+    folder = paths.raw_dir() / "clients" / client
+    if folder.is_dir():
+        return folder
+    if (paths.config_dir() / "clients" / f"{client}.yaml").is_file():
+        return paths.raw_dir() / "clients" / DEMO_CLIENT
+    found = sorted(p.name for p in (paths.raw_dir() / "clients").glob("*") if p.is_dir())
+    raise ConfigError(f"no KPI export for client {client!r}: {folder} does not exist; client "
+                      f"exports present: {', '.join(found) or 'none'}")
+
+
+def example_notice(export: Path, tables: dict[str, CanonicalTable]) -> str | None:
+    """Why an export is example data, read from the data itself; ``None`` if nothing says so.
+
+    Signs: an export file named ``EXAMPLE_…``, or a README next to it whose title says synthetic
+    or example data.
+    """
+    folder = export if export.is_dir() else export.parent
+    reasons = []
+    labelled = sorted(t.source_file.name for t in tables.values()
+                      if t.source_file.name.lower().startswith(EXAMPLE_FILE_PREFIX))
+    if labelled:
+        reasons.append(f"its files are named {', '.join(labelled)}")
+    readme = folder / "README.md"
+    if readme.is_file():
+        title = next((line.strip("# ").strip() for line in
+                      readme.read_text(encoding="utf-8", errors="replace").splitlines()
+                      if line.strip()), "")
+        if _EXAMPLE_WORDS.search(title):
+            reasons.append(f"its README is titled “{title}”")
+    return "; ".join(reasons) or None
+
+
+# --------------------------------------------------------------------------- contact KPIs
+
+
+def _one_channel(frame: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+    if channel is None:
+        return frame
+    present = sorted(frame["channel"].dropna().unique())
+    if channel not in present:
+        raise ConfigError(f"channel {channel!r} is not in the export; channels present: "
+                          f"{', '.join(present) or 'none'}")
+    rows = frame[frame["channel"] == channel].drop(columns="channel").reset_index(drop=True)
+    rows.attrs = frame.attrs
+    return rows
+
+
+def contact_kpis(tables: dict[str, CanonicalTable], by: tuple[str, ...], channel: str | None,
+                 conventions: Conventions) -> pd.DataFrame:
+    """Contact KPIs for one channel (all if ``None``) grouped ``by``: from interaction rows where
+    the export has them (occupancy from the interval report's staffed time), else from the
+    interval report."""
+    keys = (*by, "channel") if channel is not None else by
+    if "interactions" in tables:
+        frame = interaction_kpis(tables["interactions"], by=keys, conventions=conventions,
+                                 staffed=tables.get("interval_aggregates"))
+    elif "interval_aggregates" in tables:
+        frame = aggregate_kpis(tables["interval_aggregates"], by=keys, conventions=conventions)
+    else:
+        return pd.DataFrame()
+    return _one_channel(frame, channel)
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+def benchmarks_at_tier(benchmarks: pd.DataFrame, sources: pd.DataFrame,
+                       min_reliability: str) -> pd.DataFrame:
+    """Benchmark figures whose source is rated ``min_reliability`` or better.
+
+    A figure whose source is missing from ``sources`` counts as *unattributed*.
+    """
+    tiers = sources.set_index("source_id")["reliability_tier"]
+    tier = benchmarks["source_id"].map(tiers).fillna("unattributed")
+    return benchmarks[tier.isin(market.tiers_at_or_above(min_reliability))]
+
+
+def in_segment(bands: pd.DataFrame, channel: str | None, industry: str | None,
+               region: str | None) -> pd.DataFrame:
+    """Bands for exactly this segment or unnarrowed on a dimension (as ``pick_band`` allows)."""
+    keep = pd.Series(True, index=bands.index)
+    for column, wanted in (("channel", channel), ("industry", industry), ("region", region)):
+        values = bands[column].fillna("").str.lower()
+        ok = values.isin(UNSPECIFIED)
+        if wanted:
+            ok |= values.eq(wanted.lower())
+        keep &= ok
+    return bands[keep]
+
+
+def _series_for(key: str, conventions: Conventions) -> str:
+    series = KPI_DEFINITIONS[key].benchmark_series or ""
+    return series.format(sl=f"{conventions.sl_threshold_seconds:g}")
+
+
+def segment_bands(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conventions,
+                  channel: str | None, industry: str | None, region: str | None) -> pd.DataFrame:
+    """Every band (all series) of the benchmark KPIs behind ``keys`` in the segment, with the
+    client KPI it belongs to, its definition, and whether its series is the compared one."""
+    rows = []
+    for key in keys:
+        definition = KPI_DEFINITIONS[key]
+        found = in_segment(bands[bands["kpi"] == definition.benchmark_kpi], channel, industry,
+                           region)
+        compared = found["series"] == _series_for(key, conventions)
+        rows.append(found.assign(
+            client_kpi=key, label=definition.label, compared=compared,
+            definition=[definition.definition if c else
+                        f"Other definition ({s}): shown apart, never compared or pooled"
+                        for c, s in zip(compared, found["series"], strict=True)],
+        ).sort_values(["compared", "series"], ascending=[False, True]))
+    if not rows:
+        return pd.DataFrame(columns=[*bands.columns, "client_kpi", "label", "compared",
+                                     "definition"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _verdict(row: pd.Series) -> str:
+    if row["band"] == "no benchmark":
+        return "no benchmark"
+    if row["direction"] == "target":
+        return "strength" if row["band"] == "within target band" else "gap"
+    if pd.isna(row["better_than_median"]):
+        return "gap" if row["band"] == "below the best-performer threshold" else "no benchmark"
+    return "strength" if row["better_than_median"] else "gap"
+
+
+def place(client: pd.Series | None, keys: tuple[str, ...], bands: pd.DataFrame,
+          conventions: Conventions, channel: str | None, industry: str | None,
+          region: str | None) -> pd.DataFrame:
+    """``client_positions`` for ``keys`` with a verdict (strength / gap / no benchmark) and the
+    target band of target KPIs."""
+    if client is None:
+        return pd.DataFrame()
+    wanted = client[[k for k in keys if k in client.index]]
+    placed = client_positions(wanted, bands, conventions, channel, industry, region)
+    if placed.empty:
+        return placed
+    targets = [KPI_DEFINITIONS[k].target_band or (None, None) for k in placed["kpi"]]
+    placed["target_low"] = [t[0] for t in targets]
+    placed["target_high"] = [t[1] for t in targets]
+    placed["verdict"] = placed.apply(_verdict, axis=1)
+    return placed
+
+
+def cited_sources(benchmarks: pd.DataFrame, shown_bands: pd.DataFrame,
+                  sources: pd.DataFrame) -> pd.DataFrame:
+    """Every source with a figure in one of ``shown_bands`` (matched on the band keys)."""
+    if shown_bands.empty:
+        return sources.iloc[0:0]
+    keyed = benchmarks.assign(**{k: benchmarks[k].fillna("") for k in BAND_KEYS})
+    used = keyed.merge(shown_bands[BAND_KEYS].drop_duplicates(), on=BAND_KEYS)
+    cols = [c for c in ("source_id", "publisher", "title", "year", "url", "reliability_tier")
+            if c in sources.columns]
+    picked = sources[sources["source_id"].isin(set(used["source_id"]))]
+    return picked[cols].sort_values(["publisher", "source_id"], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- the view
+
+
+def _ticket_channel(table: CanonicalTable) -> str | None:
+    channels = pd.read_parquet(table.path, columns=["channel"])["channel"].dropna().unique()
+    return str(channels[0]) if len(channels) == 1 else None
+
+
+def build_kpi_view(
+    client: str = DEMO_CLIENT,
+    channel: str | None = "voice",
+    industry: str | None = None,
+    region: str | None = None,
+    sl_threshold_seconds: float = 20,
+    service_level_convention: str = "offered",
+    abandonment_convention: str = "offered",
+    phantom_convention: str = "exclude_from_handle_time",
+    min_reliability: str = "relayed",
+    *,
+    kpi_export: str | Path | None = None,
+    benchmarks: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
+) -> KpiView:
+    """Load the client's export, compute its KPIs, and place them on the benchmark bands.
+
+    ``benchmarks``/``sources`` default to the curated catalog tables. Raises ``ConfigError``
+    for an unknown client, channel or convention, ``DataValidationError`` (file, line, value)
+    for an export its mapping cannot parse.
+    """
+    try:
+        conv = Conventions(service_level=service_level_convention,
+                           abandonment=abandonment_convention, phantom=phantom_convention,
+                           sl_threshold_seconds=float(sl_threshold_seconds))
+    except ValueError as exc:
+        raise ConfigError(f"unknown KPI convention: {exc}") from None
+    if benchmarks is None or sources is None:
+        from analysis.data import catalog
+
+        benchmarks = catalog.load("kpi_benchmarks") if benchmarks is None else benchmarks
+        sources = catalog.load("sources") if sources is None else sources
+    export = resolve_export(client, kpi_export)
+    tables = load_folder(export)
+
+    summary_frame = contact_kpis(tables, (), channel, conv)
+    summary = summary_frame.iloc[0] if len(summary_frame) else None
+    tickets = tickets_by_priority = None
+    ticket_channel = None
+    if "ticket_events" in tables:
+        tickets = ticket_kpis(tables["ticket_events"]).iloc[0]
+        tickets_by_priority = ticket_kpis(tables["ticket_events"], by=("priority",))
+        ticket_channel = _ticket_channel(tables["ticket_events"])
+
+    kept = benchmarks_at_tier(benchmarks, sources, min_reliability)
+    all_bands = benchmark_bands(kept, industry=industry, region=region)
+    segment = (industry, region)
+    contact_bands = segment_bands(all_bands, CONTACT_KPIS if summary is not None else (), conv,
+                                  channel, *segment)
+    ticket_bands = segment_bands(all_bands, TICKET_KPIS if tickets is not None else (), conv,
+                                 ticket_channel, *segment)
+    placed = [p for p in (place(summary, CONTACT_KPIS, all_bands, conv, channel, *segment),
+                          place(tickets, TICKET_KPIS, all_bands, conv, ticket_channel, *segment))
+              if not p.empty]
+    positions = pd.concat(placed, ignore_index=True) if placed else pd.DataFrame()
+    shown = pd.concat([contact_bands, ticket_bands], ignore_index=True)
+    return KpiView(
+        client=client, export=export, channel=channel, industry=industry, region=region,
+        min_reliability=min_reliability, conventions=conv,
+        example_notice=example_notice(export, tables), tables=tables,
+        summary=summary if summary is not None else pd.Series(dtype="float64"),
+        daily=contact_kpis(tables, ("day",), channel, conv),
+        weekly=contact_kpis(tables, ("week",), channel, conv),
+        by_queue=contact_kpis(tables, ("queue",), channel, conv),
+        by_channel=contact_kpis(tables, ("channel",), None, conv),
+        tickets=tickets,
+        tickets_by_priority=(tickets_by_priority if tickets_by_priority is not None
+                             else pd.DataFrame()),
+        ticket_channel=ticket_channel, bands=shown, positions=positions,
+        sources=cited_sources(kept, shown, sources),
+    )

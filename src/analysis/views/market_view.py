@@ -1,0 +1,153 @@
+"""Everything the market-size report shows, assembled from the catalog in one call.
+
+The notebook passes its parameters here and only narrates and charts what comes back, so the
+same numbers serve the notebook, the tests and the key-figure record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.research import market
+
+SPLIT_TYPES: tuple[str, ...] = ("service", "region", "vertical")
+#: Shares older than this many years before the base year describe another market mix.
+SHARE_MAX_AGE_YEARS = 5
+
+
+@dataclass(frozen=True)
+class MarketView:
+    """The market-size analysis for one geography × segment × definition."""
+
+    geography: str
+    segment: str
+    definition: str | None
+    base_year: int
+    horizon_years: int
+    min_reliability: str
+    points: pd.DataFrame
+    """Every stated point figure for the selection (all tiers), in USD billion."""
+    normalised: pd.DataFrame
+    """Each kept source's estimate for the base year and how it was reached."""
+    consensus: pd.DataFrame
+    """Median, low, high and sources per year."""
+    cagrs: pd.DataFrame
+    """Current stated CAGRs behind the scenarios."""
+    scenarios: pd.DataFrame
+    other_definitions: pd.DataFrame
+    """Point figures for the same segment under other definitions (kept apart, shown as context)."""
+    shares: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sub_markets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    country_revenue: pd.DataFrame = field(default_factory=pd.DataFrame)
+    country_headcount: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def base(self) -> pd.Series:
+        """The consensus row for the base year."""
+        return self.consensus.set_index("year").loc[self.base_year]
+
+    @property
+    def excluded_tiers(self) -> set[str]:
+        """Tiers shown on charts but left out of every computed figure."""
+        return set(market.TIER_ORDER) - set(market.tiers_at_or_above(self.min_reliability))
+
+    def cited_source_ids(self) -> set[str]:
+        """Every source behind a figure the report shows (kept tiers only)."""
+        ids = set(self.normalised.dropna(subset=["value_usd_bn"])["source_id"])
+        ids |= set(self.cagrs["source_id"])
+        for frame in self.shares.values():
+            for joined in frame.get("source_ids", pd.Series(dtype=str)):
+                ids |= set(str(joined).split(";"))
+        for frame in (self.sub_markets, self.country_revenue, self.country_headcount):
+            if "source_id" in frame.columns:
+                ids |= set(frame["source_id"])
+        ids |= set(self.consensus["source_ids"].str.split(";").explode().dropna()) - {""}
+        return ids
+
+
+def available_segments(estimates: pd.DataFrame, geography: str) -> list[str]:
+    """Segments with at least one USD size figure for ``geography`` (for error messages)."""
+    rows = estimates[(estimates["geography"] == geography)
+                     & estimates["metric"].isin(market.SIZE_METRICS)
+                     & estimates["unit"].isin(market.USD_BILLION_FACTORS)]
+    return sorted(rows["segment"].dropna().unique())
+
+
+def build_market_view(
+    estimates: pd.DataFrame,
+    sources: pd.DataFrame,
+    *,
+    geography: str = "Global",
+    segment: str = "Total BPO",
+    definition: str | None = "market_research",
+    base_year: int = 2025,
+    horizon_years: int = 6,
+    min_reliability: str = "relayed",
+    first_year: int = 2018,
+    max_extrapolation_years: int = 3,
+) -> MarketView:
+    """Triangulate, build the consensus and scenarios, and gather splits and context tables.
+
+    Raises ``ValueError`` naming the segments that do exist when the selection has no figures.
+    """
+    joined = market.with_sources(estimates, sources)
+    all_points = market.size_estimates(joined, geography, segment)
+    if all_points.empty:
+        raise ValueError(
+            f"no USD size figures for geography={geography!r}, segment={segment!r}; segments "
+            f"with figures there: {', '.join(available_segments(estimates, geography)) or 'none'}"
+        )
+    if definition is not None:
+        points = all_points[all_points["definition"].fillna("") == definition]
+        if points.empty:
+            found = sorted(all_points["definition"].dropna().unique())
+            raise ValueError(
+                f"no figures for definition={definition!r} in {geography} / {segment}; "
+                f"definitions present: {', '.join(found) or 'none'} (or pass definition=None)"
+            )
+        other = all_points[all_points["definition"].fillna("") != definition]
+    else:
+        points, other = all_points, all_points.iloc[0:0]
+
+    years = range(first_year, base_year + horizon_years + 1)
+    consensus = market.consensus_estimate(points, years, min_reliability, max_extrapolation_years)
+    normalised = market.normalise_to_year(
+        market.filter_reliability(points, min_reliability), base_year, max_extrapolation_years
+    )
+    cagrs = market.stated_cagrs(points, min_reliability, current_from=base_year)
+    base_value = consensus.set_index("year").loc[base_year, "median_usd_bn"]
+    if pd.isna(base_value):
+        raise ValueError(
+            f"no source at reliability {min_reliability!r} or better reaches {base_year} for "
+            f"{geography} / {segment}; try another base_year or a lower min_reliability"
+        )
+    scenarios = (market.scenario_forecast(float(base_value), base_year, cagrs["cagr_pct"],
+                                          horizon_years)
+                 if len(cagrs) else pd.DataFrame())
+
+    shares = {}
+    if segment == "Total BPO":
+        for split in SPLIT_TYPES:
+            split_shares = market.segment_shares(joined, split, min_reliability,
+                                                 since_year=base_year - SHARE_MAX_AGE_YEARS)
+            shares[split] = market.apply_shares(split_shares, float(base_value))
+
+    return MarketView(
+        geography=geography, segment=segment, definition=definition, base_year=base_year,
+        horizon_years=horizon_years, min_reliability=min_reliability, points=points,
+        normalised=normalised, consensus=consensus, cagrs=cagrs, scenarios=scenarios,
+        other_definitions=other, shares=shares,
+        sub_markets=market.latest_figures(joined, "sub_market", min_reliability),
+        country_revenue=market.country_series(joined, "industry_revenue", min_reliability),
+        country_headcount=market.country_series(joined, "headcount", min_reliability),
+    )
+
+
+def cited_sources(view: MarketView, sources: pd.DataFrame) -> pd.DataFrame:
+    """The sources appendix: every source behind a shown figure, with publisher, year and URL."""
+    cols = [c for c in ("source_id", "publisher", "title", "year", "url", "reliability_tier")
+            if c in sources.columns]
+    used = sources[sources["source_id"].isin(view.cited_source_ids())]
+    return used[cols].sort_values(["publisher", "source_id"], ignore_index=True)

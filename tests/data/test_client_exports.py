@@ -1,0 +1,246 @@
+"""Client export parsing: each messy format, mapping validation, error messages, the cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.data.client_exports import CANONICAL_SCHEMAS, load_export, read_mapping
+from analysis.errors import ConfigError, DataValidationError
+
+
+@pytest.fixture(autouse=True)
+def _tmp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
+
+
+CALLS_HEADER = "Call ID;Date;Time;Queue;Wait;Talk;Result;Resolved;CSAT"
+CALLS_MAPPING = """\
+kind: interactions
+file: {file}
+delimiter: ";"
+header_offset: {offset}
+missing: ["?", ""]
+columns:
+  interaction_id: Call ID
+  arrived_at: {{source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}}
+  queue: Queue
+  wait_seconds: {{source: Wait, format: hms}}
+  talk_seconds: {{source: Talk, format: hms}}
+  outcome: {{source: Result, values: {{ANS: answered, ABN: abandoned}}}}
+  resolved: Resolved
+  csat: CSAT
+constants: {{channel: voice, csat_scale: 5}}
+"""
+
+
+def write_export(folder: Path, rows: list[str], *, preamble: str = "", bom: bool = False,
+                 name: str = "calls.csv", header: str = CALLS_HEADER,
+                 mapping: str = CALLS_MAPPING) -> Path:
+    """Write a semicolon export and its mapping; returns the mapping path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = preamble + header + "\n" + "\n".join(rows) + "\n"
+    data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+    if name.endswith(".gz"):
+        data = gzip.compress(data)
+    (folder / name).write_bytes(data)
+    offset = preamble.count("\n")
+    path = folder / "mapping.yaml"
+    path.write_text(mapping.format(file=name, offset=offset), encoding="utf-8")
+    return path
+
+
+GOOD_ROWS = [
+    "c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5",
+    "c2;05/02/2025;08:02:00;Billing;0:01:30;?;ABN;?;?",
+    "c3;13/02/2025;09:00:00;Sales;0:00:03;?;ABN;?;?",
+]
+
+
+def test_semicolon_preamble_bom_hms_daymonth_and_missing(tmp_path: Path) -> None:
+    mapping = write_export(tmp_path / "acme", GOOD_ROWS, preamble="ACD export v3\n", bom=True)
+    table = load_export(mapping)
+    frame = table.to_pandas()
+    assert table.client == "acme" and table.rows == 3
+    assert list(frame.columns) == CANONICAL_SCHEMAS["interactions"].names
+    # 13/02 only parses day-first: the day/month order is honoured, not guessed.
+    assert frame["arrived_at"].iloc[2] == pd.Timestamp("2025-02-13 09:00:00")
+    assert frame["wait_seconds"].tolist() == [12.0, 90.0, 3.0]
+    assert frame["handle_seconds"].iloc[0] == 240.0  # talk only → handle
+    assert frame["answered_at"].iloc[0] == pd.Timestamp("2025-02-05 08:01:22")
+    assert pd.isna(frame["answered_at"].iloc[1]) and pd.isna(frame["csat"].iloc[1])
+    assert frame["ended_at"].iloc[1] == pd.Timestamp("2025-02-05 08:03:30")
+    assert frame["resolved"].iloc[0] and pd.isna(frame["resolved"].iloc[1])
+    assert str(frame["queue"].dtype) == "str"
+
+
+def test_gzip_export_reads_like_plain(tmp_path: Path) -> None:
+    plain = load_export(write_export(tmp_path / "a", GOOD_ROWS)).to_pandas()
+    gz = load_export(write_export(tmp_path / "b", GOOD_ROWS, name="calls.csv.gz")).to_pandas()
+    pd.testing.assert_frame_equal(plain, gz)
+
+
+def test_bad_value_names_file_line_column_and_value(tmp_path: Path) -> None:
+    rows = [*GOOD_ROWS, "", "c4;14/02/2025;09:00:00;Sales;3 sec;?;ABN;?;?"]
+    mapping = write_export(tmp_path / "acme", rows, preamble="banner\n")
+    with pytest.raises(DataValidationError) as err:
+        load_export(mapping)
+    message = str(err.value)
+    # banner=1, header=2, rows 3-5, blank line 6, bad row on line 7.
+    assert "calls.csv" in message and "line 7" in message
+    assert "'3 sec'" in message and "Wait" in message and "wait_seconds" in message
+
+
+def test_month_day_swap_is_rejected_not_guessed(tmp_path: Path) -> None:
+    rows = ["c1;02/13/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5"]
+    with pytest.raises(DataValidationError, match=r"line 2.*'02/13/2025 08:01:10'"):
+        load_export(write_export(tmp_path / "acme", rows))
+
+
+def test_unmapped_outcome_code_is_rejected(tmp_path: Path) -> None:
+    rows = [*GOOD_ROWS, "c9;13/02/2025;09:00:00;Sales;0:00:03;?;XFER;?;?"]
+    with pytest.raises(DataValidationError, match=r"line 5.*'XFER'.*mapped values"):
+        load_export(write_export(tmp_path / "acme", rows))
+
+
+def test_duplicate_ids_and_missing_required_values_are_rejected(tmp_path: Path) -> None:
+    dup = [*GOOD_ROWS, GOOD_ROWS[0]]
+    with pytest.raises(DataValidationError, match=r"line 5, column 'interaction_id'.*duplicate"):
+        load_export(write_export(tmp_path / "a", dup))
+    no_queue = ["c1;05/02/2025;08:01:10;?;0:00:12;0:04:00;ANS;1;5"]
+    with pytest.raises(DataValidationError, match=r"line 2, column 'queue'.*missing"):
+        load_export(write_export(tmp_path / "b", no_queue))
+
+
+def test_csat_above_scale_is_rejected(tmp_path: Path) -> None:
+    rows = ["c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;7"]
+    with pytest.raises(DataValidationError, match=r"line 2.*csat.*'7'"):
+        load_export(write_export(tmp_path / "a", rows))
+
+
+def test_mapped_column_missing_from_header_is_named(tmp_path: Path) -> None:
+    header = CALLS_HEADER.replace("Queue", "Split")
+    rows = ["c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5"]
+    with pytest.raises(DataValidationError, match=r"\['Queue'\].*'queue'.*Split"):
+        load_export(write_export(tmp_path / "a", rows, header=header))
+
+
+def test_unknown_mapping_key_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text("kind: interactions\nfile: x.csv\ndelimeter: ';'\ncolumns: {}\n")
+    with pytest.raises(ConfigError, match=r"m\.yaml.*unknown key 'delimeter'"):
+        read_mapping(path)
+    path.write_text("kind: interactions\nfile: x.csv\ncolumns: {queue: {source: Q, fmt: x}}\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'columns\.queue\.ColumnSpec\.fmt'|fmt"):
+        read_mapping(path)
+    path.write_text("kind: interactions\nfile: x.csv\ncolumns: {queu: Q}\n")
+    with pytest.raises(ConfigError, match=r"m\.yaml.*unknown canonical column 'queu'"):
+        read_mapping(path)
+
+
+INTERVAL_MAPPING = """\
+kind: interval_aggregates
+file: {file}
+header_offset: {offset}
+delimiter: ";"
+missing: ["?"]
+decimal: ","
+columns:
+  interval_start: {{source: Day, format: yymmdd}}
+  queue: Queue
+  offered: Offered
+  answered: Answered
+  service_level_pct: {{source: SL, format: percent}}
+  asa_seconds: {{source: ASA, format: seconds}}
+  aht_seconds: {{source: AHT, format: day_fraction}}
+constants: {{channel: voice, interval_minutes: 1440}}
+"""
+
+
+def test_percent_text_yymmdd_ints_decimal_comma_and_day_fractions(tmp_path: Path) -> None:
+    rows = ["250105;Billing;100;90;85%;12,5;0,0035", "50105;Sales;10;9;\"85,0 %\";?;0,5"]
+    mapping = write_export(tmp_path / "a", rows, header="Day;Queue;Offered;Answered;SL;ASA;AHT",
+                           mapping=INTERVAL_MAPPING)
+    frame = load_export(mapping).to_pandas()
+    assert frame["service_level_pct"].tolist() == [85.0, 85.0]
+    # An integer YYMMDD loses its leading zero (050105 → 50105) and is padded back.
+    assert frame["interval_start"].tolist() == [pd.Timestamp("2025-01-05"),
+                                                pd.Timestamp("2005-01-05")]
+    assert frame["asa_seconds"].iloc[0] == 12.5 and pd.isna(frame["asa_seconds"].iloc[1])
+    assert frame["aht_seconds"].tolist() == pytest.approx([302.4, 43200.0])
+    assert frame["offered"].dtype == "Int64"
+
+
+def test_bad_percent_text_is_rejected(tmp_path: Path) -> None:
+    rows = ["250105;Billing;100;90;eighty;12;0,01"]
+    mapping = write_export(tmp_path / "a", rows, header="Day;Queue;Offered;Answered;SL;ASA;AHT",
+                           mapping=INTERVAL_MAPPING)
+    with pytest.raises(DataValidationError, match=r"line 2.*'eighty'.*percentage"):
+        load_export(mapping)
+
+
+def test_excel_workbook_with_preamble_and_native_cells(tmp_path: Path) -> None:
+    import openpyxl
+
+    folder = tmp_path / "xl"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("Calls")
+    sheet.append(["Report generated 2025-03-01"])
+    sheet.append(["Call ID", "Arrived", "Queue", "Wait", "Handle", "Outcome"])
+    sheet.append(["c1", dt.datetime(2025, 3, 1, 8, 0, 5), "Billing", 12, 0.0025, "A"])
+    sheet.append(["c2", dt.datetime(2025, 3, 1, 8, 1, 0), "Billing", 40, None, "X"])
+    book.save(folder / "calls.xlsx")
+    (folder / "m.yaml").write_text(
+        "kind: interactions\nfile: calls.xlsx\nsheet: Calls\nheader_offset: 1\n"
+        "columns:\n  interaction_id: Call ID\n  arrived_at: Arrived\n  queue: Queue\n"
+        "  wait_seconds: Wait\n  handle_seconds: {source: Handle, format: day_fraction}\n"
+        "  outcome: {source: Outcome, values: {A: answered, X: abandoned}}\n"
+        "constants: {channel: voice}\n"
+    )
+    frame = load_export(folder / "m.yaml").to_pandas()
+    assert frame["arrived_at"].iloc[0] == pd.Timestamp("2025-03-01 08:00:05")
+    assert frame["handle_seconds"].iloc[0] == pytest.approx(216.0)
+    assert frame["outcome"].tolist() == ["answered", "abandoned"]
+    sheet["D4"] = "n/a"
+    book.save(folder / "calls.xlsx")
+    with pytest.raises(DataValidationError, match=r"calls\.xlsx: line 4.*'n/a'"):
+        load_export(folder / "m.yaml")
+
+
+TICKET_MAPPING = """\
+kind: ticket_events
+file: {file}
+header_offset: {offset}
+delimiter: ","
+columns:
+  ticket_id: Ticket
+  event_at: {{source: [Date, Time], format: "%y%m%d %H:%M"}}
+  event: {{source: Event, values: {{NEW: created, SOLVED: resolved}}}}
+  sla_met: {{source: SLA, true_values: ["yes"], false_values: ["no"]}}
+"""
+
+
+def test_ticket_events_with_bom_and_combined_yymmdd_time(tmp_path: Path) -> None:
+    rows = ["T1,250106,07:21,NEW,", "T1,250107,02:15,SOLVED,yes"]
+    mapping = write_export(tmp_path / "t", rows, bom=True, header="Ticket,Date,Time,Event,SLA",
+                           mapping=TICKET_MAPPING)
+    frame = load_export(mapping).to_pandas()
+    assert frame["ticket_id"].tolist() == ["T1", "T1"]  # BOM stripped from the first header
+    assert frame["event_at"].iloc[1] == pd.Timestamp("2025-01-07 02:15")
+    assert pd.isna(frame["sla_met"].iloc[0]) and frame["sla_met"].iloc[1]
+
+
+def test_cache_is_keyed_on_content(tmp_path: Path) -> None:
+    mapping = write_export(tmp_path / "acme", GOOD_ROWS)
+    first = load_export(mapping)
+    again = load_export(mapping)
+    assert first.path == again.path and first.path.is_relative_to(tmp_path / "root")
+    write_export(tmp_path / "acme", GOOD_ROWS[:2])
+    changed = load_export(mapping)
+    assert changed.path != first.path and changed.rows == 2

@@ -1,0 +1,194 @@
+"""config.py: typed client configs; every kind of bad config is a ConfigError naming file and key.
+
+Runs on a temporary ``$BPO_ROOT`` holding copies of the real notebooks, config folder and the
+market table (for the geography/segment check); nothing executes a notebook.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.errors import ConfigError
+from analysis.pipeline import config
+from analysis.pipeline.config import (
+    ClientConfig,
+    check_client_id,
+    load_client,
+    load_clients,
+    plan_client,
+)
+from analysis.pipeline.reports import REPORTS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    shutil.copytree(REPO / "notebooks", tmp_path / "notebooks")
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    (tmp_path / "data" / "raw" / "clients" / "acme").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "clients" / "demo").mkdir(parents=True)
+    shutil.copy(REPO / "data" / "raw" / "market_estimates.csv", tmp_path / "data" / "raw")
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def write(root: Path, client: str, text: str) -> Path:
+    path = root / "config" / "clients" / f"{client}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(root: Path, text: str, client: str = "acme") -> str:
+    path = write(root, client, text)
+    with pytest.raises(ConfigError) as caught:
+        load_client(client)
+    message = str(caught.value)
+    assert str(path) in message  # every message names the file
+    assert "\n" not in message
+    return message
+
+
+def test_committed_configs_load_and_the_example_shows_every_option(root):
+    clients = {client.id: client for client in load_clients()}
+    assert list(clients)[0] == "house"
+    assert clients["house"].report_names() == list(REPORTS)
+    example = (root / "config" / "clients" / "example-client.yaml").read_text(encoding="utf-8")
+    for key in [*ClientConfig.model_fields, "logo:", "accent:"]:
+        assert key in example
+    assert set(clients["example-client"].config.parameters) == set(REPORTS)
+    logo = clients["example-client"].logo_data_uri()
+    assert logo is not None and logo.startswith("data:image/svg+xml;base64,")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("display_nme: Acme\n", ["display_nme", "unknown key", "allowed: display_name"]),
+        ("display_name: Acme\nbranding: {colour: red}\n", ["branding.colour", "accent"]),
+        ("display_name: Acme\nreports: [market_sise]\n", ["'market_sise'", "market_size"]),
+        (
+            "display_name: Acme\nparameters: {market_size: {base_yaer: 2025}}\n",
+            ["parameters.market_size", "'base_yaer'", "market_size.ipynb", "base_year"],
+        ),
+        (
+            "display_name: Acme\nparameters: {market_size: {base_year: '2025'}}\n",
+            ["parameters.market_size.base_year", "integer"],
+        ),
+        (
+            "display_name: Acme\nparameters: {market_size: {base_year: 1989}}\n",
+            ["base_year", "1990"],
+        ),
+        (
+            "display_name: Acme\nparameters: {market_size: {horizon_years: 16}}\n",
+            ["horizon_years", "15"],
+        ),
+        (
+            "display_name: Acme\nparameters: {market_size: {min_reliability: trusted}}\n",
+            ["min_reliability", "'trusted'", "'primary'", "'aggregator'"],
+        ),
+        (
+            "display_name: Acme\nparameters: {market_size: {geography: Atlantis}}\n",
+            ["geography", "'Atlantis'", "not in the data", "India"],
+        ),
+        (
+            "display_name: Acme\nparameters: {sourcing_models: {client_hours: [9, 25]}}\n",
+            ["client_hours.1", "24"],
+        ),
+        (
+            "display_name: Acme\nparameters: {sourcing_models: {include_undated: 1}}\n",
+            ["include_undated", "boolean"],
+        ),
+        (
+            "display_name: Acme\nreports: [market_size]\n"
+            "parameters: {sourcing_models: {workload_fte: 5}}\n",
+            ["parameters.sourcing_models", "not in this client's reports"],
+        ),
+        ("display_name: Acme\nbranding: {accent: 'red;}body{'}\n", ["branding.accent"]),
+        ("display_name: Acme\nbranding: {logo: logos/none.svg}\n", ["branding.logo", "not found"]),
+        ("display_name: Acme\nbranding: {logo: ../../x.svg}\n", ["branding.logo", "inside"]),
+        ("display_name: Acme\nbranding: {logo: logos/x.gif}\n", ["branding.logo", ".svg"]),
+        ("display_name: Acme\nkpi_export: data/raw/market_estimates.csv\n", ["kpi_export"]),
+        ("display_name: Acme\nkpi_export: data/raw/clients/none\n", ["kpi_export", "not found"]),
+        ("display_name: ''\n", ["display_name", "at least 1"]),
+        ("- just a list\n", ["(top level)"]),
+        ("display_name: [unclosed\n", ["not valid YAML"]),
+    ],
+)
+def test_bad_config_is_rejected_naming_file_key_and_allowed_values(root, text, expected):
+    message = error_of(root, text)
+    for part in expected:
+        assert part in message, (part, message)
+
+
+@pytest.mark.parametrize(
+    "client", ["", "..", "../etc", "a/b", "a\\b", "Acme", "acme_bank", "-acme", "a" * 42, "é"]
+)
+def test_client_ids_must_be_lowercase_slugs(client):
+    with pytest.raises(ConfigError, match="lowercase slug"):
+        check_client_id(client)
+
+
+@pytest.mark.parametrize("client", ["acme", "acme-bank-2", "a" * 41, "house"])
+def test_client_ids_that_are_slugs_pass(client):
+    assert check_client_id(client) == client
+
+
+def test_unknown_client_lists_the_known_ones(root):
+    with pytest.raises(ConfigError, match="known: house, example-client"):
+        load_client("nobody")
+
+
+def test_two_clients_may_not_share_a_kpi_export(root):
+    write(root, "acme", "display_name: Acme\nkpi_export: data/raw/clients/demo\n")
+    with pytest.raises(ConfigError, match="must be its own"):
+        load_clients()
+
+
+def test_plan_layers_defaults_config_and_command_line_and_routes_kpi_export(root, monkeypatch):
+    write(
+        root,
+        "acme",
+        "display_name: Acme\nreports: [market_size, sourcing_models]\n"
+        "parameters: {market_size: {geography: India, base_year: 2024}}\n"
+        "kpi_export: data/raw/clients/acme\n",
+    )
+    acme = load_client("acme")
+    plan = plan_client(acme, {"base_year": 2026}, {"client": "acme", "run_id": "r1"})
+    assert list(plan) == ["market_size", "sourcing_models"]
+    assert plan["market_size"] == {"geography": "India", "base_year": 2026}
+    assert plan["sourcing_models"] == {}  # declares none of the three
+    # a notebook declaring kpi_export gets this client's export, and only this client's
+    declared = {"kpi_export": {"default": "None"}, "client": {"default": "''"}}
+    monkeypatch.setattr("analysis.pipeline.parameters.declared_parameters", lambda path: declared)
+    routed = plan_client(acme, {}, {"client": "acme", "run_id": "r1"}, ["market_size"])
+    house = plan_client(load_client("house"), {}, {"client": "house"}, ["market_size"])
+    assert routed["market_size"] == {
+        "geography": "India",
+        "base_year": 2024,
+        "client": "acme",
+        "kpi_export": str(root / "data" / "raw" / "clients" / "acme"),
+    }
+    assert house["market_size"] == {"client": "house"}
+
+
+def test_command_line_parameters_are_checked_too(root):
+    house = load_client("house")
+    with pytest.raises(ConfigError, match="command line -p.base_year"):
+        plan_client(house, {"base_year": 3000}, {})
+    with pytest.raises(ConfigError, match="'base_yaer'.*allowed: .*base_year"):
+        plan_client(house, {"base_yaer": 2025}, {})
+
+
+def test_rules_cover_every_parameter_of_the_registered_notebooks():
+    """A new notebook parameter without a rule is still type-checked against its default;
+    this keeps the explicit ranges in step with the notebooks that exist today."""
+    from analysis.pipeline.parameters import declared_parameters
+
+    declared = set()
+    for spec in REPORTS.values():
+        declared |= set(declared_parameters(spec.notebook_path()))
+    assert declared - set(config.PARAMETER_RULES) - set(config.AUTO_PARAMETERS) == set()

@@ -1,0 +1,140 @@
+"""Benchmark bands (quartiles vs consensus, series never pooled) and direction-aware positions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.research.kpis import (
+    Conventions,
+    benchmark_bands,
+    client_positions,
+    convert,
+    pick_band,
+    position,
+)
+
+
+def fig(source: str, kpi: str, series: str, statistic: str, value: float, *,
+        unit: str = "seconds", direction: str = "lower_is_better", channel: str = "voice",
+        industry: str = "all", region: str = "unspecified") -> dict:
+    return {"source_id": source, "kpi": kpi, "series": series, "unit": unit,
+            "direction": direction, "channel": channel, "industry": industry, "region": region,
+            "statistic": statistic, "value": value, "year": 2024}
+
+
+TABLE = pd.DataFrame([
+    # ASA: two definitions that must stay apart.
+    fig("s1", "average_speed_of_answer", "asa_queue_inclusive", "mean", 30),
+    fig("s2", "average_speed_of_answer", "asa_queue_inclusive", "mean", 50),
+    fig("s2", "average_speed_of_answer", "asa_queue_inclusive", "typical", 40),
+    fig("s3", "average_speed_of_answer", "asa_queue_inclusive", "range_low", 20),
+    fig("s3", "average_speed_of_answer", "asa_queue_inclusive", "range_high", 60),
+    fig("s4", "average_speed_of_answer", "asa_ring_only", "mean", 5),
+    # AHT with quartiles and a best-performer threshold, in minutes.
+    fig("a1", "average_handle_time", "aht_handle", "p25", 5, unit="minutes"),
+    fig("a1", "average_handle_time", "aht_handle", "median", 6, unit="minutes"),
+    fig("a1", "average_handle_time", "aht_handle", "p75", 8, unit="minutes"),
+    fig("a2", "average_handle_time", "aht_handle", "top_quartile", 4, unit="minutes"),
+    fig("a3", "average_handle_time", "aht_handle", "mean", 9, unit="minutes",
+        industry="healthcare"),
+    # FCR: higher is better, consensus only.
+    fig("f1", "first_contact_resolution", "first_contact_resolution:percent", "mean", 70,
+        unit="percent", direction="higher_is_better"),
+    fig("f2", "first_contact_resolution", "first_contact_resolution:percent", "mean", 80,
+        unit="percent", direction="higher_is_better"),
+    fig("f3", "first_contact_resolution", "first_contact_resolution:percent", "top_quartile",
+        86, unit="percent", direction="higher_is_better"),
+    # Occupancy: a target band.
+    fig("o1", "occupancy", "occupancy:percent", "target", 75, unit="percent",
+        direction="target"),
+    fig("o2", "occupancy", "occupancy:percent", "target", 85, unit="percent",
+        direction="target"),
+])
+
+
+@pytest.fixture
+def bands() -> pd.DataFrame:
+    return benchmark_bands(TABLE)
+
+
+def test_series_are_never_pooled(bands: pd.DataFrame) -> None:
+    asa = bands[bands["kpi"] == "average_speed_of_answer"].set_index("series")
+    assert set(asa.index) == {"asa_queue_inclusive", "asa_ring_only"}
+    queue = asa.loc["asa_queue_inclusive"]
+    # Consensus: median of per-source medians (s1 30, s2 median(50, 40) = 45) → 37.5.
+    assert queue["basis"] == "consensus" and queue["median"] == pytest.approx(37.5)
+    assert (queue["low"], queue["high"], queue["n_sources"]) == (20, 60, 3)
+    assert asa.loc["asa_ring_only", "median"] == 5
+
+
+def test_quartile_band_and_best_performer(bands: pd.DataFrame) -> None:
+    aht = pick_band(bands, "average_handle_time", channel="voice")
+    assert aht is not None and aht["basis"] == "quartiles" and aht["industry"] == "all"
+    assert (aht["p25"], aht["median"], aht["p75"], aht["best_performer"]) == (5, 6, 8, 4)
+    healthcare = pick_band(bands, "average_handle_time", channel="voice", industry="healthcare")
+    assert healthcare is not None and healthcare["industry"] == "healthcare"
+    assert pick_band(bands, "average_handle_time", channel="chat") is None
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected", "quartile"),
+    [(3.5, "best performer", None), (4.5, "top quartile", 1), (5.5, "second quartile", 2),
+     (7, "third quartile", 3), (9, "bottom quartile", 4)],
+)
+def test_position_lower_is_better_quartiles(bands: pd.DataFrame, minutes: float, expected: str,
+                                            quartile: int | None) -> None:
+    band = pick_band(bands, "average_handle_time", channel="voice")
+    placed = position(minutes, band, "lower_is_better", "AHT")
+    assert placed.band == expected
+    if quartile is not None:
+        assert placed.quartile == quartile
+    assert placed.gap_to_median == pytest.approx(minutes - 6)
+    assert placed.better_than_median == (minutes < 6)
+    assert "AHT" in placed.label and "median (6 minutes)" in placed.label
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "better"),
+    [(90, "best performer", True), (82, "better than the published range", True),
+     (76, "better half of the range", True), (72, "worse half of the range", False),
+     (60, "worse than the published range", False)],
+)
+def test_position_higher_is_better_consensus(bands: pd.DataFrame, value: float, expected: str,
+                                             better: bool) -> None:
+    band = pick_band(bands, "first_contact_resolution", channel="voice")
+    placed = position(value, band, "higher_is_better", "FCR")
+    assert placed.band == expected and placed.better_than_median is better
+    assert placed.gap_to_best == pytest.approx(value - 86)
+    assert "pp" in placed.label  # percentage-point gaps, not percent
+
+
+@pytest.mark.parametrize(("value", "expected"), [(70, "below target band"),
+                                                 (80, "within target band"),
+                                                 (90, "above target band")])
+def test_position_target_band(bands: pd.DataFrame, value: float, expected: str) -> None:
+    band = pick_band(bands, "occupancy", channel="voice")
+    assert position(value, band, "target", "Occupancy").band == expected
+
+
+def test_no_band_says_so() -> None:
+    placed = position(12.0, None, "lower_is_better", "ASA")
+    assert placed.band == "no benchmark" and "no comparable benchmark" in placed.label
+
+
+def test_convert_units() -> None:
+    assert convert(90, "seconds", "minutes") == 1.5
+    assert convert(2, "hours", "minutes") == 120
+    assert convert(85, "percent", "percent_good_ratings") == 85
+
+
+def test_client_positions_convert_units_and_pick_series(bands: pd.DataFrame) -> None:
+    client = pd.Series({"aht_seconds": 330.0, "asa_seconds": 45.0, "fcr": 75.0,
+                        "occupancy": 80.0, "offered": 1000})
+    table = client_positions(client, bands, Conventions(), channel="voice").set_index("kpi")
+    assert table.loc["aht_seconds", "client_value"] == pytest.approx(5.5)  # minutes
+    assert table.loc["aht_seconds", "band"] == "second quartile"
+    assert table.loc["asa_seconds", "series"] == "asa_queue_inclusive"
+    assert table.loc["asa_seconds", "median"] == pytest.approx(37.5)
+    assert table.loc["occupancy", "band"] == "within target band"
+    assert "offered" not in table.index

@@ -1,0 +1,131 @@
+"""The KPI benchmarks notebook executes, records what ``build_kpi_view`` computes, labels example
+data, serves a new client's own export, and stops on an export its mapping cannot parse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import paths
+from analysis.errors import BuildError
+from analysis.pipeline import execute, render
+from analysis.views import kpi_view
+
+NOTEBOOK = paths.notebooks_dir() / "kpi_benchmarks.ipynb"
+PARAMS = {"client": "demo", "channel": "voice", "sl_threshold_seconds": 20,
+          "min_reliability": "relayed"}
+NOTICE = "**Example data.**"
+
+# A new client's export: semicolon-delimited, H:MM:SS waits; every answered call waits 0:01:17,
+# so ASA is exactly 77 s (no benchmark or demo figure is that).
+ACME_ROWS = "\n".join(
+    f"A{i};0{1 + i % 5}/04/2025 {8 + i % 9:02d}:{i % 60:02d};0:01:17;0:0{3 + i % 4}:00;"
+    f"{'ANS' if i % 6 else 'ABN'};{'Y' if i % 3 else 'N'}"
+    for i in range(1, 61)
+)
+ACME_MAPPING = """kind: interactions
+client: acme
+file: acme_calls.csv
+delimiter: ";"
+columns:
+  interaction_id: Call
+  arrived_at: {source: Start, format: "%d/%m/%Y %H:%M"}
+  wait_seconds: {source: Wait, format: hms}
+  handle_seconds: {source: Handle, format: hms}
+  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
+  resolved: {source: Resolved, true_values: ["Y"], false_values: ["N"]}
+constants:
+  channel: voice
+  queue: Claims
+"""
+BAD_ROW = "A999;02/04/2025 09:00;soon;0:04:00;ANS;Y"
+
+
+def _markdown(executed: Path) -> str:
+    nb = nbformat.read(executed, as_version=4)
+    return "\n".join(out["data"]["text/markdown"] for cell in nb.cells
+                     for out in cell.get("outputs", []) if "text/markdown" in out.get("data", {}))
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> execute.ExecutionResult:
+    out = tmp_path_factory.mktemp("kpi") / "kpi_benchmarks.ipynb"
+    return execute.execute_notebook(NOTEBOOK, out, PARAMS)
+
+
+@pytest.fixture(scope="module")
+def acme_root(tmp_path_factory) -> Path:
+    """A project copy with a second client, ``acme``, and a broken export, ``broken``."""
+    root = tmp_path_factory.mktemp("root")
+    for part in ("data/raw", "notebooks", "config"):
+        shutil.copytree(paths.project_root() / part, root / part)
+    for client, rows in (("acme", ACME_ROWS), ("broken", ACME_ROWS + "\n" + BAD_ROW)):
+        folder = root / "data" / "raw" / "clients" / client
+        folder.mkdir()
+        (folder / "acme_calls.csv").write_text(
+            "Call;Start;Wait;Handle;Result;Resolved\n" + rows + "\n", encoding="utf-8")
+        (folder / "interactions.yaml").write_text(ACME_MAPPING.replace("client: acme",
+                                                                       f"client: {client}"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def acme_run(acme_root: Path) -> execute.ExecutionResult:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BPO_ROOT", str(acme_root))
+        return execute.execute_notebook(acme_root / "notebooks" / "kpi_benchmarks.ipynb",
+                                      acme_root / "out" / "acme.ipynb", {"client": "acme"})
+
+
+def test_demo_runs_and_records_what_the_view_computes(demo_run) -> None:
+    nb = nbformat.read(demo_run.output, as_version=4)
+    assert render.execution_errors(nb) == []
+    view = kpi_view.build_kpi_view(**PARAMS)
+    figures = demo_run.figures
+    placed = view.positions.set_index("kpi")
+    for key, name in (("asa_seconds", "asa"), ("service_level", "service_level"),
+                      ("abandonment_rate", "abandonment_rate"), ("aht_seconds", "aht"),
+                      ("fcr", "fcr"), ("csat_top2_box", "csat_top2_box")):
+        # Benchmarked KPIs are recorded in their band's unit (AHT in minutes, not seconds).
+        assert figures[f"client_{name}"]["value"] == pytest.approx(placed.loc[key, "client_value"])
+        assert figures[f"client_{name}"]["unit"] == placed.loc[key, "unit"]
+    assert figures["client_aht"]["value"] == pytest.approx(view.summary["aht_seconds"] / 60)
+    for key, name in (("asa_seconds", "asa"), ("aht_seconds", "aht"), ("fcr", "fcr")):
+        assert figures[f"benchmark_{name}_median"]["value"] == pytest.approx(
+            placed.loc[key, "median"])
+        assert figures[f"benchmark_{name}_median"]["unit"] == figures[f"client_{name}"]["unit"]
+    assert figures["client_sla_attainment"]["value"] == pytest.approx(
+        view.tickets["sla_attainment"])
+
+
+def test_demo_is_labelled_example_data_and_narrates_its_positions(demo_run) -> None:
+    text = _markdown(demo_run.output)
+    assert NOTICE in text and "EXAMPLE_synthetic_interactions.csv.gz" in text
+    view = kpi_view.build_kpi_view(**PARAMS)
+    for sentence in view.positions.loc[view.positions["verdict"] != "no benchmark", "sentence"]:
+        assert sentence in text
+    assert view.conventions_text in text
+    assert f"{view.summary['offered']:,.0f} contacts offered" in text
+
+
+def test_a_new_client_gets_its_own_numbers_and_no_example_notice(acme_run, demo_run) -> None:
+    assert render.execution_errors(nbformat.read(acme_run.output, as_version=4)) == []
+    assert acme_run.figures["client_asa"]["value"] == pytest.approx(77.0)
+    assert demo_run.figures["client_asa"]["value"] != pytest.approx(77.0)
+    text = _markdown(acme_run.output)
+    assert NOTICE not in text and "**acme**" in text
+    assert "client_sla_attainment" not in acme_run.figures  # no ticket log in this export
+
+
+def test_an_unparseable_export_names_file_row_and_value(acme_root: Path) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BPO_ROOT", str(acme_root))
+        with pytest.raises(BuildError) as info:
+            execute.execute_notebook(acme_root / "notebooks" / "kpi_benchmarks.ipynb",
+                                   acme_root / "out" / "broken.ipynb", {"client": "broken"})
+    message = str(info.value)
+    assert "DataValidationError" in message and "acme_calls.csv" in message
+    assert "line 62" in message and "'soon'" in message  # header is line 1, 60 good rows

@@ -1,0 +1,174 @@
+"""The KPI report assembler: export resolution, example-data flags, tiers, segments, verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import paths
+from analysis.data.client_exports import load_folder
+from analysis.errors import ConfigError
+from analysis.research.kpis import Conventions, benchmark_bands
+from analysis.views import kpi_view
+
+INTERACTIONS = """id,start,wait,handle,result,fcr,csat
+1,2025-03-03 09:00:00,10,300,ANS,Y,5
+2,2025-03-03 09:05:00,30,200,ANS,N,3
+3,2025-03-04 10:00:00,40,,ABN,,
+4,2025-03-04 10:02:00,2,,ABN,,
+"""
+
+MAPPING = """kind: interactions
+client: {client}
+file: {file}
+columns:
+  interaction_id: id
+  arrived_at: {{source: start, format: "%Y-%m-%d %H:%M:%S"}}
+  wait_seconds: wait
+  handle_seconds: handle
+  outcome: {{source: result, values: {{ANS: answered, ABN: abandoned}}}}
+  resolved: {{source: fcr, true_values: ["Y"], false_values: ["N"]}}
+  csat: csat
+constants:
+  channel: voice
+  queue: Main
+  csat_scale: 5
+"""
+
+
+def write_export(root: Path, client: str, file: str = "calls.csv",
+                 body: str = INTERACTIONS) -> Path:
+    folder = root / "data" / "raw" / "clients" / client
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / file).write_text(body, encoding="utf-8")
+    (folder / "interactions.yaml").write_text(MAPPING.format(client=client, file=file),
+                                              encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    (tmp_path / "config" / "clients").mkdir(parents=True)
+    return tmp_path
+
+
+BENCH = pd.DataFrame([
+    {"source_id": s, "kpi": "average_speed_of_answer", "series": "asa_queue_inclusive",
+     "unit": "seconds", "direction": "lower_is_better", "channel": "voice", "industry": "all",
+     "region": "unspecified", "statistic": "mean", "value": v, "year": 2024}
+    for s, v in (("good", 20.0), ("weak", 60.0), ("nobody", 100.0))
+])
+SOURCES = pd.DataFrame({"source_id": ["good", "weak"], "publisher": ["Good Co", "Weak Co"],
+                        "title": ["t1", "t2"], "year": [2024, 2023],
+                        "url": ["https://a", "https://b"],
+                        "reliability_tier": ["primary", "aggregator"]})
+
+
+def test_benchmarks_at_tier_drops_lower_tiers_and_unknown_sources() -> None:
+    kept = kpi_view.benchmarks_at_tier(BENCH, SOURCES, "relayed")
+    assert list(kept["source_id"]) == ["good"]
+    assert set(kpi_view.benchmarks_at_tier(BENCH, SOURCES, "aggregator")["source_id"]) == {
+        "good", "weak", "nobody"}  # a source missing from the table counts as unattributed
+    with pytest.raises(ValueError, match="unknown reliability tier"):
+        kpi_view.benchmarks_at_tier(BENCH, SOURCES, "gold")
+
+
+def test_view_positions_a_small_export_and_cites_only_kept_sources(root: Path) -> None:
+    write_export(root, "acme")
+    view = kpi_view.build_kpi_view("acme", benchmarks=BENCH, sources=SOURCES)
+    # Answered waits 10 and 30 s → ASA 20 s; 2 of 4 abandoned; 1 of 4 within 20 s of offered.
+    assert view.summary["asa_seconds"] == pytest.approx(20.0)
+    assert view.summary["abandonment_rate"] == pytest.approx(50.0)
+    assert view.summary["service_level"] == pytest.approx(25.0)
+    asa = view.positions.set_index("kpi").loc["asa_seconds"]
+    assert asa["median"] == pytest.approx(20.0) and asa["n_sources"] == 1
+    assert list(view.sources["source_id"]) == ["good"]
+    assert view.example_notice is None and view.tickets is None
+    assert list(view.daily["day"].astype(str)) == ["2025-03-03", "2025-03-04"]
+    assert view.trend("asa_seconds")["value"].tolist() == pytest.approx([20.0, float("nan")],
+                                                                       nan_ok=True)
+
+
+def test_conventions_change_the_figures_and_the_text(root: Path) -> None:
+    write_export(root, "acme")
+    view = kpi_view.build_kpi_view("acme", service_level_convention="answered",
+                                   abandonment_convention="queued", benchmarks=BENCH,
+                                   sources=SOURCES)
+    assert view.summary["service_level"] == pytest.approx(50.0)  # 1 of 2 answered
+    assert view.summary["abandonment_rate"] == pytest.approx(100 / 3)  # 2 s abandon is short
+    assert "over answered contacts only" in view.conventions_text
+
+
+def test_example_data_is_detected_from_file_names_or_readme(root: Path) -> None:
+    folder = write_export(root, "sample", file="EXAMPLE_calls.csv")
+    view = kpi_view.build_kpi_view("sample", benchmarks=BENCH, sources=SOURCES)
+    assert view.example_notice is not None and "EXAMPLE_calls.csv" in view.example_notice
+    plain = write_export(root, "plain")
+    (plain / "README.md").write_text("# plain: SYNTHETIC test export\n", encoding="utf-8")
+    notice = kpi_view.example_notice(plain, load_folder(plain))
+    assert notice is not None and "SYNTHETIC" in notice
+    (plain / "README.md").write_text("# Acme contact export, March\n", encoding="utf-8")
+    assert kpi_view.example_notice(plain, load_folder(plain)) is None
+    assert folder.is_dir()
+
+
+def test_resolve_export(root: Path) -> None:
+    folder = write_export(root, "acme")
+    assert kpi_view.resolve_export("acme") == folder
+    assert kpi_view.resolve_export("whoever", kpi_export=str(folder)) == folder
+    assert kpi_view.resolve_export("whoever", kpi_export="data/raw/clients/acme") == folder
+    (root / "config" / "clients" / "house.yaml").write_text("display_name: House\n")
+    assert kpi_view.resolve_export("house").name == kpi_view.DEMO_CLIENT
+    with pytest.raises(ConfigError, match="exports present: acme"):
+        kpi_view.resolve_export("acmee")
+    with pytest.raises(ConfigError, match="not found"):
+        kpi_view.resolve_export("acme", kpi_export="data/raw/clients/nope")
+
+
+def test_unknown_channel_or_convention_is_a_config_error(root: Path) -> None:
+    write_export(root, "acme")
+    with pytest.raises(ConfigError, match="channels present: voice"):
+        kpi_view.build_kpi_view("acme", channel="chat", benchmarks=BENCH, sources=SOURCES)
+    with pytest.raises(ConfigError, match="unknown KPI convention"):
+        kpi_view.build_kpi_view("acme", service_level_convention="handled", benchmarks=BENCH,
+                                sources=SOURCES)
+
+
+def test_segment_bands_keep_other_definitions_apart() -> None:
+    ring = BENCH.assign(series="asa_ring_only", value=5.0)
+    bands = benchmark_bands(pd.concat([BENCH, ring]))
+    shown = kpi_view.segment_bands(bands, ("asa_seconds",), Conventions(), "voice",
+                                   None, None)
+    assert list(shown["series"]) == ["asa_queue_inclusive", "asa_ring_only"]
+    assert list(shown["compared"]) == [True, False]
+    assert "never compared" in shown["definition"].iloc[1]
+    assert kpi_view.in_segment(bands, "chat", None, None).empty
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ({"band": "no benchmark", "direction": "lower_is_better", "better_than_median": None},
+     "no benchmark"),
+    ({"band": "within target band", "direction": "target", "better_than_median": None},
+     "strength"),
+    ({"band": "below target band", "direction": "target", "better_than_median": None}, "gap"),
+    ({"band": "second quartile", "direction": "lower_is_better", "better_than_median": True},
+     "strength"),
+    ({"band": "worse half of the range", "direction": "higher_is_better",
+      "better_than_median": False}, "gap"),
+])
+def test_verdict(row: dict, expected: str) -> None:
+    assert kpi_view._verdict(pd.Series(row)) == expected
+
+
+def test_demo_view_is_labelled_and_complete() -> None:
+    if not (paths.raw_dir() / "clients" / "demo").is_dir():
+        pytest.skip("demo export not present")
+    view = kpi_view.build_kpi_view()
+    assert view.example_notice is not None
+    assert view.tickets is not None and view.ticket_channel == "email"
+    assert {"strength", "gap"} <= set(view.positions["verdict"])
+    assert set(view.by_channel["channel"]) == {"voice", "chat"}
+    assert view.positions["n_sources"].dropna().ge(1).all()
