@@ -44,8 +44,8 @@ validate: setup ## Run every data contract (Great Expectations) on data/raw and 
 test: setup ## Run the whole test suite
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff check of the package, tests and benches
-	@$(BIN)/ruff check src tests bench
+lint: setup ## ruff check of the package, tests, benches and scripts
+	@$(BIN)/ruff check src tests bench scripts
 
 lab: setup ## Open JupyterLab on notebooks/ with the project kernel
 	@$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
