@@ -34,6 +34,7 @@ from analysis.errors import StaffingError
 from analysis.research.kpis.conventions import Conventions
 from analysis.research.kpis.engine import TableSource, parquet_path, run_grouped
 from analysis.research.sourcing import HoursBasis
+from analysis.research.tco import Assumption
 
 MODELS = ("erlang_c", "erlang_a")
 DEFAULT_MAX_AGENTS = 10_000
@@ -361,6 +362,72 @@ def scheduled_agents(agents: np.ndarray | pd.Series | float, shrinkage_pct: floa
 def paid_fte(scheduled_hours_per_week: float, hours: HoursBasis | None = None) -> float:
     """Full-time equivalents for the scheduled hours of an average week (paid-hours basis)."""
     return scheduled_hours_per_week / (hours or HoursBasis()).hours_per_week
+
+
+# --------------------------------------------------------------------------- cited defaults
+
+POINT_STATISTICS = ("mean", "median", "typical", "target")
+
+
+@dataclass(frozen=True)
+class DefaultSpec:
+    """Which curated rows of ``workforce_planning`` give a planning default, and how."""
+
+    name: str
+    parameter: str
+    unit: str
+    description: str
+    industry: str | None = "all"
+    cap: bool = False
+    """A cap (occupancy): each source's figure is the top of what it states, not its middle."""
+
+
+DEFAULT_SPECS: tuple[DefaultSpec, ...] = (
+    DefaultSpec("shrinkage_pct", "shrinkage", "% of scheduled time",
+                "paid time not available for contacts (breaks, training, meetings, absence)"),
+    DefaultSpec("occupancy_cap_pct", "occupancy", "% of agent time",
+                "highest share of time agents are kept busy", cap=True),
+    DefaultSpec("chat_concurrency", "chat_concurrency", "chats per agent",
+                "chats one agent handles at once", industry=None),
+)
+
+
+def _source_figure(rows: pd.DataFrame, cap: bool) -> float:
+    """One source's figure: its stated point value, else the middle (or, for a cap, the top)
+    of its stated range."""
+    if cap:
+        return float(rows.loc[rows["statistic"].isin(("range_high", "target")), "value"].max())
+    points = rows.loc[rows["statistic"].isin(POINT_STATISTICS), "value"]
+    if len(points):
+        return float(points.median())
+    low = rows.loc[rows["statistic"] == "range_low", "value"]
+    high = rows.loc[rows["statistic"] == "range_high", "value"]
+    return float((low.min() + high.max()) / 2)
+
+
+def planning_defaults(workforce: pd.DataFrame) -> dict[str, Assumption]:
+    """Shrinkage, occupancy cap and chat concurrency from the cited rows.
+
+    Base = median over independent sources (rows the curation marks ``counts_for_default``) of
+    each source's figure; low/high = the lowest and highest value those rows state.
+    """
+    out = {}
+    for spec in DEFAULT_SPECS:
+        rows = workforce[(workforce["parameter"] == spec.parameter)
+                         & workforce["counts_for_default"].fillna(False).astype(bool)]
+        if spec.industry is not None:
+            rows = rows[rows["industry"] == spec.industry]
+        figures = [_source_figure(group, spec.cap) for _, group in rows.groupby("source_id")]
+        figures = [f for f in figures if np.isfinite(f)]
+        if not figures:
+            raise StaffingError(f"no cited rows for planning default {spec.name!r} (parameter "
+                                f"{spec.parameter!r}); check data/raw/workforce_planning.csv")
+        out[spec.name] = Assumption(
+            name=spec.name, low=float(rows["value"].min()), base=float(np.median(figures)),
+            high=float(rows["value"].max()), unit=spec.unit,
+            source_ids=";".join(sorted(rows["source_id"].unique())),
+            description=f"{spec.description} (median of {len(figures)} independent sources)")
+    return out
 
 
 # --------------------------------------------------------------------------- the export
