@@ -439,7 +439,7 @@ def _slot_label(weekday: int, slot: object) -> str:
 
 def _weekday_counts(first: pd.Timestamp, last: pd.Timestamp) -> dict[int, int]:
     days = pd.date_range(first.normalize(), last.normalize(), freq="D")
-    counts = pd.Series(days.dayofweek + 1).value_counts()
+    counts = pd.Series(days.day_of_week + 1).value_counts()
     return {int(k): int(v) for k, v in counts.items()}
 
 
