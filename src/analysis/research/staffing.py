@@ -707,3 +707,33 @@ def sensitivity(profile: pd.DataFrame, base: Plan, hours: HoursBasis | None = No
     base_fte = float(frame.loc[0, "paid_fte"])
     frame["fte_change_pct"] = (frame["paid_fte"] / base_fte - 1) * 100
     return frame
+
+
+def staffed_profile(intervals: TableSource, interval_minutes: int = 30) -> pd.DataFrame:
+    """Agents the export itself staffed: per queue × weekday × slot, the mean staffed agents
+    (``staffed_seconds`` ÷ interval length, averaged over the weeks of the export)."""
+    seconds = interval_minutes * 60
+    bucket = f"time_bucket(INTERVAL '{interval_minutes} minutes', interval_start)"
+    groups = [("queue", "queue"), ("isodow(interval_start)", "weekday"),
+              (f"CAST({bucket} AS TIME)", "slot")]
+    frame = run_grouped("sum(staffed_seconds) AS staffed_seconds, min(interval_start) AS a, "
+                        "max(interval_start) AS b", f"read_parquet('{parquet_path(intervals)}')",
+                        groups)
+    if frame.empty:
+        return frame.assign(staffed_agents=[])
+    weeks = _weekday_counts(pd.Timestamp(frame["a"].min()), pd.Timestamp(frame["b"].max()))
+    frame["staffed_agents"] = frame["staffed_seconds"] / seconds / frame["weekday"].map(weeks)
+    return frame.drop(columns=["a", "b"])
+
+
+def compare_with_staffed(sized: pd.DataFrame, staffed: pd.DataFrame) -> pd.DataFrame:
+    """Per queue: the model's agent-hours a week on the phones against the export's own staffed
+    agent-hours, and their ratio (how near the model lands to what the operation staffed)."""
+    hours = sized.attrs["plan"].interval_minutes / 60
+    model = sized.groupby("queue")["agents"].sum() * hours
+    own = staffed.groupby("queue")["staffed_agents"].sum() * hours
+    frame = pd.DataFrame({"model_agent_hours": model, "staffed_agent_hours": own}).dropna()
+    total = frame.sum()
+    frame.loc["all queues"] = total
+    frame["ratio"] = frame["model_agent_hours"] / frame["staffed_agent_hours"]
+    return frame.reset_index(names="queue")
