@@ -384,11 +384,12 @@ class DefaultSpec:
 
 DEFAULT_SPECS: tuple[DefaultSpec, ...] = (
     DefaultSpec("shrinkage_pct", "shrinkage", "% of scheduled time",
-                "paid time not available for contacts (breaks, training, meetings, absence)"),
+                "shrinkage: paid time not available for contacts (breaks, training, meetings, "
+                "absence)"),
     DefaultSpec("occupancy_cap_pct", "occupancy", "% of agent time",
-                "highest share of time agents are kept busy", cap=True),
+                "occupancy cap: highest share of time agents are kept busy", cap=True),
     DefaultSpec("chat_concurrency", "chat_concurrency", "chats per agent",
-                "chats one agent handles at once", industry=None),
+                "chat concurrency: chats one agent handles at once", industry=None),
 )
 
 

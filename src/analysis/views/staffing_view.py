@@ -83,7 +83,7 @@ class StaffingView:
              "basis": "the sourcing report's paid-hours basis", "source_ids": ""},
         ]
         for a in self.assumptions.values():
-            rows.append({"assumption": a.description.split(" (")[0], "value":
+            rows.append({"assumption": a.description.split(":")[0], "value":
                          f"{a.base:g} {a.unit} (sourced range {a.low:g}-{a.high:g})",
                          "basis": a.description, "source_ids": a.source_ids})
         return pd.DataFrame(rows)
