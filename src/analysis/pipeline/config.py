@@ -26,7 +26,15 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from analysis.errors import BpoError, ConfigError
 from analysis.paths import config_dir, project_root, raw_dir
@@ -45,6 +53,14 @@ _Hour = Annotated[int, Field(ge=0, le=24)]
 _Score = Annotated[float, Field(ge=0, le=100)]
 _Name = Annotated[str, Field(min_length=1, max_length=120)]
 _Tier = Literal["primary", "relayed", "unattributed", "aggregator"]
+FROM_EXPORT = "from_export"
+
+
+def _workload(value: int | str) -> int | str:
+    if value == FROM_EXPORT or (isinstance(value, int) and 1 <= value <= 1_000_000):
+        return value
+    raise ValueError(f"must be a whole number of paid FTE from 1 to 1,000,000 or "
+                     f"{FROM_EXPORT!r} (size the client's export)")
 
 # Ranges and types of the parameters report notebooks share; checked in strict mode so "2025"
 # is not silently an int. A parameter without a rule must match the type of its default.
@@ -59,7 +75,7 @@ PARAMETER_RULES: dict[str, Any] = {
     "definition": _Name | None,
     "home_country": _Name,
     # A typed number of agents, or "from_export": the staffing model sizes the client's export.
-    "workload_fte": Annotated[int, Field(ge=1, le=1_000_000)] | Literal["from_export"],
+    "workload_fte": Annotated[int | str, AfterValidator(_workload)],
     "contract_years": Annotated[int, Field(ge=1, le=15)],
     "candidate_locations": list[_Name] | None,
     "multi_shore": dict[str, Annotated[float, Field(ge=0, le=1)]],
