@@ -196,6 +196,7 @@ def test_daily_totals_only_export_is_refused(tmp_path) -> None:
     with pytest.raises(StaffingError, match="only daily totals") as error:
         staffing.interval_profile(intervals=path, client="acme")
     assert "'acme'" in str(error.value) and "intraday arrivals" in str(error.value)
+    assert "queue 'Billing'" in str(error.value)
 
 
 def test_queue_without_arrivals_is_refused(tmp_path) -> None:

@@ -528,14 +528,16 @@ def _profile_from_interactions(table: TableSource, minutes: int, conv: Conventio
 def _profile_from_intervals(table: TableSource, minutes: int, client: str
                             ) -> tuple[pd.DataFrame, tuple[pd.Timestamp, pd.Timestamp]]:
     source = f"read_parquet('{parquet_path(table)}')"
-    lengths = run_grouped("count(*) AS n", source, [("interval_minutes", "interval_minutes")])
+    lengths = run_grouped("count(*) AS n", source, [("interval_minutes", "interval_minutes"),
+                                                   ("queue", "queue")])
     if lengths.empty:
         return pd.DataFrame(), (pd.NaT, pd.NaT)
     finest = int(lengths["interval_minutes"].min())
     if finest >= 1440:
+        queues = ", ".join(repr(q) for q in sorted(lengths["queue"].unique()))
         raise StaffingError(
-            f"client {client!r}, queue '-', interval 'daily totals': the export has only daily "
-            "totals; the model needs intraday arrivals (15, 30 or 60-minute intervals). No "
+            f"client {client!r}, queue {queues}, interval 'daily totals': the export has only "
+            "daily totals; the model needs intraday arrivals (15, 30 or 60-minute intervals). No "
             "cited peak-hour factor is in data/raw to spread a day, so nothing is assumed: "
             "add an interval report or contact-level export")
     if finest > minutes or minutes % finest:
