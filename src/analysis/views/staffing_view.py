@@ -20,7 +20,7 @@ import pandas as pd
 from analysis.data import catalog
 from analysis.data.client_exports import load_folder
 from analysis.errors import ConfigError
-from analysis.research import staffing, tco
+from analysis.research import services, staffing, tco
 from analysis.research.sourcing import HoursBasis
 from analysis.research.tco import Assumption
 from analysis.views.kpi_view import example_notice, resolve_export
@@ -87,6 +87,16 @@ class StaffingView:
                          f"{a.base:g} {a.unit} (sourced range {a.low:g}-{a.high:g})",
                          "basis": a.description, "source_ids": a.source_ids})
         return pd.DataFrame(rows)
+
+    def cited_sources(self, also: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Sources appendix rows for the planning defaults, merged with ``also`` (another
+        report's own sources table), one row per source."""
+        rows = services.cited_sources(services.source_ids_of(self.assumptions_table()),
+                                      catalog.load("sources"))
+        if also is not None and len(also):
+            rows = pd.concat([also, rows[also.columns]], ignore_index=True)
+        return rows.drop_duplicates("source_id").sort_values(["publisher", "source_id"],
+                                                             ignore_index=True)
 
     def hours_of_operation(self) -> str:
         busy = self.sized[self.sized["offered"] > 0]
