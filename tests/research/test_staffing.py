@@ -178,11 +178,11 @@ def test_overloaded_queue_is_reported_not_looped() -> None:
                                           max_agents=500)
 
 
-def _aggregates(tmp_path, minutes: int, offered: list[int]) -> str:
+def _aggregates(tmp_path, minutes: int, offered: list[int], channel: str = "voice") -> str:
     start = pd.Timestamp("2025-01-06 09:00")
     frame = pd.DataFrame({
         "interval_start": [start + pd.Timedelta(minutes=minutes * i) for i in range(len(offered))],
-        "interval_minutes": minutes, "queue": "Billing", "channel": "voice",
+        "interval_minutes": minutes, "queue": "Billing", "channel": channel,
         "offered": offered, "answered": offered, "abandoned": 0,
         "aht_seconds": [300.0 if o else None for o in offered],
     })
@@ -235,3 +235,21 @@ def test_defaults_come_from_independent_cited_rows() -> None:
         assert used["counts_for_default"].all() and len(ids) >= 3
         assert defaults[name].low <= defaults[name].base <= defaults[name].high
     assert "nukey-shrinkage-tool" not in defaults["shrinkage_pct"].source_ids
+
+
+def test_email_is_sized_to_its_turnaround_target(tmp_path) -> None:
+    profile = staffing.interval_profile(
+        intervals=_aggregates(tmp_path, 60, [30, 30, 30, 30], "email"), interval_minutes=60,
+        client="acme")
+    with pytest.raises(StaffingError, match="turnaround") as error:
+        staffing.size_profile(profile, Plan(shrinkage_pct=20, interval_minutes=60), "acme")
+    _names_place(str(error.value))
+    fast = staffing.size_profile(profile, Plan(shrinkage_pct=20, interval_minutes=60,
+                                               turnaround_hours=1), "acme")
+    slow = staffing.size_profile(profile, Plan(shrinkage_pct=20, interval_minutes=60,
+                                               turnaround_hours=4), "acme")
+    # 30 emails × 300 s an hour at 100 % occupancy = 2.5 agents -> 3 whole agents every hour
+    assert list(fast["agents"]) == [3, 3, 3, 3]
+    assert set(fast["model"]) == {"turnaround"}
+    # a 4-hour window: the first hours' work may wait, so the early hours need fewer agents
+    assert slow["agents"].iloc[0] < fast["agents"].iloc[0]

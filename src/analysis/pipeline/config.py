@@ -136,6 +136,7 @@ class StaffingSettings(_Strict):
     chat_concurrency: float | None = Field(None, ge=1, le=20)
     model: Literal["erlang_c", "erlang_a"] = "erlang_c"
     interval_minutes: Literal[15, 30, 60] = 30
+    turnaround_hours: float | None = Field(None, gt=0, le=168)
 
 
 class ClientConfig(_Strict):

@@ -37,6 +37,8 @@ from analysis.research.sourcing import HoursBasis
 from analysis.research.tco import Assumption
 
 MODELS = ("erlang_c", "erlang_a")
+BACKOFFICE_CHANNELS = ("email",)
+"""Channels sized as deferred work to a turnaround target, not as a real-time queue."""
 DEFAULT_MAX_AGENTS = 10_000
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -576,14 +578,41 @@ class Plan:
     volume_factor: float = 1.0
     aht_factor: float = 1.0
     max_agents: int = DEFAULT_MAX_AGENTS
+    turnaround_hours: float | None = None
+    """Email/back-office target: work is done within this many hours of arriving."""
+
+
+def _size_backoffice(out: pd.DataFrame, rows: np.ndarray, plan: Plan, client: str
+                     ) -> np.ndarray:
+    """Agents per email interval: the work that arrived over the last turnaround window (same
+    queue and day), done within that window at the occupancy cap (``backoffice_agents``)."""
+    first = out.iloc[rows[0]]
+    if plan.turnaround_hours is None:
+        raise StaffingError(f"{Where(client, first['queue'], first['interval'])}: an email "
+                            "queue is sized to a turnaround target; set staffing "
+                            "turnaround_hours for this client")
+    width = max(1, round(plan.turnaround_hours * 60 / plan.interval_minutes))
+    part = out.iloc[rows]
+    window = (part.sort_values("slot").groupby(["queue", "weekday"])["offered"]
+              .transform(lambda x: x.rolling(width, min_periods=1).sum())).loc[part.index]
+    agents = []
+    for (_, row), volume in zip(part.iterrows(), window, strict=True):
+        where = Where(client, row["queue"], row["interval"])
+        # The window's work is spread over the window: each interval in it needs these agents.
+        need = backoffice_agents(float(volume), float(row["aht_seconds"]),
+                                 float(plan.turnaround_hours), plan.target.occupancy_cap_pct,
+                                 where)
+        agents.append(math.ceil(need - 1e-9))
+    return np.asarray(agents, dtype=np.int64)
 
 
 def size_profile(profile: pd.DataFrame, plan: Plan, client: str = "-") -> pd.DataFrame:
     """Required, scheduled agents and the expected service per row of an interval profile.
 
     Rows with no arrivals (a slot open on some weekdays only) need no agents. Chat rows use the
-    handle time divided by the concurrency. ``plan.model`` ``erlang_a`` uses each queue's
-    measured patience (a queue without abandoned contacts falls back to Erlang C, marked in
+    handle time divided by the concurrency; email rows are deferred work sized to
+    ``plan.turnaround_hours`` (no service level or ASA). ``plan.model`` ``erlang_a`` uses each
+    queue's measured patience (a queue without abandoned contacts falls back to Erlang C, marked in
     ``model``).
     """
     if plan.model not in MODELS:
@@ -607,7 +636,12 @@ def size_profile(profile: pd.DataFrame, plan: Plan, client: str = "-") -> pd.Dat
                                                    "abandonment")}
     agents = np.zeros(len(out), dtype=np.int64)
     model = np.full(len(out), "closed", dtype=object)
-    idx = np.flatnonzero(busy)
+    deferred = out["channel"].isin(BACKOFFICE_CHANNELS).to_numpy()
+    email_rows = np.flatnonzero(busy & deferred)
+    if len(email_rows):
+        agents[email_rows] = _size_backoffice(out, email_rows, plan, client)
+        model[email_rows] = "turnaround"
+    idx = np.flatnonzero(busy & ~deferred)
     patience = out["patience_seconds"].to_numpy(dtype=float)
     use_a = (np.isfinite(patience) & (patience > 0)) if plan.model == "erlang_a" else \
         np.zeros(len(out), dtype=bool)

@@ -109,7 +109,7 @@ class StaffingView:
 
 
 _SETTINGS = ("service_level_pct", "threshold_seconds", "shrinkage_pct", "occupancy_cap_pct",
-             "chat_concurrency", "model", "interval_minutes")
+             "chat_concurrency", "model", "interval_minutes", "turnaround_hours")
 
 
 def check_settings(settings: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -133,7 +133,8 @@ def build_staffing_view(
 
     ``settings`` keys: ``service_level_pct`` (80), ``threshold_seconds`` (20),
     ``shrinkage_pct``, ``occupancy_cap_pct``, ``chat_concurrency`` (cited defaults),
-    ``model`` (``erlang_c``), ``interval_minutes`` (30). Raises ``StaffingError`` naming the
+    ``model`` (``erlang_c``), ``interval_minutes`` (30), ``turnaround_hours`` (email queues'
+    target; required when the export has email contacts). Raises ``StaffingError`` naming the
     client, queue and interval for input the model cannot size.
     """
     given = check_settings(settings)
@@ -153,7 +154,8 @@ def build_staffing_view(
     plan = staffing.Plan(target=target, shrinkage_pct=used["shrinkage_pct"].base,
                          chat_concurrency=used["chat_concurrency"].base,
                          model=str(given.get("model", "erlang_c")),
-                         interval_minutes=int(given.get("interval_minutes", 30)))
+                         interval_minutes=int(given.get("interval_minutes", 30)),
+                         turnaround_hours=given.get("turnaround_hours"))
     export = resolve_export(client, kpi_export)
     tables = load_folder(export)
     profile = staffing.interval_profile(tables.get("interactions"),
