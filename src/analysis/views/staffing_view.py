@@ -82,6 +82,13 @@ class StaffingView:
             {"assumption": "paid hours", "value": self.hours.describe(),
              "basis": "the sourcing report's paid-hours basis", "source_ids": ""},
         ]
+        patience = self.profile.groupby("queue")["patience_seconds"].first().dropna()
+        if len(patience):
+            rows.append({"assumption": "caller patience (measured)", "value": ", ".join(
+                f"{q} {p:,.0f} s" for q, p in patience.items()),
+                "basis": "waiting time of all contacts ÷ abandoned contacts, per queue"
+                + ("" if self.plan.model == "erlang_a" else " (used by Erlang A only)"),
+                "source_ids": ""})
         for a in self.assumptions.values():
             rows.append({"assumption": a.description.split(":")[0], "value":
                          f"{a.base:g} {a.unit} (sourced range {a.low:g}-{a.high:g})",
