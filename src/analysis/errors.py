@@ -21,3 +21,7 @@ class BuildError(BpoError):
 
 class CurationError(BpoError):
     """The upstream research tables could not be curated into ``data/raw``."""
+
+
+class StaffingError(BpoError):
+    """The staffing model cannot size a queue (bad input, or no finite staffing meets it)."""

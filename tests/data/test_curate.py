@@ -15,7 +15,8 @@ needs_upstream = pytest.mark.skipif(
     not (UPSTREAM / "market_sources.csv").is_file(),
     reason=f"upstream research folder {UPSTREAM} is absent (it sits beside the repo in CI)",
 )
-OUTPUTS = ("sources", "market_estimates", "kpi_benchmarks", "location_costs", "excluded_rows")
+OUTPUTS = ("sources", "market_estimates", "kpi_benchmarks", "location_costs", "workforce_planning",
+           "excluded_rows")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -179,3 +180,30 @@ def test_missing_upstream_raises_curation_error(tmp_path: Path) -> None:
     with pytest.raises(curate.CurationError, match="market_sources.csv"):
         curate.curate(tmp_path, tmp_path / "out")
     assert curate.main(["--source", str(tmp_path), "--dest", str(tmp_path / "out")]) == 1
+
+
+@needs_upstream
+def test_workforce_rows_all_carried_and_notes_not_copied(curated: Path) -> None:
+    source = _rows(UPSTREAM / "additions" / "workforce.csv")
+    rows = _rows(curated / "workforce_planning.csv")
+    excluded = [r for r in _rows(curated / "excluded_rows.csv")
+                if r["upstream_file"] == "workforce.csv"]
+    assert len(rows) + len(excluded) == len(source)
+    assert {float(r["value"]) for r in rows} == {float(r["value"]) for r in source}
+    text = (curated / "workforce_planning.csv").read_text(encoding="utf-8")
+    assert "Vendor guide" not in text and "forum post" not in text.lower()
+    jones = next(r for r in rows if r["source_id"] == "jones-the-net")
+    assert (jones["calls_per_interval"], jones["aht_seconds"], jones["target_seconds"]) == (
+        "250", "330", "30")
+
+
+def test_workforce_judgement_rules() -> None:
+    forum = {"url": "https://nukey.xyz/tools/shrinkage-deep", "statistic": "typical"}
+    opinion = {"url": "https://www.crazyegg.com/blog/call-center-shrinkage/",
+               "statistic": "target"}
+    same_page = {**opinion, "statistic": "range_low"}
+    assert curate.workforce_judgement(forum) == "unsourced_tool"
+    assert curate.workforce_judgement(opinion) == "opinion"
+    assert curate.workforce_judgement(same_page) == "independent"
+    assert curate.note_inputs("component=annual_leave; typical 8-12%", "x")["component"] == (
+        "annual_leave")

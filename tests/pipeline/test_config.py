@@ -114,6 +114,19 @@ def test_committed_configs_load_and_the_example_shows_every_option(root):
         ("display_name: Acme\nkpi_export: data/raw/market_estimates.csv\n", ["kpi_export"]),
         ("display_name: Acme\nkpi_export: data/raw/clients/none\n", ["kpi_export", "not found"]),
         ("display_name: ''\n", ["display_name", "at least 1"]),
+        ("display_name: Acme\nstaffing: {shrinkage_pct: 100}\n",
+         ["staffing.shrinkage_pct", "less than 100"]),
+        ("display_name: Acme\nstaffing: {service_level_pct: 0}\n",
+         ["staffing.service_level_pct", "greater than 0"]),
+        ("display_name: Acme\nstaffing: {threshold_seconds: 0}\n",
+         ["staffing.threshold_seconds", "greater than 0"]),
+        ("display_name: Acme\nstaffing: {shrink: 30}\n",
+         ["staffing.shrink", "unknown key", "allowed: service_level_pct"]),
+        ("display_name: Acme\nstaffing: {model: erlang_x}\n", ["staffing.model", "'erlang_x'"]),
+        ("display_name: Acme\nstaffing: {chat_concurrency: 0.5}\n",
+         ["staffing.chat_concurrency", "greater than or equal to 1"]),
+        ("display_name: Acme\nparameters: {sourcing_models: {workload_fte: from_exprt}}\n",
+         ["parameters.sourcing_models.workload_fte", "from_export"]),
         ("- just a list\n", ["(top level)"]),
         ("display_name: [unclosed\n", ["not valid YAML"]),
     ],
@@ -160,7 +173,10 @@ def test_plan_layers_defaults_config_and_command_line_and_routes_kpi_export(root
     plan = plan_client(acme, {"base_year": 2026}, {"client": "acme", "run_id": "r1"})
     assert list(plan) == ["market_size", "sourcing_models"]
     assert plan["market_size"] == {"geography": "India", "base_year": 2026}
-    assert plan["sourcing_models"] == {}  # declares none of the three
+    # the sourcing report declares client, kpi_export and staffing (it can size the export)
+    assert plan["sourcing_models"] == {
+        "client": "acme", "kpi_export": str(root / "data" / "raw" / "clients" / "acme"),
+        "staffing": {}}
     # a notebook declaring kpi_export gets this client's export, and only this client's
     declared = {"kpi_export": {"default": "None"}, "client": {"default": "''"}}
     monkeypatch.setattr("analysis.pipeline.parameters.declared_parameters", lambda path: declared)
@@ -192,3 +208,13 @@ def test_rules_cover_every_parameter_of_the_registered_notebooks():
     for spec in REPORTS.values():
         declared |= set(declared_parameters(spec.notebook_path()))
     assert declared - set(config.PARAMETER_RULES) - set(config.AUTO_PARAMETERS) == set()
+
+
+def test_every_report_that_sizes_the_export_gets_the_same_staffing_settings(root):
+    """One set of staffing settings per client: the KPI and sourcing reports cannot disagree."""
+    example = load_client("example-client")
+    assert example.config.parameters["sourcing_models"]["workload_fte"] == "from_export"
+    plan = plan_client(example, {}, {"client": "example-client", "run_id": "r1"})
+    settings = example.config.staffing.model_dump(exclude_defaults=True)
+    assert plan["sourcing_models"]["staffing"] == plan["kpi_benchmarks"]["staffing"] == settings
+    assert plan["sourcing_models"]["kpi_export"] == plan["kpi_benchmarks"]["kpi_export"]

@@ -63,7 +63,22 @@ ALLOWED: dict[str, frozenset[str]] = {
     "direction": frozenset({"lower_is_better", "higher_is_better", "target"}),
     "pay_period": frozenset({"hour", "day", "month", "year"}),
     "pay_basis": frozenset({"gross", "net"}),
-    "upstream_file": frozenset({"market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv"}),
+    "upstream_file": frozenset(
+        {"market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv", "workforce.csv"}
+    ),
+    "planning_parameter": frozenset(
+        {
+            "shrinkage", "shrinkage_component", "shrinkage_component_primary_share",
+            "shrinkage_component_secondary", "shrinkage_planned", "shrinkage_unplanned",
+            "chat_concurrency", "occupancy", "erlang_c_example",
+        }
+    ),
+    "judgement": frozenset(
+        {
+            "independent", "forum_post", "unsourced_tool", "opinion", "worked_example_input",
+            "single_client", "example_setting",
+        }
+    ),
 }  # fmt: skip
 
 
@@ -218,6 +233,44 @@ DATASETS: dict[str, Dataset] = {
             allowed=_allowed(qualifier="qualifier", pay_period="pay_period", pay_basis="pay_basis"),
             references={"source_id": "sources"},
             description="Per-country rates, wages, headcount, rankings and general cost figures.",
+        ),
+        Dataset(
+            name="workforce_planning",
+            filename="workforce_planning.csv",
+            columns={
+                "planning_id": TEXT,
+                "source_id": TEXT,
+                "parameter": TEXT,
+                "component": TEXT,
+                "unit": TEXT,
+                "direction": TEXT,
+                "channel": TEXT,
+                "industry": TEXT,
+                "region": TEXT,
+                "population": TEXT,
+                "statistic": TEXT,
+                "value": NUMBER,
+                "year": YEAR,
+                "judgement": TEXT,
+                "counts_for_default": FLAG,
+                "calls_per_interval": NUMBER,
+                "interval_minutes": NUMBER,
+                "aht_seconds": NUMBER,
+                "target_sl_pct": NUMBER,
+                "target_seconds": NUMBER,
+                "stated_sl_pct": NUMBER,
+                "stated_delayed_pct": NUMBER,
+                "stated_asa_s": NUMBER,
+            },  # fmt: skip
+            keys=("planning_id",),
+            required=("planning_id", "source_id", "parameter", "unit", "statistic", "value",
+                      "judgement", "counts_for_default"),
+            allowed=_allowed(parameter="planning_parameter", statistic="statistic",
+                             judgement="judgement"),
+            references={"source_id": "sources"},
+            description="Staffing-model planning parameters (shrinkage, occupancy caps, chat "
+            "concurrency) and published Erlang C worked examples, with whether each figure "
+            "counts towards a default.",
         ),
         Dataset(
             name="excluded_rows",

@@ -1,8 +1,9 @@
 """Curate the upstream research tables into the cited, typed tables in ``data/raw``.
 
 ``python -m analysis.data.curate [--source DIR] [--dest DIR]`` reads
-``market_sources.csv``, ``kpi_benchmarks.csv`` and ``location_costs.csv`` and writes
-``sources.csv``, ``market_estimates.csv``, ``kpi_benchmarks.csv``, ``location_costs.csv`` and
+``market_sources.csv``, ``kpi_benchmarks.csv``, ``location_costs.csv`` and
+``additions/workforce.csv`` and writes ``sources.csv``, ``market_estimates.csv``,
+``kpi_benchmarks.csv``, ``location_costs.csv``, ``workforce_planning.csv`` and
 ``excluded_rows.csv``. The run is deterministic: same input, byte-identical output. Numbers are
 carried as written upstream (never rounded); each row keeps its source, and rows without any
 usable number are listed in ``excluded_rows.csv`` with the reason.
@@ -26,6 +27,7 @@ UPSTREAM = {
     "market": "market_sources.csv",
     "kpi": "kpi_benchmarks.csv",
     "location": "location_costs.csv",
+    "workforce": "additions/workforce.csv",
 }
 
 SOURCE_COLUMNS = (
@@ -46,6 +48,11 @@ LOCATION_COLUMNS = (
     "location_id", "source_id", "country", "metric", "role", "value", "value_low", "value_high",
     "unit", "unit_as_stated", "qualifier", "pay_basis", "currency", "pay_period", "year",
     "year_approx",
+)  # fmt: skip
+WORKFORCE_COLUMNS = (
+    "planning_id", "source_id", "parameter", "component", "unit", "direction", "channel",
+    "industry", "region", "population", "statistic", "value", "year", "judgement",
+    "counts_for_default", *rules.WORKFORCE_NOTE_NUMBERS,
 )  # fmt: skip
 EXCLUDED_COLUMNS = ("upstream_file", "upstream_row", "reason", "publisher", "url")
 
@@ -141,7 +148,7 @@ def parse_attribution(raw: str) -> Attribution:
 
 def _is_note(raw: str, inner: str) -> bool:
     """Whether a parenthesis describes the publisher's own page rather than naming a producer."""
-    if raw in rules.PRIMARY_WITH_NOTE:
+    if raw in rules.PRIMARY_WITH_NOTE or raw in rules.WORKFORCE_PRIMARY_WITH_NOTE:
         return True
     markers = rules.NOTE_WORDS + rules.UNATTRIBUTED_MARKERS + rules.AGGREGATOR_MARKERS
     return _mentions(inner.lower(), markers + ("roundup",))
@@ -666,6 +673,65 @@ def curate_location(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[
     return curated, excluded
 
 
+# ---------------------------------------------------------------------------- workforce
+def note_inputs(note: str, what: str) -> dict[str, str]:
+    """The ``key=value`` inputs a workforce note states (only the keys the rules name)."""
+    out = {key: "" for key in (*rules.WORKFORCE_NOTE_NUMBERS, *rules.WORKFORCE_NOTE_SLUGS)}
+    for key, value in re.findall(r"\b([a-z_]+)=([^;,\s]+)", note):
+        if key in rules.WORKFORCE_NOTE_NUMBERS:
+            out[key] = _number(value.rstrip("."), f"{what} note {key}")
+        elif key in rules.WORKFORCE_NOTE_SLUGS:
+            out[key] = slugify(value, 60).replace("-", "_")
+    return out
+
+
+def workforce_judgement(row: Row) -> str:
+    """The curation's code for a workforce row (``independent`` unless a rule names it)."""
+    url, statistic = row["url"].strip(), row["statistic"].strip()
+    return rules.WORKFORCE_JUDGEMENTS.get(
+        (url, statistic), rules.WORKFORCE_JUDGEMENTS.get((url, "*"), rules.WORKFORCE_INDEPENDENT))
+
+
+def curate_workforce(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[Row], list[Row]]:
+    """additions/workforce.csv -> (planning parameters with their sources, excluded rows).
+
+    Same columns as the KPI table plus the judgement (does the figure count towards a planning
+    default?) and the worked-example inputs parsed from the note; the note's text is not kept.
+    """
+    curated: list[Row] = []
+    excluded: list[Row] = []
+    for index, row in enumerate(rows, start=1):
+        what = f"workforce.csv row {index}"
+        value = _number(row["value"], what)
+        if not value:
+            excluded.append(_excluded("workforce.csv", index, "no number", row))
+            continue
+        region, population = split_region(row["region"])
+        inputs = note_inputs(row.get("note", ""), what)
+        judgement = workforce_judgement(row)
+        curated.append(
+            {
+                "planning_id": f"WFP-{index:04d}",
+                "source_id": sources.register(row["publisher"], row["url"]),
+                "parameter": row["kpi"].strip(),
+                "component": inputs.pop("component"),
+                "unit": row["unit"].strip().lower(),
+                "direction": row["direction"].strip(),
+                "channel": row["channel"].strip(),
+                "industry": row["industry"].strip(),
+                "region": region,
+                "population": population,
+                "statistic": row["statistic"].strip(),
+                "value": value,
+                "year": _year(row["year"], what),
+                "judgement": judgement,
+                "counts_for_default": str(judgement == rules.WORKFORCE_INDEPENDENT).lower(),
+                **inputs,
+            }
+        )
+    return curated, excluded
+
+
 # ---------------------------------------------------------------------------- i/o
 def _excluded(filename: str, index: int, reason: str, row: Row) -> Row:
     return {
@@ -703,11 +769,13 @@ _TABLES: tuple[tuple[str, str, Curator, tuple[str, ...]], ...] = (
     ("market", "market_estimates.csv", curate_market, MARKET_COLUMNS),
     ("kpi", "kpi_benchmarks.csv", curate_kpi, KPI_COLUMNS),
     ("location", "location_costs.csv", curate_location, LOCATION_COLUMNS),
+    # Last, so its sources never renumber the other tables' source ids.
+    ("workforce", "workforce_planning.csv", curate_workforce, WORKFORCE_COLUMNS),
 )
 
 
 def curate(source_dir: Path, dest_dir: Path) -> dict[str, int]:
-    """Curate the three upstream tables from ``source_dir`` into ``dest_dir``; row counts."""
+    """Curate the upstream tables from ``source_dir`` into ``dest_dir``; row counts."""
     sources = SourceRegistry()
     counts: dict[str, int] = {}
     excluded: list[Row] = []

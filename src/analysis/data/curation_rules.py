@@ -324,6 +324,7 @@ UNATTRIBUTED_MARKERS = (
     "summarising a sector report",
     "nyt-style",
     "market report",
+    "unsourced",
 )
 # Statistics-compilation sites: no sources at all behind the numbers.
 AGGREGATOR_MARKERS = (
@@ -339,3 +340,37 @@ RESTATEMENTS: tuple[tuple[str, str, int, str, str], ...] = (
     ("NASSCOM", "India", 2024, "253.9", "268.8"),
     ("IBPAP", "Philippines", 2022, "29", "32.5"),
 )
+
+# --------------------------------------------------------------------------- workforce planning
+# additions/workforce.csv: which figures count towards a planning default (shrinkage, occupancy
+# cap, chat concurrency). Keyed by (url, statistic or "*"); anything unlisted is an independent
+# figure and counts. The code is the curation's judgement, not the page's wording.
+WORKFORCE_JUDGEMENTS: dict[tuple[str, str], str] = {
+    ("http://www.icmi.com/Resources/QueueTips/2005/March/Industry-Standard-Call-Center-Shrinkage"
+     ".aspx", "*"): "forum_post",
+    ("https://nukey.xyz/tools/shrinkage-deep", "*"): "unsourced_tool",
+    ("https://www.crazyegg.com/blog/call-center-shrinkage/", "target"): "opinion",
+    ("https://huggingface.co/datasets/nvidia/Nemotron-CC-Math-v1", "*"): "worked_example_input",
+    ("https://fmoutsource.com/resources/best-webchat-concurrency/", "*"): "single_client",
+    ("https://forum.sggu.com/t/designing-occupancy-target-configuration-to-prevent-agent-burnout"
+     "-at-high-utilization/7828", "*"): "example_setting",
+}
+WORKFORCE_INDEPENDENT = "independent"
+# Workforce attributions whose parenthesis describes the page, not a relayed producer.
+WORKFORCE_PRIMARY_WITH_NOTE: frozenset[str] = frozenset(
+    {
+        "Jones the Net (Erlang spreadsheet add-in)",
+        "FM Outsource (case study, one UK logistics client)",
+        "WFM Labs wiki (The Occupancy Trap)",
+        "ICMI forum (question from a KeyBank WFM analyst)",
+        'Call Centre Helper "Erlang C Formula - Made Simple" (text read in NVIDIA '
+        "Nemotron-CC-Math dataset copy)",
+    }
+)
+# Structured inputs a row's note states as key=value (Erlang C worked examples, shrinkage
+# components); only these keys are read, as numbers or slugs, never the note's prose.
+WORKFORCE_NOTE_NUMBERS = (
+    "calls_per_interval", "interval_minutes", "aht_seconds", "target_sl_pct", "target_seconds",
+    "stated_sl_pct", "stated_delayed_pct", "stated_asa_s",
+)  # fmt: skip
+WORKFORCE_NOTE_SLUGS = ("component",)

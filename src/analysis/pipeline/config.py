@@ -10,6 +10,7 @@ all a ``ConfigError`` naming the file, the key and what is allowed. Layout of a 
       market_size: {geography: India, base_year: 2025}
     branding: {logo: logos/acme.svg, accent: "#0b6e4f"}   # logo path relative to config/
     kpi_export: data/raw/clients/acme       # optional; this client's KPI export (its own only)
+    staffing: {service_level_pct: 80, threshold_seconds: 20, shrinkage_pct: 30}   # optional
 
 ``house.yaml`` is the house report (no client); ``example-client.yaml`` shows every option.
 """
@@ -25,7 +26,15 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from analysis.errors import BpoError, ConfigError
 from analysis.paths import config_dir, project_root, raw_dir
@@ -37,13 +46,21 @@ DEFAULT_ACCENT = "#1f4e79"
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 MAX_LOGO_BYTES = 256 * 1024
 # Parameters the build fills in itself for every notebook that declares them.
-AUTO_PARAMETERS = ("client", "run_id", "kpi_export")
+AUTO_PARAMETERS = ("client", "run_id", "kpi_export", "staffing")
 
 _Year = Annotated[int, Field(ge=1990, le=2040)]
 _Hour = Annotated[int, Field(ge=0, le=24)]
 _Score = Annotated[float, Field(ge=0, le=100)]
 _Name = Annotated[str, Field(min_length=1, max_length=120)]
 _Tier = Literal["primary", "relayed", "unattributed", "aggregator"]
+FROM_EXPORT = "from_export"
+
+
+def _workload(value: int | str) -> int | str:
+    if value == FROM_EXPORT or (isinstance(value, int) and 1 <= value <= 1_000_000):
+        return value
+    raise ValueError(f"must be a whole number of paid FTE from 1 to 1,000,000 or "
+                     f"{FROM_EXPORT!r} (size the client's export)")
 
 # Ranges and types of the parameters report notebooks share; checked in strict mode so "2025"
 # is not silently an int. A parameter without a rule must match the type of its default.
@@ -57,7 +74,8 @@ PARAMETER_RULES: dict[str, Any] = {
     "segment": _Name,
     "definition": _Name | None,
     "home_country": _Name,
-    "workload_fte": Annotated[int, Field(ge=1, le=1_000_000)],
+    # A typed number of agents, or "from_export": the staffing model sizes the client's export.
+    "workload_fte": Annotated[int | str, AfterValidator(_workload)],
     "contract_years": Annotated[int, Field(ge=1, le=15)],
     "candidate_locations": list[_Name] | None,
     "multi_shore": dict[str, Annotated[float, Field(ge=0, le=1)]],
@@ -108,6 +126,19 @@ class Branding(_Strict):
         return value
 
 
+class StaffingSettings(_Strict):
+    """How the staffing model sizes this client's export (unset: the cited default)."""
+
+    service_level_pct: float = Field(80.0, gt=0, lt=100)
+    threshold_seconds: float = Field(20.0, gt=0, le=3600)
+    shrinkage_pct: float | None = Field(None, ge=0, lt=100)
+    occupancy_cap_pct: float | None = Field(None, gt=0, le=100)
+    chat_concurrency: float | None = Field(None, ge=1, le=20)
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c"
+    interval_minutes: Literal[15, 30, 60] = 30
+    turnaround_hours: float | None = Field(None, gt=0, le=168)
+
+
 class ClientConfig(_Strict):
     """The contents of one ``config/clients/<client>.yaml``."""
 
@@ -116,6 +147,7 @@ class ClientConfig(_Strict):
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     branding: Branding = Field(default_factory=Branding)
     kpi_export: str | None = None
+    staffing: StaffingSettings = Field(default_factory=StaffingSettings)
 
     @field_validator("reports")
     @classmethod
@@ -253,7 +285,8 @@ def load_client(client: str) -> Client:
         first = errors[0]
         allowed = ""
         if first["type"] == "extra_forbidden" and len(first["loc"]) <= 2:
-            fields = Branding.model_fields if first["loc"][0] == "branding" else None
+            fields = {"branding": Branding.model_fields,
+                      "staffing": StaffingSettings.model_fields}.get(str(first["loc"][0]))
             allowed = f"; allowed: {', '.join(fields or ClientConfig.model_fields)}"
         elif first["loc"] and first["loc"][0] in ("reports", "parameters"):
             allowed = f"; allowed reports: {', '.join(registry.REPORTS)}"
@@ -383,6 +416,8 @@ def plan_client(
     export = client.kpi_export_path()
     if export is not None:  # without one, a KPI notebook keeps its own (synthetic demo) default
         automatic["kpi_export"] = str(export)
+    # One set of staffing settings per client: every report that sizes the export gets the same.
+    automatic["staffing"] = client.config.staffing.model_dump(exclude_defaults=True)
     plan: dict[str, dict[str, Any]] = {}
     declared_anywhere: set[str] = set()
     for name, spec in specs.items():

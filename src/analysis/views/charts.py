@@ -378,3 +378,44 @@ def kpi_trend(trend: pd.DataFrame, band: pd.Series | None, title: str, ylabel: s
     fig.autofmt_xdate()
     ax.legend(loc="best", fontsize=8)
     return _finish(fig)
+
+
+# --- staffing (sourcing and KPI notebooks) -----------------------------------------------------
+
+
+def staffing_curve(intraday: pd.DataFrame, title: str) -> Figure:
+    """Offered contacts per interval (bars, left axis) against agents required on the phones and
+    scheduled after shrinkage (lines, right axis). ``intraday`` from ``StaffingView.intraday``."""
+    fig, ax = plt.subplots()
+    x = range(len(intraday))
+    ax.bar(x, intraday["offered"], color=BAND_RANGE, label="offered contacts")
+    ax.set_ylabel("offered contacts per interval")
+    right = ax.twinx()
+    right.plot(x, intraday["agents"], color=ACCENT, linewidth=2.2, label="agents required")
+    right.plot(x, intraday["scheduled"], color=ACCENT, linewidth=1.4, linestyle="--",
+               label="scheduled (after shrinkage)")
+    right.set_ylabel("agents")
+    right.grid(False)
+    step = max(1, len(intraday) // 12)
+    ax.set_xticks(list(x)[::step], intraday["slot"].iloc[::step], rotation=0, fontsize=8)
+    ax.set_xlabel("interval start")
+    ax.set_title(title)
+    handles = ax.get_legend_handles_labels()
+    lines = right.get_legend_handles_labels()
+    right.legend(handles[0] + lines[0], handles[1] + lines[1], loc="upper right", fontsize=8)
+    return _finish(fig)
+
+
+def sensitivity_bars(frame: pd.DataFrame, title: str) -> Figure:
+    """Paid FTE per scenario (one bar each, base highlighted), grouped by what moved."""
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(frame) + 1.4))
+    colours = [ACCENT if g == "base" else "#9bbad6" for g in frame["group"]]
+    y = range(len(frame))
+    ax.barh(y, frame["paid_fte"], color=colours)
+    for i, value in enumerate(frame["paid_fte"]):
+        ax.text(value, i, f" {value:,.1f}", va="center", fontsize=8)
+    ax.set_yticks(list(y), frame["scenario"])
+    ax.invert_yaxis()
+    ax.set_xlabel("paid FTE")
+    ax.set_title(title)
+    return _finish(fig)
