@@ -3,6 +3,7 @@
     bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]   (default: every client
                                                                        in config/clients/)
                      [--force] [--workers N]   (rebuilds only what changed)
+                     [--no-pdf]   (no PDFs: HTML and data-pack.xlsx only)
     bpo refresh [same options]   (scheduled: also exit 3 when nothing changed; build/logs/)
                 [--nothing-to-do-ok]   (exit 0 instead of 3: what `make refresh` passes)
     bpo validate
@@ -62,6 +63,7 @@ def _request(args: argparse.Namespace) -> BuildRequest:
     return BuildRequest(
         client=args.client, params=tuple(args.param), timeout=args.timeout, force=args.force,
         reports=tuple(args.reports) if args.reports else None, workers=args.workers,
+        pdf=not args.no_pdf,
     )
 
 
@@ -157,6 +159,8 @@ def _add_build_options(parser: argparse.ArgumentParser, handler: Any) -> None:
                         help="rebuild every report even if its inputs did not change")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="notebooks run at once (default: the number of cores)")
+    parser.add_argument("--no-pdf", action="store_true",
+                        help="skip the PDFs (HTML and the Excel data pack are still made)")
     parser.set_defaults(handler=handler)
 
 

@@ -115,6 +115,7 @@ class ClientConfig(_Strict):
     reports: list[str] | None = Field(None, min_length=1)
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     branding: Branding = Field(default_factory=Branding)
+    paper: Literal["A4", "Letter"] = "A4"
     kpi_export: str | None = None
 
     @field_validator("reports")

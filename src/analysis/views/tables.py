@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from analysis.views.report_kit import record_table
+
 USD_BN = "{:,.1f}"
 PCT = "{:.1f}"
 
@@ -22,9 +24,13 @@ def styled(
     formats: Mapping[str, str] | None = None,
     caption: str | None = None,
 ) -> Styler:
-    """``frame`` restricted to ``columns`` (name → heading), formatted, index hidden, escaped."""
+    """``frame`` restricted to ``columns`` (name → heading), formatted, index hidden, escaped.
+
+    The shown columns, unformatted, are recorded for the run's data pack.
+    """
     present = {k: v for k, v in columns.items() if k in frame.columns}
     view = frame[list(present)].rename(columns=present)
+    record_table(caption or "", view)
     fmt = {present[k]: f for k, f in (formats or {}).items() if k in present}
     styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
     if caption:
