@@ -172,7 +172,8 @@ def _execution_count() -> int | None:
     except ImportError:
         return None
     shell = get_ipython()
-    return int(shell.execution_count) if shell is not None else None
+    # IPython has already counted the running cell's successor: the running cell is one less.
+    return int(shell.execution_count) - 1 if shell is not None else None
 
 
 def record_table(title: str, frame: Any, kind: str = "table") -> dict[str, Any]:
