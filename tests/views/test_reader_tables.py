@@ -83,3 +83,25 @@ def test_readable_units_and_series():
     assert readable_series("service_level:percent_answered_within_30s") == (
         "% answered within 30 s")
     assert readable_series("csat_percent_unspecified") == "CSAT % unspecified"
+
+
+def test_stale_figures_leave_the_main_tables_for_the_historical_appendix():
+    from analysis.data import catalog
+    from analysis.views import market_view
+
+    frame = pd.DataFrame({"segment": ["HR BPO", "KPO", "LPO", "KPO"],
+                          "year": pd.array([None, 2024, None, 2005], dtype="Int64"),
+                          "forecast_year": pd.array([2003, 2030, 2030, None], dtype="Int64")})
+    recent, old = market_view.split_by_age(frame, 2017)
+    assert list(recent["segment"]) == ["KPO", "LPO"]
+    assert list(old["segment"]) == ["HR BPO", "KPO"]
+
+    view = market_view.build_market_view(catalog.load("market_estimates"),
+                                         catalog.load("sources"), base_year=2025)
+    assert view.cutoff_year == 2017  # default: 8 years before the base year
+    shown = view.recent(view.sub_markets)
+    dated = shown["year"].fillna(shown["forecast_year"])
+    assert len(shown) and (dated >= 2017).all()
+    old = view.historical()
+    assert len(shown) + len(old.get("sub-markets", [])) == len(view.sub_markets)
+    assert (view.recent(view.country_revenue)["year"] >= 2017).all()

@@ -52,6 +52,7 @@ PARAMETER_RULES: dict[str, Any] = {
     "first_year": _Year,
     "min_year": _Year,
     "horizon_years": Annotated[int, Field(ge=1, le=15)],
+    "recent_years": Annotated[int, Field(ge=0, le=50)],
     "min_reliability": _Tier,
     "geography": _Name,
     "segment": _Name,
