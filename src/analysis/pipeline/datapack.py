@@ -201,7 +201,11 @@ def write_data_pack(
             writer.table(name, table.get("title") or table.get("section") or name,
                          f"{kind} in {where}", table["columns"], table["rows"])
         cited = _cited_ids(reports, run)
-        rows = [r for r in sources if str(r.get("source_id")) in cited] or list(sources)
+        rows = [r for r in sources if str(r.get("source_id")) in cited]
+        known = {str(r.get("source_id")) for r in rows}
+        # A cited id missing from sources.csv is listed, not dropped: a typo shows here.
+        rows += [{"source_id": i, "publisher": "unknown source id"}
+                 for i in sorted(cited - known)]
         writer.table("Sources", "Sources cited in this run", "Tier: primary > relayed > "
                      "unattributed > aggregator (see Definitions).",
                      ["Source id", "Publisher", "Title", "Year", "URL", "Reliability tier"],

@@ -21,6 +21,7 @@ from typing import Any
 from analysis.errors import BuildError
 
 PAPER_SIZES = ("A4", "Letter")
+_HEAD_END_RE = re.compile(r"</head>", re.IGNORECASE)
 BOUND_PDF = "report-set.pdf"
 
 # The print stylesheet of the PDFs, on top of the page's own: ``!important`` where it overrides
@@ -66,6 +67,9 @@ a { color: inherit; text-decoration: none; }
          justify-content: space-between; }
 .cover h1 { font-size: 2.4rem; margin: 30mm 0 .5rem; }
 .cover .client-logo { float: none; max-height: 4rem; }
+.cover .report-meta { display: block; font-size: 1rem; }
+.cover .report-meta div { display: block; margin: .25rem 0; }
+.cover .report-meta dt, .cover .report-meta dd { display: inline; }
 .bound-contents ol { list-style: none; padding: 0; font-size: 1.05rem; }
 .bound-contents li { margin: .5rem 0; }
 .bound-contents a::after { content: leader(". ") target-counter(attr(href), page); }
@@ -108,7 +112,7 @@ def write_pdf(page: str, pdf_out: Path, paper: str, label: str) -> Path:
     asks for anything outside the file.
     """
     try:
-        from weasyprint import CSS, HTML
+        from weasyprint import HTML
         from weasyprint.urls import FatalURLFetchingError
     except ImportError as error:
         raise BuildError(
@@ -118,10 +122,15 @@ def write_pdf(page: str, pdf_out: Path, paper: str, label: str) -> Path:
         ) from None
     fetcher = OfflineFetcher()
     try:
-        document = HTML(string=page, url_fetcher=fetcher, media_type="print")
-        stylesheet = CSS(string=pdf_stylesheet(paper), url_fetcher=fetcher)
+        # In the page, after its own style: author rules, so the later, PDF rule wins ties
+        # (a stylesheet passed to write_pdf is a user sheet, which page rules override).
+        styled = _HEAD_END_RE.sub(
+            lambda _: f"<style>{pdf_stylesheet(paper)}</style></head>", page, count=1)
+        if styled == page:
+            raise BuildError(f"{label}: PDF step failed: the page has no </head>")
+        document = HTML(string=styled, url_fetcher=fetcher, media_type="print")
         pdf_out.parent.mkdir(parents=True, exist_ok=True)
-        document.write_pdf(pdf_out, stylesheets=[stylesheet])
+        document.write_pdf(pdf_out)
     except BuildError:
         raise
     except (Exception, FatalURLFetchingError) as error:  # one line whatever WeasyPrint raised
