@@ -482,7 +482,7 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
         elif targets_only:
             band, low, high = "target range", row["target_low"], row["target_high"]
         else:
-            band, low, high = "lowest / median / highest source", row["low"], row["high"]
+            band, low, high = "low / median / high of sources", row["low"], row["high"]
         common = {"KPI": row["label"], "Unit": unit, "Scope": _scope(row),
                   "Sources": int(row["n_sources"]), "Years": _years(row)}
         if row["compared"]:

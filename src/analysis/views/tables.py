@@ -65,6 +65,9 @@ def styled(
     fmt = {columns[k]: f for k, f in (formats or {}).items()
            if k in columns and columns[k] in view.columns}
     styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
+    text = [c for c in view.columns if not pd.api.types.is_numeric_dtype(view[c])]
+    if text and len(view):
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})  # words read left
     note = f"No sourced figure yet for: {', '.join(missing)}." if missing else ""
     if caption or note:
         styler = styler.set_caption(" ".join(x for x in (caption, note) if x))
