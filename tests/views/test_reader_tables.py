@@ -105,3 +105,11 @@ def test_stale_figures_leave_the_main_tables_for_the_historical_appendix():
     old = view.historical()
     assert len(shown) + len(old.get("sub-markets", [])) == len(view.sub_markets)
     assert (view.recent(view.country_revenue)["year"] >= 2017).all()
+
+
+def test_repeated_headings_render_with_text_left_aligned():
+    frame = pd.DataFrame({"country": ["India"], "a_year": [2024], "b_year": [2023],
+                          "role": ["agent"]})
+    html = tables.styled(frame, {"country": "Country", "a_year": "year", "b_year": "year",
+                                 "role": "as stated for"}).to_html()
+    assert "td.col0" in html and "td.col3" in html and "td.col1" not in html

@@ -65,9 +65,14 @@ def styled(
     fmt = {columns[k]: f for k, f in (formats or {}).items()
            if k in columns and columns[k] in view.columns}
     styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
-    text = [c for c in view.columns if not pd.api.types.is_numeric_dtype(view[c])]
-    if text and len(view):
-        styler = styler.set_properties(subset=text, **{"text-align": "left"})  # words read left
+    # Words read left. By position (Styler's col<j> cell classes): headings may repeat
+    # ("year" under two indicators), which set_properties cannot address.
+    text = [j for j in range(view.shape[1])
+            if not pd.api.types.is_numeric_dtype(view.iloc[:, j])]
+    if text:
+        styler = styler.set_table_styles(
+            [{"selector": f"td.col{j}", "props": "text-align: left;"} for j in text],
+            overwrite=False)
     note = f"No sourced figure yet for: {', '.join(missing)}." if missing else ""
     if caption or note:
         styler = styler.set_caption(" ".join(x for x in (caption, note) if x))
