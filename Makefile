@@ -29,11 +29,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv, install the package (editable, dev extras) and the Jupyter kernel
 
-report: setup ## Validate inputs, then build and publish every client's reports (P="k=v ...", CLIENT=id)
-	@$(BIN)/bpo report $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+report: setup ## Validate inputs, build and publish every client's reports (P="k=v ...", CLIENT=id, NO_PDF=1)
+	@$(BIN)/bpo report $(if $(NO_PDF),--no-pdf) $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
 
+# Nothing to do is not a failure here (exit 0); `bpo refresh` alone keeps exit 3 for schedulers.
 refresh: setup ## Validate, rebuild only what changed, publish, summarise (see README: exit codes)
-	@$(BIN)/bpo refresh $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+	@$(BIN)/bpo refresh --nothing-to-do-ok $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
 
 runs: setup ## List published runs (and every refresh: make runs ARGS=--refreshes)
 	@$(BIN)/bpo runs $(ARGS)

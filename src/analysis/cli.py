@@ -3,7 +3,9 @@
     bpo report [--client ID] [-p KEY=VALUE ...] [--reports NAME ...]   (default: every client
                                                                        in config/clients/)
                      [--force] [--workers N]   (rebuilds only what changed)
+                     [--no-pdf]   (no PDFs: HTML and data-pack.xlsx only)
     bpo refresh [same options]   (scheduled: also exit 3 when nothing changed; build/logs/)
+                [--nothing-to-do-ok]   (exit 0 instead of 3: what `make refresh` passes)
     bpo validate
     bpo curate [ARGS ...]
     bpo runs [--client ID] [--refreshes]
@@ -61,6 +63,7 @@ def _request(args: argparse.Namespace) -> BuildRequest:
     return BuildRequest(
         client=args.client, params=tuple(args.param), timeout=args.timeout, force=args.force,
         reports=tuple(args.reports) if args.reports else None, workers=args.workers,
+        pdf=not args.no_pdf,
     )
 
 
@@ -76,8 +79,16 @@ def cmd_report(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
-    """The scheduler's entry point: its exit code is the refresh's (0/1/2/3/4)."""
-    return refresh(_request(args), out.line)
+    """The scheduler's entry point: its exit code is the refresh's (0/1/2/3/4).
+
+    ``--nothing-to-do-ok`` turns "nothing to do" (3) into 0 for callers that only see success
+    or failure (``make refresh``, a cron mail on non-zero); the run record keeps 3.
+    """
+    code = refresh(_request(args), out.line)
+    if code == EXIT_NOTHING and args.nothing_to_do_ok:
+        out.line("nothing to do: no input changed, nothing published (exit 0)")
+        return EXIT_OK
+    return code
 
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
@@ -148,6 +159,8 @@ def _add_build_options(parser: argparse.ArgumentParser, handler: Any) -> None:
                         help="rebuild every report even if its inputs did not change")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="notebooks run at once (default: the number of cores)")
+    parser.add_argument("--no-pdf", action="store_true",
+                        help="skip the PDFs (HTML and the Excel data pack are still made)")
     parser.set_defaults(handler=handler)
 
 
@@ -165,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate, rebuild what changed, publish, summarise (exit 0/1/2/3/4, see docs)",
     )
     _add_build_options(refresh_parser, cmd_refresh)
+    refresh_parser.add_argument(
+        "--nothing-to-do-ok", action="store_true",
+        help="exit 0 instead of 3 when no input changed (make refresh passes this)",
+    )
 
     validate_parser = commands.add_parser("validate", help="run every data contract on data/raw")
     validate_parser.set_defaults(handler=cmd_validate)

@@ -168,6 +168,25 @@ def test_second_refresh_has_nothing_to_do_fast(project, first, capsys):
     assert any("nothing to do" in line for line in run.lines)
 
 
+def test_nothing_to_do_ok_exits_0_and_the_record_keeps_3(project, first, capsys):
+    before = snapshot(project.root / "reports")
+    run = refresh_run(capsys, "--nothing-to-do-ok")
+    assert run.code == 0
+    assert run.record["exit_code"] == refresh.EXIT_NOTHING
+    assert run.record["outcome"] == "nothing to do"
+    assert run.lines[-1].startswith("nothing to do:")
+    assert snapshot(project.root / "reports") == before
+
+
+def test_make_refresh_passes_nothing_to_do_ok_and_bpo_refresh_alone_keeps_3():
+    repo = Path(__file__).resolve().parents[2]
+    dry = subprocess.run(["make", "-n", "refresh"], cwd=repo, capture_output=True, text=True,
+                         check=True).stdout
+    line = next(x for x in dry.splitlines() if "bpo refresh" in x)
+    assert "--nothing-to-do-ok" in line
+    assert cli.build_parser().parse_args(["refresh"]).nothing_to_do_ok is False
+
+
 def test_touching_one_export_rebuilds_only_that_clients_kpi(project, first, capsys):
     old_a, old_b = latest(project.root, "a"), latest(project.root, "b")
     (project.root / "data" / "raw" / "clients" / "a" / "export.csv").write_text(

@@ -69,6 +69,7 @@ PARAMETER_RULES: dict[str, Any] = {
     "first_year": _Year,
     "min_year": _Year,
     "horizon_years": Annotated[int, Field(ge=1, le=15)],
+    "recent_years": Annotated[int, Field(ge=0, le=50)],
     "min_reliability": _Tier,
     "geography": _Name,
     "segment": _Name,
@@ -146,6 +147,7 @@ class ClientConfig(_Strict):
     reports: list[str] | None = Field(None, min_length=1)
     parameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
     branding: Branding = Field(default_factory=Branding)
+    paper: Literal["A4", "Letter"] = "A4"
     kpi_export: str | None = None
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from analysis.errors import BuildError
 from analysis.pipeline.parameters import check_parameters
-from analysis.views.report_kit import FIGURES_ENV, load_figures
+from analysis.views.report_kit import FIGURES_ENV, TABLES_ENV, load_figures
 
 DEFAULT_KERNEL = "bpo-research"
 
@@ -32,6 +32,8 @@ class ExecutionResult:
     parameters: dict[str, Any]
     elapsed_s: float
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: Path | None = None
+    """Side file of the tables and chart data the notebook showed (``report_kit.record_table``)."""
 
 
 def _show_progress() -> bool:
@@ -145,9 +147,11 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     figures_path = output.with_suffix(".figures.jsonl")
     figures_path.unlink(missing_ok=True)
+    tables_path = output.with_suffix(".tables.jsonl")
+    tables_path.unlink(missing_ok=True)
     started = time.perf_counter()
     try:
-        with _environ(**{FIGURES_ENV: str(figures_path)}):
+        with _environ(**{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path)}):
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -185,5 +189,6 @@ def execute_notebook(
         parameters=dict(parameters),
         elapsed_s=time.perf_counter() - started,
         figures=load_figures(figures_path),
+        tables=tables_path,
     )
 

@@ -121,7 +121,8 @@ def plan_deliverables(
         if report_names and not set(report_names) & set(loaded.report_names()):
             continue  # a client without the requested reports is left alone
         plan = plan_client(loaded, given, {"client": loaded.id, "run_id": None}, report_names)
-        page = {"client_name": loaded.display_name, "accent": loaded.accent}
+        page = {"client_name": loaded.display_name, "accent": loaded.accent,
+                "paper": loaded.config.paper}
         meta = dict(page)
         if loaded.config.branding.logo:
             page["logo"] = loaded.config.branding.logo
@@ -146,6 +147,7 @@ class BuildRequest:
     timeout: int = 600
     force: bool = False
     workers: int | None = None
+    pdf: bool = True  # per-report and bound PDFs beside the HTML (``--no-pdf`` skips them)
 
 
 def plan_request(request: BuildRequest) -> list[Deliverable]:

@@ -31,10 +31,20 @@ from typing import Any
 from analysis.errors import BpoError, BuildError
 from analysis.paths import build_dir, project_root, reports_dir
 from analysis.pipeline.changes import CHANGES_HTML, compare_runs, write_changes
+from analysis.pipeline.datapack import (
+    DATA_PACK,
+    DATA_SUFFIX,
+    read_report_data,
+    report_data,
+    section_titles,
+    write_data_pack,
+    write_report_data,
+)
 from analysis.pipeline.execute import execute_notebook
 from analysis.pipeline.fingerprint import report_fingerprint
 from analysis.pipeline.lock import LockHeldError, refresh_lock
 from analysis.pipeline.manifest import logs_dir, provenance, write_refresh_record
+from analysis.pipeline.pdf import BOUND_PDF, bound_pdf, report_pdf
 from analysis.pipeline.plan import BuildRequest, Deliverable, ReportJob, plan_request
 from analysis.pipeline.publish import (
     MANIFEST,
@@ -48,6 +58,7 @@ from analysis.pipeline.publish import (
 from analysis.pipeline.render import cited_sources, data_vintage, notebook_to_html
 from analysis.pipeline.runlog import RunLog
 from analysis.pipeline.validate import validate
+from analysis.views.report_kit import load_tables
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD, EXIT_NOTHING, EXIT_LOCKED = 0, 1, 2, 3, 4
 
@@ -88,17 +99,23 @@ def execute_job(job: ReportJob, run_id: str) -> dict:
         "pid": os.getpid(),
         "executed": str(executed),
         "figures": result.figures,
+        "tables": str(result.tables) if result.tables else None,
         "parameters": parameters,
     }
 
 
 def convert_job(deliverable: Deliverable, job: ReportJob, result: dict[str, Any]) -> None:
-    """Convert an executed notebook into the deliverable's staged HTML (in this process)."""
+    """Convert an executed notebook into the deliverable's staged HTML (in this process), and
+    keep the data of its tables and charts (``<report>.data.json``) for the data pack."""
     started = time.perf_counter()
+    executed = Path(result["executed"])
     notebook_to_html(
-        Path(result["executed"]), deliverable.stage / f"{job.name}.html", title=job.title,
+        executed, deliverable.stage / f"{job.name}.html", title=job.title,
         meta={**deliverable.meta, "figures": result["figures"]},
     )
+    tables = load_tables(Path(result["tables"])) if result.get("tables") else []
+    write_report_data(deliverable.stage / f"{job.name}{DATA_SUFFIX}", job.name, job.title,
+                      report_data(tables, section_titles(executed)))
     result["convert_s"] = round(time.perf_counter() - started, 2)
     result["elapsed_s"] = round(result["execute_s"] + result["convert_s"], 2)
 
@@ -212,8 +229,78 @@ def _carry_over(source: Path, dest: Path) -> None:
         shutil.copy2(source, dest)
 
 
-def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) -> Path:
-    """Finish the staged run folder (carried-over reports, manifest, changes) and publish it."""
+def _carry_over_extras(source: Path, stage: Path, name: str) -> None:
+    """A reused report's PDF and table data come along with its page, when it has them."""
+    for suffix in (".pdf", DATA_SUFFIX):
+        old = source.with_name(f"{name}{suffix}")
+        if old.is_file():
+            _carry_over(old, stage / old.name)
+
+
+def make_documents(
+    deliverable: Deliverable, manifest: dict[str, Any], log: Callable[[str], None], pdf: bool
+) -> None:
+    """Per-report PDFs, the bound PDF and the data pack, into the staged run folder.
+
+    Reused reports keep their carried-over PDF; a report without one (built with ``--no-pdf``
+    before) gets it from its HTML now. Any failure raises ``BuildError`` naming the report and
+    the step; nothing of the run is published then.
+    """
+    stage = deliverable.stage
+    paper = str(deliverable.meta.get("paper") or "A4")
+    documents: dict[str, str] = {}
+    for entry in manifest["reports"]:
+        if pdf:
+            target = stage / f"{entry['name']}.pdf"
+            if not target.is_file():
+                started = time.perf_counter()
+                report_pdf(stage / entry["file"], target, paper,
+                           f"{deliverable.client}/{entry['name']}")
+                log(f"pdf  {deliverable.client}/{entry['name']} "
+                    f"({time.perf_counter() - started:.1f} s)")
+            entry["pdf"] = target.name
+    if pdf:
+        started = time.perf_counter()
+        bound_pdf(stage, manifest, paper, deliverable.meta.get("logo"))
+        documents["bound_pdf"] = BOUND_PDF
+        log(f"pdf  {deliverable.client}/{BOUND_PDF} ({time.perf_counter() - started:.1f} s)")
+    started = time.perf_counter()
+    reports = [read_report_data(stage / f"{e['name']}{DATA_SUFFIX}") for e in manifest["reports"]]
+    definitions, conventions = definition_rows()
+    write_data_pack(stage / DATA_PACK, manifest, reports, deliverable.meta.get("sources") or [],
+                    definitions, conventions)
+    documents["data_pack"] = DATA_PACK
+    log(f"xlsx {deliverable.client}/{DATA_PACK} ({time.perf_counter() - started:.1f} s)")
+    manifest["documents"] = documents
+
+
+def definition_rows() -> tuple[list[list[Any]], list[list[Any]]]:
+    """The data pack's Definitions sheet: every KPI's definition, and the named conventions."""
+    from analysis.research.kpis import KPI_DEFINITIONS
+    from analysis.research.kpis.conventions import (
+        AbandonmentBase,
+        Conventions,
+        PhantomHandling,
+        ServiceLevelBase,
+    )
+    from analysis.research.market import TIER_ORDER
+
+    better = {"lower_is_better": "lower", "higher_is_better": "higher", "target": "on target"}
+    kpis = [[d.label, d.definition, d.unit, better.get(d.direction, d.direction)]
+            for d in KPI_DEFINITIONS.values()]
+    conventions = [[f"{kind.__name__}: {', '.join(m.value for m in kind)}",
+                    " ".join((kind.__doc__ or "").split())]
+                   for kind in (ServiceLevelBase, AbandonmentBase, PhantomHandling)]
+    conventions.append(["KPI report defaults", Conventions().describe()])
+    conventions.append(["Reliability tiers (best first)", " > ".join(TIER_ORDER)])
+    return kpis, conventions
+
+
+def stage_run(
+    deliverable: Deliverable, common: dict[str, Any], refresh_id: str,
+    log: Callable[[str], None], pdf: bool = True,
+) -> dict[str, Any]:
+    """Finish the staged run folder: carried-over reports, PDFs, data pack, manifest, changes."""
     stage = deliverable.stage
     entries = []
     for job in deliverable.jobs:
@@ -227,6 +314,7 @@ def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) 
         if job.name in deliverable.reuse:
             old = deliverable.reuse[job.name]
             _carry_over(old["source"], stage / entry["file"])
+            _carry_over_extras(old["source"], stage, job.name)
             entry.update({k: old.get(k) for k in ("parameters", "elapsed_s", "figures",
                                                   "timings", "reused_from")})
         else:
@@ -246,12 +334,13 @@ def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) 
         "date": deliverable.meta.get("date"), "data_vintage": deliverable.meta.get("data_vintage"),
         "parameters": deliverable.parameters, "reports": entries, **common,
     }
+    make_documents(deliverable, manifest, log, pdf)
     summary = compare_runs(deliverable.previous, manifest)
     write_changes(stage, summary)
     manifest["changes"] = {"page": CHANGES_HTML, "figures_changed": summary["figures_changed"],
                            "previous_run_id": summary["previous_run_id"]}
     write_run_index(stage, manifest)
-    return publish_run(stage, deliverable.client)
+    return manifest
 
 
 def clean_stale_work() -> list[str]:
@@ -287,7 +376,7 @@ def build_deliverables(
     deliverables: list[Deliverable], log: RunLog, *, force: bool = False,
     workers: int | None = None, validation: dict[str, Any] | None = None,
     validate_during: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
-    refresh_id: str | None = None,
+    refresh_id: str | None = None, pdf: bool = True,
 ) -> int:
     """Build what changed, publish every deliverable atomically; returns an exit code.
 
@@ -343,8 +432,11 @@ def build_deliverables(
             log(f"nothing published; {reports_dir()} is unchanged")
             return EXIT_BUILD
         common = provenance(checked["summary"])
+        # Every run folder is complete (PDFs, data pack) before the first one is published.
         for deliverable in changed:
-            deliverable.published = assemble(deliverable, common, refresh_id or "")
+            stage_run(deliverable, common, refresh_id or "", log, pdf)
+        for deliverable in changed:
+            deliverable.published = publish_run(deliverable.stage, deliverable.client)
             log(f"published {deliverable.published}")
     finally:
         for deliverable in changed:
@@ -369,7 +461,7 @@ def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
                 return EXIT_VALIDATION
             return build_deliverables(
                 deliverables, log, force=request.force, workers=request.workers,
-                validation=validation,
+                validation=validation, pdf=request.pdf,
             )
     except LockHeldError as error:
         echo(f"error: {error}")
@@ -443,7 +535,7 @@ def _refresh(
         # conversion and publication, and a failed one discards what ran (exit 1).
         code = build_deliverables(
             deliverables, log, force=request.force, workers=request.workers,
-            validate_during=validate_now, refresh_id=record["refresh_id"],
+            validate_during=validate_now, refresh_id=record["refresh_id"], pdf=request.pdf,
         )
     except BpoError as error:
         log(f"FAIL {error}")

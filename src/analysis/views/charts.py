@@ -1,6 +1,15 @@
-"""The house chart style and the chart types every report shares (seaborn on matplotlib)."""
+"""The house chart style and the chart types every report shares (seaborn on matplotlib).
+
+Every chart function records the frames it draws (``report_kit.record_table``, kind "chart"),
+so the run's data pack holds the numbers behind each chart.
+"""
 
 from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -8,6 +17,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from analysis.views.report_kit import record_table
 
 #: The accent colour used for the consensus/base line; reports may override it per client.
 ACCENT = "#1f4e79"
@@ -35,6 +46,35 @@ def apply_style() -> None:
         "axes.titlelocation": "left",
         "legend.frameon": False,
     })
+    # Charts reach the page as PNG at twice the figure's dpi (220 dpi, shown at the same size),
+    # so they stay sharp in print and in the PDF.
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("retina")
+    except (ImportError, AttributeError, NameError):  # no IPython shell: plain matplotlib use
+        pass
+
+
+_Chart = TypeVar("_Chart", bound=Callable[..., Figure])
+
+
+def records_data(chart: _Chart) -> _Chart:
+    """Decorate a chart function: the DataFrames it is given are recorded under its title."""
+    signature = inspect.signature(chart)
+
+    @functools.wraps(chart)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        fig = chart(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        title = str(bound.arguments.get("title", chart.__name__))
+        frames = {k: v for k, v in bound.arguments.items() if isinstance(v, pd.DataFrame)}
+        for name, frame in frames.items():
+            label = title if len(frames) == 1 else f"{title} ({name})"
+            record_table(label, frame, kind="chart")
+        return fig
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _finish(fig: Figure) -> Figure:
@@ -50,6 +90,7 @@ def _usd_axis(ax: Axes, label: str = "USD billion") -> None:
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
 
 
+@records_data
 def triangulation(
     points: pd.DataFrame, consensus: pd.DataFrame, title: str, excluded_tiers: set[str]
 ) -> Figure:
@@ -87,6 +128,7 @@ def triangulation(
     return _finish(fig)
 
 
+@records_data
 def forecast_fan(history: pd.DataFrame, scenarios: pd.DataFrame, title: str) -> Figure:
     """Consensus history and the low/base/high scenario fan from the base year."""
     fig, ax = plt.subplots()
@@ -113,6 +155,7 @@ def share_bars(shares: pd.DataFrame, title: str) -> Figure:
                       "% of global BPO revenue (median of sources; whiskers: low–high)", title)
 
 
+@records_data
 def country_lines(series: pd.DataFrame, title: str, ylabel: str) -> Figure:
     """One line per country × segment over time; forecasts dashed."""
     fig, ax = plt.subplots()
@@ -143,6 +186,7 @@ SHORE_COLOURS = {"onshore": GREY, "nearshore": "#4f9bd9", "offshore": ACCENT,
                  "unclassified": "#cccccc"}
 
 
+@records_data
 def fit_matrix(
     scored: pd.DataFrame, outsource_now: float, pilot_first: float, title: str
 ) -> Figure:
@@ -177,6 +221,7 @@ def fit_matrix(
     return _finish(fig)
 
 
+@records_data
 def range_bars(
     frame: pd.DataFrame, label: str, median: str, low: str, high: str, xlabel: str, title: str
 ) -> Figure:
@@ -196,6 +241,7 @@ def range_bars(
     return _finish(fig)
 
 
+@records_data
 def location_rates(
     comparison: pd.DataFrame, column: str, home_country: str, xlabel: str, title: str
 ) -> Figure:
@@ -222,6 +268,7 @@ def location_rates(
     return _finish(fig)
 
 
+@records_data
 def cumulative_costs(curves: pd.DataFrame, summary: pd.DataFrame, title: str) -> Figure:
     """Cumulative in-house cost against each location's cumulative outsourced cost by month.
 
@@ -250,6 +297,7 @@ def cumulative_costs(curves: pd.DataFrame, summary: pd.DataFrame, title: str) ->
     return _finish(fig)
 
 
+@records_data
 def coverage_timeline(
     shifts: pd.DataFrame, client_hours: tuple[float, float], title: str
 ) -> Figure:
@@ -292,6 +340,7 @@ def _band_value(row: pd.Series, key: str) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
+@records_data
 def kpi_bullets(positions: pd.DataFrame, title: str) -> Figure:
     """One bullet chart per KPI: the client value on its benchmark band.
 
@@ -344,6 +393,7 @@ def kpi_bullets(positions: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+@records_data
 def kpi_trend(trend: pd.DataFrame, band: pd.Series | None, title: str, ylabel: str) -> Figure:
     """A client KPI over time (``period``, ``value``) with its benchmark band drawn behind it.
 

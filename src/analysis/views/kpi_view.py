@@ -129,6 +129,10 @@ class KpiView:
                                     "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
         return figures
 
+    def benchmark_tables(self) -> BenchmarkTables:
+        """The "what good looks like" tables a client reads without a glossary."""
+        return benchmark_tables(self.bands, self.positions)
+
     def trend(self, kpi: str, weekly: bool = False) -> pd.DataFrame:
         """``period`` and ``value`` of one KPI over time, in the unit of its benchmark band."""
         frame = self.weekly if weekly else self.daily
@@ -394,3 +398,115 @@ def build_kpi_view(
         ticket_channel=ticket_channel, bands=shown, positions=positions,
         sources=cited_sources(kept, shown, sources),
     )
+
+
+# --------------------------------------------------------------------------- reader tables
+
+_ANY = {"", "all", "unspecified", "global"}
+
+
+@dataclass(frozen=True)
+class BenchmarkTables:
+    """The benchmark band table in words, the other-definition figures kept apart, and the KPIs
+    without any sourced figure (one line, not a row of dashes each)."""
+
+    compared: pd.DataFrame
+    other: pd.DataFrame
+    missing: list[str]
+
+
+def readable_unit(unit: str) -> str:
+    """A curated unit as a reader writes it: ``percent_answered_within_20s`` -> ``% answered
+    within 20 s``."""
+    text = str(unit or "")
+    if text.startswith("percent"):
+        rest = text.removeprefix("percent").strip("_").replace("_", " ")
+        rest = re.sub(r"(\d+)s\b", r"\1 s", rest)
+        return f"% {rest}".strip()
+    return text.replace("_", " ")
+
+
+def readable_series(series: str) -> str:
+    """A curated series id in words: ``asa_ring_only`` -> ``ASA ring only``,
+    ``service_level:percent_answered_within_30s`` -> ``% answered within 30 s``."""
+    text = str(series).split(":", 1)[-1]
+    if text.startswith("percent"):
+        return readable_unit(text)
+    words = [w.upper() if w in {"asa", "aht", "csat", "nps", "fcr", "sla"} else w
+             for w in text.replace("percent", "%").split("_")]
+    return " ".join(words)
+
+
+def _scope(row: pd.Series) -> str:
+    parts = [str(row.get(k) or "") for k in ("channel", "industry", "region")]
+    named = [p.replace("_", " ") for p in parts if p.lower() not in _ANY]
+    return ", ".join(named) or "any"
+
+
+def _has_band(row: pd.Series) -> bool:
+    return any(pd.notna(row.get(k)) for k in ("p25", "median", "p75", "low", "high",
+                                                "target_low", "target_high"))
+
+
+def _years(row: pd.Series) -> str:
+    low, high = row.get("year_min"), row.get("year_max")
+    if pd.isna(low):
+        return "not stated"
+    return f"{int(low)}" if pd.isna(high) or int(low) == int(high) else f"{int(low)}–{int(high)}"
+
+
+def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkTables:
+    """Reader tables from ``KpiView.bands`` and ``.positions``.
+
+    ``compared``: per compared band, the KPI, its definition in words, unit, the client's value,
+    which band it is (quartiles p25/median/p75, or the low/median/high of the sources, or a
+    target range), the three values, scope, number of sources and their years. ``other``: the
+    figures under another definition, with why they are not compared. ``missing``: KPIs (and
+    definitions) with no sourced figure at all.
+    """
+    client = {}
+    if len(positions):
+        for _, row in positions.iterrows():
+            client[row["kpi"]] = row["client_value"]  # already in its band's unit
+    compared, other, missing = [], [], []
+    for _, row in bands.iterrows():
+        unit = readable_unit(row["unit"])
+        if not _has_band(row):
+            missing.append(f"{row['label']} ({unit})" if row["compared"] else
+                           f"{row['label']}, other definition ({unit})")
+            continue
+        quartiles = row.get("basis") == "quartiles"
+        targets_only = pd.isna(row.get("median")) and pd.isna(row.get("low"))
+        if quartiles:
+            band, low, high = "p25 / median / p75", row["p25"], row["p75"]
+        elif targets_only:
+            band, low, high = "target range", row["target_low"], row["target_high"]
+        else:
+            band, low, high = "low / median / high of sources", row["low"], row["high"]
+        common = {"KPI": row["label"], "Unit": unit, "Scope": _scope(row),
+                  "Sources": int(row["n_sources"]), "Years": _years(row)}
+        if row["compared"]:
+            compared.append({
+                **common, "What it measures": KPI_DEFINITIONS[row["client_kpi"]].definition,
+                "Client": client.get(row["client_kpi"]), "Band": band,
+                "Low / p25": low, "Median": row.get("median"), "High / p75": high,
+                "Best performer": row.get("best_performer"),
+            })
+        else:
+            other.append({
+                **common, "Median": row.get("median"), "Low": low, "High": high,
+                "Why not compared": f"defined as {readable_series(row['series'])}, not as the "
+                                    f"client's {row['label']}: "
+                                    f"{KPI_DEFINITIONS[row['client_kpi']].definition}",
+            })
+    order = ["KPI", "What it measures", "Unit", "Client", "Band", "Low / p25", "Median",
+             "High / p75", "Best performer", "Scope", "Sources", "Years"]
+    other_order = ["KPI", "Unit", "Median", "Low", "High", "Scope", "Sources", "Years",
+                   "Why not compared"]
+    named = {str(m).split(" (")[0].split(",")[0] for m in missing}
+    named |= {str(c["KPI"]) for c in compared}
+    for _, row in positions.iterrows() if len(positions) else []:
+        if row.get("verdict") == "no benchmark" and str(row["label"]) not in named:
+            missing.append(str(row["label"]))
+    return BenchmarkTables(pd.DataFrame(compared, columns=order),
+                           pd.DataFrame(other, columns=other_order), missing)

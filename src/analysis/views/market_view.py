@@ -17,6 +17,22 @@ SPLIT_TYPES: tuple[str, ...] = ("service", "region", "vertical")
 SHARE_MAX_AGE_YEARS = 5
 
 
+def split_by_age(frame: pd.DataFrame, cutoff_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``frame`` (with a ``year`` column) as figures from ``cutoff_year`` on and older ones.
+
+    A row without a year is dated by its ``forecast_year`` when it has one (a bare forecast for
+    2004 is old); a row with neither counts as old: a reader cannot tell how current it is.
+    """
+    if "year" not in frame.columns:
+        return frame, frame.iloc[0:0]
+    years = pd.to_numeric(frame["year"], errors="coerce").astype("float64")
+    if "forecast_year" in frame.columns:
+        years = years.fillna(pd.to_numeric(frame["forecast_year"], errors="coerce")
+                             .astype("float64"))
+    recent = (years >= cutoff_year).fillna(False).astype(bool)
+    return frame[recent], frame[~recent]
+
+
 @dataclass(frozen=True)
 class MarketView:
     """The market-size analysis for one geography × segment × definition."""
@@ -42,6 +58,26 @@ class MarketView:
     sub_markets: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_revenue: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_headcount: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recent_years: int = 8
+    """Main-text tables show figures from ``base_year - recent_years`` on; older ones go to the
+    historical-figures appendix, so a 2003 forecast never sits beside a 2026 estimate."""
+
+    @property
+    def cutoff_year(self) -> int:
+        """The first year of a figure shown in the main text's tables."""
+        return self.base_year - self.recent_years
+
+    def recent(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` stated for ``cutoff_year`` or later."""
+        return split_by_age(frame, self.cutoff_year)[0]
+
+    def historical(self) -> dict[str, pd.DataFrame]:
+        """Older sub-market, country and other-definition figures, per table (empty ones left
+        out): the historical-figures appendix."""
+        frames = {"sub-markets": self.sub_markets, "country figures": self.country_revenue,
+                  "other market definitions": self.other_definitions}
+        old = {name: split_by_age(frame, self.cutoff_year)[1] for name, frame in frames.items()}
+        return {name: frame for name, frame in old.items() if len(frame)}
 
     @property
     def base(self) -> pd.Series:
@@ -87,6 +123,7 @@ def build_market_view(
     min_reliability: str = "relayed",
     first_year: int = 2018,
     max_extrapolation_years: int = 3,
+    recent_years: int = 8,
 ) -> MarketView:
     """Triangulate, build the consensus and scenarios, and gather splits and context tables.
 
@@ -142,6 +179,7 @@ def build_market_view(
         sub_markets=market.latest_figures(joined, "sub_market", min_reliability),
         country_revenue=market.country_series(joined, "industry_revenue", min_reliability),
         country_headcount=market.country_series(joined, "headcount", min_reliability),
+        recent_years=recent_years,
     )
 
 

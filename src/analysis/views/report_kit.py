@@ -7,6 +7,10 @@ Kept dependency-light on purpose: a notebook imports this in its first cells, so
 build collects per report (for executive and what-changed summaries). The build points
 ``$BPO_FIGURES_PATH`` at a JSON Lines side file; without it (e.g. in JupyterLab) figures are kept
 in memory and can be read back with ``recorded_figures()``.
+
+``record_table`` does the same for the data behind every table and chart a report shows
+(``$BPO_TABLES_PATH``): the build turns them into the run's Excel data pack. ``views.tables``
+and ``views.charts`` call it, so a notebook never has to.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 FIGURES_ENV = "BPO_FIGURES_PATH"
+TABLES_ENV = "BPO_TABLES_PATH"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _in_memory: list[dict[str, Any]] = []
+_tables_in_memory: list[dict[str, Any]] = []
 
 
 def format_number(value: Any) -> str:
@@ -156,3 +162,49 @@ def load_figures(path: Path) -> dict[str, dict[str, Any]]:
             entry = json.loads(line)
             figures[entry["name"]] = entry
     return figures
+
+
+def _execution_count() -> int | None:
+    """The kernel's current cell number (None outside IPython): the build finds the section
+    heading a table sits under from it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    # IPython has already counted the running cell's successor: the running cell is one less.
+    return int(shell.execution_count) - 1 if shell is not None else None
+
+
+def record_table(title: str, frame: Any, kind: str = "table") -> dict[str, Any]:
+    """Keep the data of a shown table or chart (``kind``) for the run's data pack.
+
+    ``frame`` is a DataFrame with the columns as the reader sees them (headings with units);
+    values are stored as JSON numbers/strings, missing ones as null. Returns the record.
+    """
+    columns = [str(column) for column in frame.columns]
+    rows = [[_json_value(value) for value in row] for row in frame.itertuples(index=False)]
+    entry = {"title": str(title or ""), "kind": kind, "cell": _execution_count(),
+             "columns": columns, "rows": rows}
+    target = os.environ.get(TABLES_ENV)
+    if target:
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    else:
+        _tables_in_memory.append(entry)
+    return entry
+
+
+def recorded_tables() -> list[dict[str, Any]]:
+    """Tables recorded in this process when ``$BPO_TABLES_PATH`` is unset (interactive use)."""
+    return list(_tables_in_memory)
+
+
+def load_tables(path: Path) -> list[dict[str, Any]]:
+    """Read a tables side file, in the order the report showed them."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]

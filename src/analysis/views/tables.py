@@ -7,13 +7,44 @@ title containing markup shows as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from analysis.views.report_kit import record_table
+
 USD_BN = "{:,.1f}"
 PCT = "{:.1f}"
+
+
+def _is_flag(column: pd.Series) -> bool:
+    values = column.dropna()
+    return len(values) > 0 and all(isinstance(v, bool) for v in values)
+
+
+def reader_frame(
+    frame: pd.DataFrame, columns: Mapping[str, str], keys: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
+    """What a reader sees of ``frame``: ``columns`` (name → heading) renamed, no column that is
+    empty on every row, yes/no instead of True/False; with ``keys`` (names of the label
+    columns), rows empty apart from their keys are taken out and their labels returned, for one
+    "no sourced figure yet for: …" line instead of a row of dashes each."""
+    present = {k: v for k, v in columns.items() if k in frame.columns}
+    view = frame[list(present)]
+    missing: list[str] = []
+    if keys:
+        key_columns = [k for k in keys if k in present]
+        values = view.drop(columns=key_columns)
+        empty = values.isna().all(axis=1) if len(values.columns) else values.index == values.index
+        labels = view.loc[empty, key_columns].astype(str).agg(" ".join, axis=1) \
+            if key_columns else pd.Series(dtype=str)
+        missing = [str(x) for x in labels]
+        view = view[~empty]
+    view = view.loc[:, [c for c in view.columns if view[c].notna().any() or not len(view)]]
+    view = view.assign(**{c: view[c].map({True: "yes", False: "no"}, na_action="ignore")
+                          for c in view.columns if _is_flag(view[c])})
+    return view.rename(columns=present), missing
 
 
 def styled(
@@ -21,15 +52,53 @@ def styled(
     columns: Mapping[str, str],
     formats: Mapping[str, str] | None = None,
     caption: str | None = None,
+    collapse_empty: Sequence[str] = (),
 ) -> Styler:
-    """``frame`` restricted to ``columns`` (name → heading), formatted, index hidden, escaped."""
-    present = {k: v for k, v in columns.items() if k in frame.columns}
-    view = frame[list(present)].rename(columns=present)
-    fmt = {present[k]: f for k, f in (formats or {}).items() if k in present}
+    """``frame`` as a reader sees it (``reader_frame``), formatted, index hidden, escaped.
+
+    ``collapse_empty``: the label columns; rows with nothing else are listed in one line under
+    the table ("No sourced figure yet for: …"). The shown table, unformatted, is recorded for
+    the run's data pack.
+    """
+    view, missing = reader_frame(frame, columns, collapse_empty)
+    record_table(caption or "", view)
+    fmt = {columns[k]: f for k, f in (formats or {}).items()
+           if k in columns and columns[k] in view.columns}
     styler = view.style.format(fmt, na_rep="–", escape="html").hide(axis="index")
-    if caption:
-        styler = styler.set_caption(caption)
+    # Words read left. By position (Styler's col<j> cell classes): headings may repeat
+    # ("year" under two indicators), which set_properties cannot address.
+    text = [j for j in range(view.shape[1])
+            if not pd.api.types.is_numeric_dtype(view.iloc[:, j])]
+    if text:
+        styler = styler.set_table_styles(
+            [{"selector": f"td.col{j}", "props": "text-align: left;"} for j in text],
+            overwrite=False)
+    note = f"No sourced figure yet for: {', '.join(missing)}." if missing else ""
+    if caption or note:
+        styler = styler.set_caption(" ".join(x for x in (caption, note) if x))
+    if note:
+        styler = styler.set_table_styles(
+            [{"selector": "caption", "props": "caption-side: bottom; text-align: left;"}],
+            overwrite=False)
     return styler
+
+
+def kpi_benchmark_table(compared: pd.DataFrame) -> Styler:
+    """``KpiView.benchmark_tables().compared``: the band per KPI in words, client value beside."""
+    number = "{:,.2f}"
+    return styled(
+        compared, {c: c for c in compared.columns},
+        {"Client": number, "Low / p25": number, "Median": number, "High / p75": number,
+         "Best performer": number},
+    )
+
+
+def other_definitions_table(other: pd.DataFrame) -> Styler:
+    """Figures published under another definition than the client's KPI: shown, not compared."""
+    number = "{:,.2f}"
+    return styled(other, {c: c for c in other.columns},
+                  {"Median": number, "Low": number, "High": number},
+                  caption="Published under another definition: not compared with the client")
 
 
 def consensus_table(consensus: pd.DataFrame) -> Styler:
