@@ -21,3 +21,11 @@ class BuildError(BpoError):
 
 class CurationError(BpoError):
     """The upstream research tables could not be curated into ``data/raw``."""
+
+
+class UnsafeInputError(DataValidationError, ConfigError):
+    """An input names a path outside its allowed root (or an id that cannot be a file name).
+
+    A ``DataValidationError`` on purpose: it is bad input, so ``bpo`` exits 1 and builds nothing;
+    also a ``ConfigError``, so code that reports bad configs reports it the same way.
+    """

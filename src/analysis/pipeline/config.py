@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -27,17 +26,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from analysis.errors import BpoError, ConfigError
-from analysis.paths import config_dir, project_root, raw_dir
+from analysis.errors import BpoError, ConfigError, UnsafeInputError
+from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
 
 HOUSE_CLIENT = "house"
-CLIENT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 DEFAULT_ACCENT = "#1f4e79"
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 MAX_LOGO_BYTES = 256 * 1024
 # Parameters the build fills in itself for every notebook that declares them.
 AUTO_PARAMETERS = ("client", "run_id", "kpi_export")
+# Parameters whose value becomes a path: checked by ``check_path_parameter`` wherever they come
+# from (a config's ``kpi_export``, its per-report parameters, ``-p``).
+PATH_PARAMETERS = ("client", "kpi_export")
 
 _Year = Annotated[int, Field(ge=1990, le=2040)]
 _Hour = Annotated[int, Field(ge=0, le=24)]
@@ -165,22 +166,49 @@ class Client:
         return f"data:{LOGO_TYPES[path.suffix.lower()]};base64,{encoded}"
 
     def kpi_export_path(self) -> Path | None:
-        """This client's KPI export (absolute), if it has one."""
+        """This client's KPI export (absolute, contained in ``data/raw/clients``), if any."""
         export = self.config.kpi_export
-        return None if export is None else (project_root() / export).resolve()
+        return None if export is None else kpi_export_path(export, str(self.file), "kpi_export")
 
 
 # --------------------------------------------------------------------------- ids and files
 
 
-def check_client_id(client: str) -> str:
-    """Client ids become folder names: a lowercase slug, nothing else (no ``/``, no ``..``)."""
-    if not isinstance(client, str) or not CLIENT_ID_RE.match(client):
-        raise ConfigError(
-            f"client id {client!r} is not allowed: use a lowercase slug of letters, digits and "
-            "'-' starting with a letter or digit, at most 41 characters (e.g. 'acme-bank')"
+def check_client_id(client: str, where: str = "client id") -> str:
+    """Client ids become folder names: a lowercase slug as a whole string (no ``/``, no ``..``,
+    no trailing newline); ``UnsafeInputError`` naming ``where`` otherwise."""
+    if not is_valid_id(client):
+        raise UnsafeInputError(
+            f"{where}: {client!r} is not allowed: use {ID_RULE} (e.g. 'acme-bank')"
         )
     return client
+
+
+def kpi_export_path(export: str, where: str, key: str) -> Path:
+    """A ``kpi_export`` value resolved and contained: a client folder or mapping file under
+    ``data/raw/clients/`` (relative to the project root), never anything else."""
+    base = raw_dir() / "clients"
+    path = contained(export, base, where=where, key=key, base=project_root())
+    if path == base.resolve():
+        raise UnsafeInputError(
+            f"{where}: key '{key}': {export!r} must name one client's folder or mapping file "
+            f"under {base}, not the folder of every client"
+        )
+    return path
+
+
+def check_path_parameter(name: str, value: Any, where: str) -> None:
+    """Containment of a parameter that becomes a path (``PATH_PARAMETERS``)."""
+    if value is None:
+        return
+    if name == "client":
+        check_client_id(value, f"{where}.client")
+    elif name == "kpi_export":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}.kpi_export: must be a path (got {value!r})")
+        path = kpi_export_path(value, where, "kpi_export")
+        if not path.exists():
+            raise ConfigError(f"{where}.kpi_export: {value!r} not found (looked for {path})")
 
 
 def clients_dir() -> Path:
@@ -189,9 +217,16 @@ def clients_dir() -> Path:
 
 
 def configured_clients() -> list[str]:
-    """Ids of every ``config/clients/*.yaml``, sorted (house first)."""
+    """Ids of every ``config/clients/*.yaml``, sorted (house first).
+
+    A config whose file name is not a valid id stops the run, naming the file: silently
+    skipping it would drop a client's deliverable.
+    """
     folder = clients_dir()
-    ids = sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    for path in files:
+        check_client_id(path.stem, f"{path}: the file name")
+    ids = [path.stem for path in files]
     return sorted(ids, key=lambda client: (client != HOUSE_CLIENT, client))
 
 
@@ -210,10 +245,7 @@ def _describe(error: Mapping[str, Any]) -> str:
 
 
 def _logo_path(file: Path, logo: str) -> Path:
-    base = config_dir().resolve()
-    path = (base / logo).resolve()
-    if not path.is_relative_to(base):
-        raise ConfigError(f"{file}: branding.logo {logo!r} must be inside {base}")
+    path = contained(logo, config_dir(), where=str(file), key="branding.logo")
     if not path.is_file():
         raise ConfigError(f"{file}: branding.logo {logo!r} not found (looked for {path})")
     if path.stat().st_size > MAX_LOGO_BYTES:
@@ -222,12 +254,7 @@ def _logo_path(file: Path, logo: str) -> Path:
 
 
 def _check_kpi_export(file: Path, export: str) -> None:
-    base = (raw_dir() / "clients").resolve()
-    path = (project_root() / export).resolve()
-    if not path.is_relative_to(base) or path == base:
-        raise ConfigError(
-            f"{file}: kpi_export {export!r} must be a client folder or file under {base}"
-        )
+    path = kpi_export_path(export, str(file), "kpi_export")
     if not path.exists():
         raise ConfigError(f"{file}: kpi_export {export!r} not found (looked for {path})")
 
@@ -236,7 +263,7 @@ def load_client(client: str) -> Client:
     """Read and check ``config/clients/<client>.yaml`` (structure, branding, every parameter)."""
     import yaml
 
-    check_client_id(client)
+    check_client_id(client, "--client")
     file = clients_dir() / f"{client}.yaml"
     if not file.is_file():
         known = ", ".join(configured_clients()) or "none"
@@ -331,6 +358,8 @@ def _cached_vocabulary(dataset: str, column: str, _raw: Path) -> frozenset[str]:
 
 def check_parameter(name: str, value: Any, default: str | None, where: str) -> None:
     """Check one parameter value's type and range (``where`` prefixes the error message)."""
+    if name in PATH_PARAMETERS:
+        check_path_parameter(name, value, where)
     if name in PARAMETER_RULES:
         adapter = _rule(name)
     else:

@@ -18,7 +18,8 @@ import pandas as pd
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
 from analysis.data.client_exports.loader import LINE, read_raw
-from analysis.errors import ConfigError, DataValidationError
+from analysis.data.client_exports.mapping import export_file
+from analysis.errors import ConfigError, DataValidationError, UnsafeInputError
 
 from .report import CRITICAL, Finding
 
@@ -77,7 +78,7 @@ def _label(raw_dir: Path, path: Path) -> str:
 def _export_file(mapping_path: Path) -> Path:
     """The export a mapping names (the mapping itself when it cannot be read)."""
     try:
-        return mapping_path.parent / read_mapping(mapping_path).file
+        return export_file(read_mapping(mapping_path), mapping_path)
     except ConfigError:
         return mapping_path
 
@@ -86,6 +87,8 @@ def rejection_finding(error: Exception, file: str) -> Finding:
     """A loader or mapping error as one critical finding, with column, rule, line and value."""
     text = str(error)
     match = _REJECTION.match(text)
+    if isinstance(error, UnsafeInputError):
+        return Finding(file, None, "contained", text, CRITICAL)
     if isinstance(error, ConfigError):
         return Finding(file, None, "mapping", f"the mapping cannot be used: {text}", CRITICAL)
     if match is None:
