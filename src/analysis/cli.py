@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from contextlib import nullcontext
 from typing import Any
 
-from analysis.errors import BpoError, DataValidationError
+from analysis.errors import BpoError, ConfigError, DataValidationError
 from analysis.paths import reports_dir
 from analysis.pipeline.plan import BuildRequest
 from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
@@ -57,9 +58,19 @@ class Output:
 # --------------------------------------------------------------------------- commands
 
 
+def split_params(text: str) -> list[str]:
+    """``KEY=VALUE`` items of one string as a shell would split them (``make report P=...``):
+    quotes group a value with spaces, and nothing in it is ever run."""
+    try:
+        return shlex.split(text)
+    except ValueError as error:  # an unclosed quote
+        raise ConfigError(f"--params {text!r}: {error}") from None
+
+
 def _request(args: argparse.Namespace) -> BuildRequest:
+    params = [*split_params(args.params or ""), *args.param]
     return BuildRequest(
-        client=args.client, params=tuple(args.param), timeout=args.timeout, force=args.force,
+        client=args.client, params=tuple(params), timeout=args.timeout, force=args.force,
         reports=tuple(args.reports) if args.reports else None, workers=args.workers,
     )
 
@@ -139,6 +150,10 @@ def _add_build_options(parser: argparse.ArgumentParser, handler: Any) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="notebook parameter; VALUE is read as YAML (2025 is an int); repeatable",
+    )
+    parser.add_argument(
+        "--params", metavar="'K=V K2=\"V 2\"'", default="",
+        help="several KEY=VALUE items in one string, split like a shell would (make's P)",
     )
     parser.add_argument("--reports", nargs="+", metavar="NAME", help="only these reports")
     parser.add_argument(

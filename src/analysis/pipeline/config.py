@@ -41,6 +41,13 @@ AUTO_PARAMETERS = ("client", "run_id", "kpi_export")
 PATH_PARAMETERS = ("client", "kpi_export")
 
 _Year = Annotated[int, Field(ge=1990, le=2040)]
+# Every number with a physical meaning is finite (YAML's .inf / .nan are floats too) and bounded.
+_Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+_Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_PositiveUsd = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_Weeks = Annotated[float, Field(ge=0, le=104, allow_inf_nan=False)]
+SHARE_SUM_TOLERANCE = 1e-6
 _Hour = Annotated[int, Field(ge=0, le=24)]
 _Score = Annotated[float, Field(ge=0, le=100)]
 _Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -61,17 +68,17 @@ PARAMETER_RULES: dict[str, Any] = {
     "workload_fte": Annotated[int, Field(ge=1, le=1_000_000)],
     "contract_years": Annotated[int, Field(ge=1, le=15)],
     "candidate_locations": list[_Name] | None,
-    "multi_shore": dict[str, Annotated[float, Field(ge=0, le=1)]],
+    "multi_shore": dict[str, _Share],
     "hours_per_week": Annotated[float, Field(gt=0, le=80)],
     "weeks_per_year": Annotated[float, Field(gt=0, le=53)],
     "client_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "local_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "nearshore_max_hours": Annotated[float, Field(ge=0, le=12)],
     "fx_max_year_gap": Annotated[int, Field(ge=0, le=10)],
-    "weights": dict[str, Annotated[float, Field(ge=0)]] | None,
+    "weights": dict[str, _Weight] | None,
     "outsource_now_threshold": _Score | None,
     "pilot_first_threshold": _Score | None,
-    "assumption_overrides": dict[str, float],
+    "assumption_overrides": dict[str, float],  # each key bounded by ASSUMPTION_BOUNDS
     "include_undated": bool,
     "channel": _Name | None,
     "industry": _Name | None,
@@ -81,6 +88,19 @@ PARAMETER_RULES: dict[str, Any] = {
     "abandonment_convention": Literal["offered", "queued"],
     "phantom_convention": Literal["exclude_from_handle_time", "exclude", "keep"],
 }
+# TCO assumption overrides (``analysis.research.tco.ASSUMPTION_SPECS``): what each may be.
+ASSUMPTION_BOUNDS: dict[str, Any] = {
+    "loaded_multiplier": Annotated[float, Field(ge=1, le=20, allow_inf_nan=False)],
+    "home_attrition_pct": _Percent,
+    "replacement_cost_usd": _PositiveUsd,
+    "training_weeks": _Weeks,
+    "transition_cost_per_seat_usd": Annotated[float, Field(ge=0, allow_inf_nan=False)],
+    "ramp_weeks": _Weeks,
+    "governance_pct": _Percent,
+}
+# Parameters whose values are shares of one whole: they must sum to 1.
+SHARE_PARAMETERS = ("multi_shore",)
+
 # Values that must exist in a curated table (checked only when a report declares them).
 DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
     "geography": ("market_estimates", "geography"),
@@ -371,11 +391,31 @@ def check_parameter(name: str, value: Any, default: str | None, where: str) -> N
         inner = ".".join(str(part) for part in first["loc"])
         key = f"{name}.{inner}" if inner else name
         raise ConfigError(f"{where}.{key}: {_describe(first)}") from None
+    _check_physical(name, value, where)
     if name in DATA_VOCABULARIES and isinstance(value, str):
         known = _vocabulary(*DATA_VOCABULARIES[name])
         if known and value not in known:
             shown = ", ".join(sorted(known)[:25]) + (", ..." if len(known) > 25 else "")
             raise ConfigError(f"{where}.{name}: {value!r} is not in the data; allowed: {shown}")
+
+
+def _check_physical(name: str, value: Any, where: str) -> None:
+    """Rules across a parameter's items: assumption overrides within their bounds, shares
+    summing to 1 (the type rules above check each number alone)."""
+    if name == "assumption_overrides" and isinstance(value, Mapping):
+        for key, number in value.items():
+            rule = ASSUMPTION_BOUNDS.get(key)
+            if rule is None:
+                raise ConfigError(f"{where}.{name}.{key}: unknown TCO assumption; allowed: "
+                                  f"{', '.join(ASSUMPTION_BOUNDS)}")
+            try:
+                TypeAdapter(rule).validate_python(number)
+            except ValidationError as error:
+                raise ConfigError(f"{where}.{name}.{key}: {_describe(error.errors()[0])}") from None
+    if name in SHARE_PARAMETERS and isinstance(value, Mapping) and value:
+        total = sum(float(v) for v in value.values())
+        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            raise ConfigError(f"{where}.{name}: shares must sum to 1 (got {total:g})")
 
 
 def check_report_parameters(report: str, parameters: Mapping[str, Any], where: str) -> None:
