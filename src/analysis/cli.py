@@ -104,11 +104,11 @@ def cmd_curate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: Output) -> int:
-    from analysis.pipeline.publish import latest_run_id, list_runs
+    from analysis.pipeline.publish import latest_run_id, list_runs, orphaned_runs
 
     if args.refreshes:
         return cmd_refreshes(out)
-    runs = list_runs(args.client)
+    runs = list_runs(args.client, on_skip=out.line)
     if not runs:
         out.line("no published runs")
         return EXIT_OK
@@ -117,11 +117,14 @@ def cmd_runs(args: argparse.Namespace, out: Output) -> int:
         names = ", ".join(report["name"] for report in run.reports)
         reused = sum(1 for report in run.reports if report.get("reused_from"))
         details = f"  [built {len(run.reports) - reused}, reused {reused}"
-        if run.manifest.get("changes"):
-            details += f", {run.manifest['changes']['figures_changed']} figure(s) moved"
-        commit = (run.manifest.get("git") or {}).get("commit")
-        details += f", commit {commit[:9]}]" if commit else "]"
+        changes, git = run.manifest.get("changes"), run.manifest.get("git")
+        if isinstance(changes, dict) and "figures_changed" in changes:
+            details += f", {changes['figures_changed']} figure(s) moved"
+        commit = git.get("commit") if isinstance(git, dict) else None
+        details += f", commit {commit[:9]}]" if isinstance(commit, str) else "]"
         marker = "  (latest)" if latest[run.client] == run.run_id else ""
+        if run.path in orphaned_runs(run.client):
+            marker = "  (interrupted publication: never latest; the next run removes it)"
         out.line(f"{run.client:<12} {run.run_id}  {names}{details}{marker}")
     return EXIT_OK
 
@@ -209,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         out.line(f"error: {error}", style="bold red")
         return EXIT_VALIDATION
     except BpoError as error:
+        out.line(f"error: {error}", style="bold red")
+        return EXIT_BUILD
+    except OSError as error:  # a disk or permission problem the checks could not foresee
         out.line(f"error: {error}", style="bold red")
         return EXIT_BUILD
 

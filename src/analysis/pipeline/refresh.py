@@ -18,7 +18,6 @@ configuration is wrong (nothing published), 3 nothing to do, 4 another refresh h
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -28,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BpoError, BuildError
-from analysis.paths import build_dir, project_root, reports_dir
+from analysis.errors import BpoError, BuildError, DataValidationError
+from analysis.paths import build_dir, is_valid_id, project_root, reports_dir
 from analysis.pipeline.changes import CHANGES_HTML, compare_runs, write_changes
 from analysis.pipeline.execute import execute_notebook
 from analysis.pipeline.fingerprint import report_fingerprint
@@ -38,11 +37,14 @@ from analysis.pipeline.manifest import logs_dir, provenance, write_refresh_recor
 from analysis.pipeline.plan import BuildRequest, Deliverable, ReportJob, plan_request
 from analysis.pipeline.publish import (
     MANIFEST,
+    check_output_writable,
     create_staging,
     discard_staging,
     latest_run_id,
     new_run_id,
+    orphaned_runs,
     publish_run,
+    read_manifest,
     write_run_index,
 )
 from analysis.pipeline.render import cited_sources, data_vintage, notebook_to_html
@@ -182,8 +184,8 @@ def latest_manifest(client: str) -> tuple[dict[str, Any] | None, Path | None]:
         return None, None
     folder = reports_dir() / client / run_id
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")), folder
-    except (OSError, json.JSONDecodeError):
+        return read_manifest(folder / MANIFEST), folder
+    except BuildError:  # unreadable: nothing is reused, every report is rebuilt
         return None, None
 
 
@@ -212,7 +214,10 @@ def _carry_over(source: Path, dest: Path) -> None:
         shutil.copy2(source, dest)
 
 
-def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) -> Path:
+def assemble(
+    deliverable: Deliverable, common: dict[str, Any], refresh_id: str,
+    on_skip: Callable[[str], None] | None = None,
+) -> Path:
     """Finish the staged run folder (carried-over reports, manifest, changes) and publish it."""
     stage = deliverable.stage
     entries = []
@@ -251,11 +256,13 @@ def assemble(deliverable: Deliverable, common: dict[str, Any], refresh_id: str) 
     manifest["changes"] = {"page": CHANGES_HTML, "figures_changed": summary["figures_changed"],
                            "previous_run_id": summary["previous_run_id"]}
     write_run_index(stage, manifest)
-    return publish_run(stage, deliverable.client)
+    return publish_run(stage, deliverable.client, on_skip)
 
 
 def clean_stale_work() -> list[str]:
-    """Remove what a killed run left behind (call with the lock held: no run is live)."""
+    """Remove what a killed run left behind (call with the lock held: no run is live):
+    staging folders, temporary files and half-moved folders, and complete runs that were moved
+    into ``reports/`` but never became ``latest`` (``publish.orphaned_runs``)."""
     removed = []
     staging = build_dir() / "staging"
     if staging.is_dir():
@@ -264,7 +271,11 @@ def clean_stale_work() -> list[str]:
             removed.append(str(folder))
     root = reports_dir()
     if root.is_dir():
-        for leftover in [*root.glob("*/.incoming-*"), *root.glob("*/.latest-*.tmp")]:
+        clients = [p.name for p in root.iterdir()
+                   if p.is_dir() and not p.is_symlink() and is_valid_id(p.name)]
+        orphans = [run for client in clients for run in orphaned_runs(client)]
+        for leftover in [*root.glob("*/.incoming-*"), *root.glob("*/.latest-*.tmp"),
+                         *root.glob(".*.tmp"), *root.glob("*/*/.*.tmp"), *orphans]:
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
@@ -344,7 +355,10 @@ def build_deliverables(
             return EXIT_BUILD
         common = provenance(checked["summary"])
         for deliverable in changed:
-            deliverable.published = assemble(deliverable, common, refresh_id or "")
+            try:
+                deliverable.published = assemble(deliverable, common, refresh_id or "", log)
+            except OSError as error:  # disk full or permissions changed mid-run: one line
+                raise BuildError(f"publishing {deliverable.client} failed: {error}") from None
             log(f"published {deliverable.published}")
     finally:
         for deliverable in changed:
@@ -356,12 +370,28 @@ def build_deliverables(
 # --------------------------------------------------------------------------- entry points
 
 
+def preflight(echo: Callable[[str], None]) -> bool:
+    """``reports/`` and ``build/`` writable with room to spare; else one line, and False."""
+    try:
+        check_output_writable()
+    except BuildError as error:
+        echo(f"error: {error}")
+        return False
+    return True
+
+
 def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
     """``bpo report``: plan, validate, then build what changed (``force``: everything) and
     publish. Same engine as ``refresh``, without its log file; exit 3 when all is up to date."""
     log = RunLog(echo)
+    if not preflight(echo):
+        return EXIT_BUILD
     try:
-        with refresh_lock("report"):
+        with refresh_lock("report") as stale_note:
+            if stale_note:
+                log(stale_note)
+            for leftover in clean_stale_work():
+                log(f"removed leftover of an interrupted run: {leftover}")
             # Every config and parameter set is checked before anything slow runs.
             deliverables = plan_request(request)
             passed, validation = validate(log, use_cache=False)
@@ -383,6 +413,8 @@ def refresh(request: BuildRequest, echo: Callable[[str], None]) -> int:
     """
     refresh_id = new_run_id()
     started = time.perf_counter()
+    if not preflight(echo):  # no log either: build/ may be the unwritable one
+        return EXIT_BUILD
     try:
         with refresh_lock("refresh") as stale_note:
             log = RunLog(echo, logs_dir() / f"{refresh_id}.log")
@@ -430,6 +462,9 @@ def _refresh(
         log(f"removed leftover of an interrupted run: {leftover}")
     try:
         deliverables = plan_request(request)
+    except DataValidationError as error:  # an input that escapes its folder: bad input
+        log(f"input error: {error}")
+        return done(EXIT_VALIDATION)
     except BpoError as error:
         log(f"configuration error: {error}")
         return done(EXIT_BUILD)

@@ -11,7 +11,6 @@ in memory and can be read back with ``recorded_figures()``.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import numbers
@@ -22,6 +21,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from analysis.views.inert_text import inert_markdown
 
 FIGURES_ENV = "BPO_FIGURES_PATH"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -46,8 +47,9 @@ def format_number(value: Any) -> str:
         if magnitude >= 1 or magnitude == 0:
             return f"{number:.2f}"
         return f"{number:.2g}"  # keep two significant digits of small shares and rates
-    # Text from data ends up inside rendered HTML: never let it inject markup.
-    return html.escape(str(value), quote=False)
+    # Text from data ends up inside rendered Markdown/HTML: it forms no markup and keeps only
+    # http(s)/mailto links.
+    return inert_markdown(value)
 
 
 def _is_missing(value: Any) -> bool:
