@@ -192,3 +192,27 @@ def test_rules_cover_every_parameter_of_the_registered_notebooks():
     for spec in REPORTS.values():
         declared |= set(declared_parameters(spec.notebook_path()))
     assert declared - set(config.PARAMETER_RULES) - set(config.AUTO_PARAMETERS) == set()
+
+
+def test_every_tco_assumption_has_bounds():
+    from analysis.pipeline.config import ASSUMPTION_BOUNDS
+    from analysis.research.tco import ASSUMPTION_SPECS
+
+    assert set(ASSUMPTION_BOUNDS) == {spec.name for spec in ASSUMPTION_SPECS}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("assumption_overrides", {"home_attrition_pct": -5000}, "home_attrition_pct"),
+        ("assumption_overrides", {"loaded_multiplier": 0}, "loaded_multiplier"),
+        ("assumption_overrides", {"no_such": 1.0}, "unknown TCO assumption"),
+        ("weights", {"cost": float("inf")}, "weights.cost"),
+        ("multi_shore", {"India": 0.5, "Philippines": 0.4}, "sum to 1"),
+    ],
+)
+def test_physical_parameters_are_bounded(name, value, message):
+    from analysis.pipeline.config import check_parameter
+
+    with pytest.raises(ConfigError, match=message):
+        check_parameter(name, value, None, "cfg")
