@@ -8,8 +8,9 @@
     bpo curate [ARGS ...]
     bpo runs [--client ID] [--refreshes]
 
-Exit codes: 0 ok, 1 input validation failed, 2 build failed (bad parameters, notebook error,
-publication error), 3 (refresh only) nothing to do, 4 another report/refresh is running.
+Exit codes: 0 ok, 1 input validation failed (bad data; an input naming a path outside its
+folder), 2 build failed (bad parameters, notebook error, publication error, unwritable or full
+output disk), 3 (refresh only) nothing to do, 4 another report/refresh is running.
 """
 
 from __future__ import annotations
