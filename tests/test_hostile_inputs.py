@@ -87,6 +87,10 @@ def mapping_file_symlink(root: Path) -> None:
     (target / "EXAMPLE_synthetic_interactions.csv.gz").symlink_to(outside)
 
 
+def client_folder_symlink(root: Path) -> None:
+    (root / "data" / "raw" / "clients" / "evil").symlink_to(outside_folder(root))
+
+
 def implausible_market_value(root: Path) -> None:
     path = root / "data" / "raw" / "market_estimates.csv"
     lines = path.read_text().splitlines(keepends=True)
@@ -222,6 +226,8 @@ CASES = [
          mapping_client_escapes, real_validation=True, check=no_parquet_outside_processed),
     Case("mapping file is a symlink out of the folder", ("validate",), 1, "outside",
          mapping_file_symlink, real_validation=True),
+    Case("client folder is a symlink out of data/raw", ("validate",), 1, "contained",
+         client_folder_symlink, real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",

@@ -48,3 +48,13 @@ def test_inert_html_keeps_page_links_and_embedded_images_only():
     for kept in ('href="#sec"', 'href="kpi.html"', 'href="https://e.org"',
                  'src="data:image/png;base64,AA=="'):
         assert kept in out
+
+
+def test_inert_html_reads_whole_tags_and_leaves_text_alone():
+    out = inert_html('<a title=">" href="javascript:x">a</a><p>based one=2, href=x</p>')
+    assert "javascript" not in out
+    assert "<p>based one=2, href=x</p>" in out
+
+
+def test_explicit_format_specs_do_not_bypass_inert_text():
+    assert render("{c:>5}", c="[x](javascript:y)") == "x"

@@ -74,6 +74,7 @@ _URL_ATTR_RE = re.compile(
     r"\s*=\s*(?P<value>\"[^\"]*\"|'[^']*'|[^\s>]+)",
     re.IGNORECASE,
 )
+_TAG_RE = re.compile(r"<[a-zA-Z](?:[^>\"']|\"[^\"]*\"|'[^']*')*>")  # quoted ">" stays inside
 _SCHEME_RE = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _EMBEDDED_IMAGE_RE = re.compile(r"^data:image/(?:png|jpeg|gif|svg\+xml);base64,", re.IGNORECASE)
 
@@ -93,9 +94,11 @@ def inert_html(fragment: str) -> str:
     outside the allowlist removed (the element stays, its dangerous attribute goes)."""
     fragment = _DANGEROUS_TAG_RE.sub("", _DANGEROUS_PAIR_RE.sub("", fragment))
     fragment = _META_REFRESH_RE.sub("", fragment)
-    fragment = _EVENT_ATTR_RE.sub("", fragment)
 
     def keep(match: re.Match[str]) -> str:
         return match.group(0) if _attribute_ok(match["name"], match["value"]) else ""
 
-    return _URL_ATTR_RE.sub(keep, fragment)
+    def clean_tag(match: re.Match[str]) -> str:  # attributes only inside tags, never in text
+        return _URL_ATTR_RE.sub(keep, _EVENT_ATTR_RE.sub("", match.group(0)))
+
+    return _TAG_RE.sub(clean_tag, fragment)

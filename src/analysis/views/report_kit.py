@@ -69,7 +69,9 @@ class _ProseFormatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec:
-            return super().format_field(value, format_spec)
+            text = super().format_field(value, format_spec)
+            # "{name:>12}" must not let text from data through as markup either.
+            return inert_markdown(text) if isinstance(value, str) else text
         return format_number(value)
 
 

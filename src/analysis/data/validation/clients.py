@@ -20,6 +20,7 @@ from analysis.data.client_exports import CanonicalTable, load_export, read_mappi
 from analysis.data.client_exports.loader import LINE, read_raw
 from analysis.data.client_exports.mapping import export_file
 from analysis.errors import ConfigError, DataValidationError, UnsafeInputError
+from analysis.paths import contained
 
 from .report import CRITICAL, Finding
 
@@ -113,6 +114,10 @@ def load_client_exports(
     label = _label(raw_dir, folder)
     if not folder.is_dir():
         return [], [Finding(label, None, "client_folder", "client folder not found", CRITICAL)]
+    try:  # a client folder that is a symlink to elsewhere is not data/raw's to read
+        contained(folder, raw_dir / "clients", where=label, key="(client folder)")
+    except UnsafeInputError as error:
+        return [], [Finding(label, None, "contained", str(error), CRITICAL)]
     if not mappings:
         return [], [Finding(label, None, "mapping", "no mapping file (*.yaml) in the client "
                             "folder: add one per export", CRITICAL)]
@@ -121,6 +126,7 @@ def load_client_exports(
     for mapping in mappings:
         file = _label(raw_dir, _export_file(mapping))
         try:
+            contained(mapping, folder, where=label, key=mapping.name)  # no symlinked mapping
             table = load_export(mapping)
         except (DataValidationError, ConfigError) as error:
             findings.append(rejection_finding(error, file))
