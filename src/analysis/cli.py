@@ -24,6 +24,7 @@ from typing import Any
 
 from analysis.errors import BpoError, ConfigError, DataValidationError
 from analysis.paths import reports_dir
+from analysis.pipeline.config import check_client_id
 from analysis.pipeline.plan import BuildRequest
 from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
 from analysis.pipeline.validate import validate
@@ -109,6 +110,8 @@ def cmd_runs(args: argparse.Namespace, out: Output) -> int:
 
     if args.refreshes:
         return cmd_refreshes(out)
+    if args.client is not None:
+        check_client_id(args.client, "--client")
     runs = list_runs(args.client, on_skip=out.line)
     if not runs:
         out.line("no published runs")

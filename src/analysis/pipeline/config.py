@@ -448,6 +448,12 @@ def plan_client(
             f"this client's reports ({', '.join(client.report_names())})"
         )
     specs = {name: registry.REPORTS[name] for name in names}
+    if "client" in given:
+        check_path_parameter("client", given["client"], "command line -p")
+    for key in ("client", "run_id"):  # the build's own: another client's data never leaks in
+        if key in given and given[key] != auto.get(key):
+            raise ConfigError(f"command line -p {key}: set by the build ({auto.get(key)!r} for "
+                              f"{client.file.name}); choose a client with --client instead")
     automatic = dict(auto)
     export = client.kpi_export_path()
     if export is not None:  # without one, a KPI notebook keeps its own (synthetic demo) default
