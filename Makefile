@@ -6,8 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := bpo-research
 # Extra report parameters, e.g. make report P="geography=India base_year=2025"
+# (P='segment="Contact centre"' for a value with spaces). CLIENT and P reach bpo as single-quoted
+# shell words made from their raw, unexpanded text ($(value ...)): a value is text whatever it
+# contains (; $( ) ` '); bpo splits P itself, like a shell would (shlex).
 P ?=
 CLIENT ?=
+quoted = '$(subst ','\'',$(value $(1)))'
+
 # Two workers: notebook tests mostly wait on their kernels, so this halves the wall time.
 PYTEST_ARGS ?= -n 2
 
@@ -30,14 +35,14 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv, install the package (editable, dev extras) and the Jupyter kernel
 
 report: setup ## Validate inputs, build and publish every client's reports (P="k=v ...", CLIENT=id, NO_PDF=1)
-	@$(BIN)/bpo report $(if $(NO_PDF),--no-pdf) $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+	@$(BIN)/bpo report $(if $(NO_PDF),--no-pdf) $(if $(value CLIENT),--client $(call quoted,CLIENT)) --params $(call quoted,P)
 
 # Nothing to do is not a failure here (exit 0); `bpo refresh` alone keeps exit 3 for schedulers.
 refresh: setup ## Validate, rebuild only what changed, publish, summarise (see README: exit codes)
-	@$(BIN)/bpo refresh --nothing-to-do-ok $(if $(CLIENT),--client $(CLIENT)) $(foreach kv,$(P),-p $(kv))
+	@$(BIN)/bpo refresh --nothing-to-do-ok $(if $(value CLIENT),--client $(call quoted,CLIENT)) --params $(call quoted,P)
 
 runs: setup ## List published runs (and every refresh: make runs ARGS=--refreshes)
-	@$(BIN)/bpo runs $(ARGS)
+	@set -f; args=$(call quoted,ARGS); $(BIN)/bpo runs $$args
 
 validate: setup ## Run every data contract (Great Expectations) on data/raw and stop on a critical failure
 	@$(BIN)/bpo validate

@@ -140,9 +140,10 @@ def test_unknown_parameter_exits_2_naming_it(project, capsys):
     assert project.validation.calls == calls  # rejected before validation even ran
 
 
-def test_unknown_report_and_bad_client_exit_2(project, capsys):
+def test_unknown_report_exits_2_and_a_path_escaping_client_exits_1(project, capsys):
     assert run(capsys, "report", "--reports", "nope")[0] == 2
-    assert run(capsys, "report", "--client", "../etc")[0] == 2
+    # an id that would escape its folder is bad input (containment): exit 1, nothing built
+    assert run(capsys, "report", "--client", "../etc")[0] == 1
 
 
 @pytest.mark.parametrize(

@@ -10,20 +10,23 @@
     bpo curate [ARGS ...]
     bpo runs [--client ID] [--refreshes]
 
-Exit codes: 0 ok, 1 input validation failed, 2 build failed (bad parameters, notebook error,
-publication error), 3 (refresh only) nothing to do, 4 another report/refresh is running.
+Exit codes: 0 ok, 1 input validation failed (bad data; an input naming a path outside its
+folder), 2 build failed (bad parameters, notebook error, publication error, unwritable or full
+output disk), 3 (refresh only) nothing to do, 4 another report/refresh is running.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from contextlib import nullcontext
 from typing import Any
 
-from analysis.errors import BpoError, DataValidationError
+from analysis.errors import BpoError, ConfigError, DataValidationError
 from analysis.paths import reports_dir
+from analysis.pipeline.config import check_client_id
 from analysis.pipeline.plan import BuildRequest
 from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
 from analysis.pipeline.validate import validate
@@ -59,9 +62,19 @@ class Output:
 # --------------------------------------------------------------------------- commands
 
 
+def split_params(text: str) -> list[str]:
+    """``KEY=VALUE`` items of one string as a shell would split them (``make report P=...``):
+    quotes group a value with spaces, and nothing in it is ever run."""
+    try:
+        return shlex.split(text)
+    except ValueError as error:  # an unclosed quote
+        raise ConfigError(f"--params {text!r}: {error}") from None
+
+
 def _request(args: argparse.Namespace) -> BuildRequest:
+    params = [*split_params(args.params or ""), *args.param]
     return BuildRequest(
-        client=args.client, params=tuple(args.param), timeout=args.timeout, force=args.force,
+        client=args.client, params=tuple(params), timeout=args.timeout, force=args.force,
         reports=tuple(args.reports) if args.reports else None, workers=args.workers,
         pdf=not args.no_pdf,
     )
@@ -104,11 +117,13 @@ def cmd_curate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: Output) -> int:
-    from analysis.pipeline.publish import latest_run_id, list_runs
+    from analysis.pipeline.publish import latest_run_id, list_runs, orphaned_runs
 
     if args.refreshes:
         return cmd_refreshes(out)
-    runs = list_runs(args.client)
+    if args.client is not None:
+        check_client_id(args.client, "--client")
+    runs = list_runs(args.client, on_skip=out.line)
     if not runs:
         out.line("no published runs")
         return EXIT_OK
@@ -117,11 +132,14 @@ def cmd_runs(args: argparse.Namespace, out: Output) -> int:
         names = ", ".join(report["name"] for report in run.reports)
         reused = sum(1 for report in run.reports if report.get("reused_from"))
         details = f"  [built {len(run.reports) - reused}, reused {reused}"
-        if run.manifest.get("changes"):
-            details += f", {run.manifest['changes']['figures_changed']} figure(s) moved"
-        commit = (run.manifest.get("git") or {}).get("commit")
-        details += f", commit {commit[:9]}]" if commit else "]"
+        changes, git = run.manifest.get("changes"), run.manifest.get("git")
+        if isinstance(changes, dict) and "figures_changed" in changes:
+            details += f", {changes['figures_changed']} figure(s) moved"
+        commit = git.get("commit") if isinstance(git, dict) else None
+        details += f", commit {commit[:9]}]" if isinstance(commit, str) else "]"
         marker = "  (latest)" if latest[run.client] == run.run_id else ""
+        if run.path in orphaned_runs(run.client):
+            marker = "  (interrupted publication: never latest; the next run removes it)"
         out.line(f"{run.client:<12} {run.run_id}  {names}{details}{marker}")
     return EXIT_OK
 
@@ -150,6 +168,10 @@ def _add_build_options(parser: argparse.ArgumentParser, handler: Any) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="notebook parameter; VALUE is read as YAML (2025 is an int); repeatable",
+    )
+    parser.add_argument(
+        "--params", metavar="'K=V K2=\"V 2\"'", default="",
+        help="several KEY=VALUE items in one string, split like a shell would (make's P)",
     )
     parser.add_argument("--reports", nargs="+", metavar="NAME", help="only these reports")
     parser.add_argument(
@@ -211,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         out.line(f"error: {error}", style="bold red")
         return EXIT_VALIDATION
     except BpoError as error:
+        out.line(f"error: {error}", style="bold red")
+        return EXIT_BUILD
+    except OSError as error:  # a disk or permission problem the checks could not foresee
         out.line(f"error: {error}", style="bold red")
         return EXIT_BUILD
 

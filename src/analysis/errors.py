@@ -25,3 +25,11 @@ class CurationError(BpoError):
 
 class StaffingError(BpoError):
     """The staffing model cannot size a queue (bad input, or no finite staffing meets it)."""
+
+
+class UnsafeInputError(DataValidationError, ConfigError):
+    """An input names a path outside its allowed root (or an id that cannot be a file name).
+
+    A ``DataValidationError`` on purpose: it is bad input, so ``bpo`` exits 1 and builds nothing;
+    also a ``ConfigError``, so code that reports bad configs reports it the same way.
+    """

@@ -340,3 +340,18 @@ def test_importing_the_package_does_not_import_great_expectations() -> None:
     code = "import analysis.data.validation, sys; print('great_expectations' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_implausible_magnitude_names_the_value_unit_and_segment():
+    import pandas as pd
+
+    from analysis.data.validation.rules import implausible_magnitudes
+
+    frame = pd.DataFrame({"unit": ["usd_billion", "usd_billion", "percent"],
+                          "segment": ["Total BPO", "KPO", "x"],
+                          "value": [3_283_000_000.0, 245.0, 50.0],
+                          "value_low": [None, None, None], "value_high": [None, 20_000.0, None]})
+    flagged = implausible_magnitudes(frame)
+    assert "3,283,000,000 usd_billion (Total BPO)" in flagged[0]
+    assert "value_high 20,000" in flagged[1]
+    assert pd.isna(flagged[2])

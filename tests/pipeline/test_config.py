@@ -218,3 +218,27 @@ def test_every_report_that_sizes_the_export_gets_the_same_staffing_settings(root
     settings = example.config.staffing.model_dump(exclude_defaults=True)
     assert plan["sourcing_models"]["staffing"] == plan["kpi_benchmarks"]["staffing"] == settings
     assert plan["sourcing_models"]["kpi_export"] == plan["kpi_benchmarks"]["kpi_export"]
+
+
+def test_every_tco_assumption_has_bounds():
+    from analysis.pipeline.config import ASSUMPTION_BOUNDS
+    from analysis.research.tco import ASSUMPTION_SPECS
+
+    assert set(ASSUMPTION_BOUNDS) == {spec.name for spec in ASSUMPTION_SPECS}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("assumption_overrides", {"home_attrition_pct": -5000}, "home_attrition_pct"),
+        ("assumption_overrides", {"loaded_multiplier": 0}, "loaded_multiplier"),
+        ("assumption_overrides", {"no_such": 1.0}, "unknown TCO assumption"),
+        ("weights", {"cost": float("inf")}, "weights.cost"),
+        ("multi_shore", {"India": 0.5, "Philippines": 0.4}, "sum to 1"),
+    ],
+)
+def test_physical_parameters_are_bounded(name, value, message):
+    from analysis.pipeline.config import check_parameter
+
+    with pytest.raises(ConfigError, match=message):
+        check_parameter(name, value, None, "cfg")

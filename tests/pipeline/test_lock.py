@@ -68,3 +68,16 @@ def test_release_leaves_someone_elses_lock():
     lock_path().write_text(json.dumps({"pid": 1}))
     release()
     assert lock_path().exists()
+
+
+def test_a_lock_whose_pid_was_reused_is_stale(tmp_path):
+    import socket
+
+    from analysis.pipeline.lock import acquire, process_start
+
+    path = tmp_path / "refresh.lock"
+    path.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "process_start": "1", "started_utc": "then"}))
+    taken, note = acquire("refresh", path)
+    assert taken == path and "stale" in note
+    assert json.loads(path.read_text())["process_start"] == process_start(os.getpid())

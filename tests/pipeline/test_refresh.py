@@ -261,10 +261,12 @@ def test_build_failure_exits_2_and_leaves_reports_intact(project, first, capsys)
     assert not any((project.root / "build" / "staging").iterdir())
 
 
-def test_bad_config_exits_2_before_validation(project, first, capsys):
+def test_bad_config_exits_2_and_escaping_input_exits_1_before_validation(
+    project, first, capsys
+):
     calls = project.validation.calls
     assert refresh_run(capsys, "-p", "no_such=1").code == refresh.EXIT_BUILD
-    assert refresh_run(capsys, "--client", "../etc").code == refresh.EXIT_BUILD
+    assert refresh_run(capsys, "--client", "../etc").code == refresh.EXIT_VALIDATION
     assert project.validation.calls == calls
 
 

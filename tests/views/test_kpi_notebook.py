@@ -3,6 +3,7 @@ data, serves a new client's own export, and stops on an export its mapping canno
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -45,9 +46,12 @@ BAD_ROW = "A999;02/04/2025 09:00;soon;0:04:00;ANS;Y"
 
 
 def _markdown(executed: Path) -> str:
+    """The Markdown the notebook displayed, as read: backslash escapes (which data text gets
+    so it forms no markup, e.g. ``EXAMPLE\\_file``) removed."""
     nb = nbformat.read(executed, as_version=4)
-    return "\n".join(out["data"]["text/markdown"] for cell in nb.cells
+    text = "\n".join(out["data"]["text/markdown"] for cell in nb.cells
                      for out in cell.get("outputs", []) if "text/markdown" in out.get("data", {}))
+    return re.sub(r"\\([\\`*_\[\]{}()#+!|~>])", r"\1", text)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -36,19 +35,28 @@ from pydantic import (
     field_validator,
 )
 
-from analysis.errors import BpoError, ConfigError
-from analysis.paths import config_dir, project_root, raw_dir
+from analysis.errors import BpoError, ConfigError, UnsafeInputError
+from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
 
 HOUSE_CLIENT = "house"
-CLIENT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 DEFAULT_ACCENT = "#1f4e79"
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 MAX_LOGO_BYTES = 256 * 1024
 # Parameters the build fills in itself for every notebook that declares them.
 AUTO_PARAMETERS = ("client", "run_id", "kpi_export", "staffing")
+# Parameters whose value becomes a path: checked by ``check_path_parameter`` wherever they come
+# from (a config's ``kpi_export``, its per-report parameters, ``-p``).
+PATH_PARAMETERS = ("client", "kpi_export")
 
 _Year = Annotated[int, Field(ge=1990, le=2040)]
+# Every number with a physical meaning is finite (YAML's .inf / .nan are floats too) and bounded.
+_Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+_Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_PositiveUsd = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+_Weeks = Annotated[float, Field(ge=0, le=104, allow_inf_nan=False)]
+SHARE_SUM_TOLERANCE = 1e-6
 _Hour = Annotated[int, Field(ge=0, le=24)]
 _Score = Annotated[float, Field(ge=0, le=100)]
 _Name = Annotated[str, Field(min_length=1, max_length=120)]
@@ -79,17 +87,17 @@ PARAMETER_RULES: dict[str, Any] = {
     "workload_fte": Annotated[int | str, AfterValidator(_workload)],
     "contract_years": Annotated[int, Field(ge=1, le=15)],
     "candidate_locations": list[_Name] | None,
-    "multi_shore": dict[str, Annotated[float, Field(ge=0, le=1)]],
+    "multi_shore": dict[str, _Share],
     "hours_per_week": Annotated[float, Field(gt=0, le=80)],
     "weeks_per_year": Annotated[float, Field(gt=0, le=53)],
     "client_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "local_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "nearshore_max_hours": Annotated[float, Field(ge=0, le=12)],
     "fx_max_year_gap": Annotated[int, Field(ge=0, le=10)],
-    "weights": dict[str, Annotated[float, Field(ge=0)]] | None,
+    "weights": dict[str, _Weight] | None,
     "outsource_now_threshold": _Score | None,
     "pilot_first_threshold": _Score | None,
-    "assumption_overrides": dict[str, float],
+    "assumption_overrides": dict[str, float],  # each key bounded by ASSUMPTION_BOUNDS
     "include_undated": bool,
     "channel": _Name | None,
     "industry": _Name | None,
@@ -99,6 +107,19 @@ PARAMETER_RULES: dict[str, Any] = {
     "abandonment_convention": Literal["offered", "queued"],
     "phantom_convention": Literal["exclude_from_handle_time", "exclude", "keep"],
 }
+# TCO assumption overrides (``analysis.research.tco.ASSUMPTION_SPECS``): what each may be.
+ASSUMPTION_BOUNDS: dict[str, Any] = {
+    "loaded_multiplier": Annotated[float, Field(ge=1, le=20, allow_inf_nan=False)],
+    "home_attrition_pct": _Percent,
+    "replacement_cost_usd": _PositiveUsd,
+    "training_weeks": _Weeks,
+    "transition_cost_per_seat_usd": Annotated[float, Field(ge=0, allow_inf_nan=False)],
+    "ramp_weeks": _Weeks,
+    "governance_pct": _Percent,
+}
+# Parameters whose values are shares of one whole: they must sum to 1.
+SHARE_PARAMETERS = ("multi_shore",)
+
 # Values that must exist in a curated table (checked only when a report declares them).
 DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
     "geography": ("market_estimates", "geography"),
@@ -199,22 +220,49 @@ class Client:
         return f"data:{LOGO_TYPES[path.suffix.lower()]};base64,{encoded}"
 
     def kpi_export_path(self) -> Path | None:
-        """This client's KPI export (absolute), if it has one."""
+        """This client's KPI export (absolute, contained in ``data/raw/clients``), if any."""
         export = self.config.kpi_export
-        return None if export is None else (project_root() / export).resolve()
+        return None if export is None else kpi_export_path(export, str(self.file), "kpi_export")
 
 
 # --------------------------------------------------------------------------- ids and files
 
 
-def check_client_id(client: str) -> str:
-    """Client ids become folder names: a lowercase slug, nothing else (no ``/``, no ``..``)."""
-    if not isinstance(client, str) or not CLIENT_ID_RE.match(client):
-        raise ConfigError(
-            f"client id {client!r} is not allowed: use a lowercase slug of letters, digits and "
-            "'-' starting with a letter or digit, at most 41 characters (e.g. 'acme-bank')"
+def check_client_id(client: str, where: str = "client id") -> str:
+    """Client ids become folder names: a lowercase slug as a whole string (no ``/``, no ``..``,
+    no trailing newline); ``UnsafeInputError`` naming ``where`` otherwise."""
+    if not is_valid_id(client):
+        raise UnsafeInputError(
+            f"{where}: {client!r} is not allowed: use {ID_RULE} (e.g. 'acme-bank')"
         )
     return client
+
+
+def kpi_export_path(export: str, where: str, key: str) -> Path:
+    """A ``kpi_export`` value resolved and contained: a client folder or mapping file under
+    ``data/raw/clients/`` (relative to the project root), never anything else."""
+    base = raw_dir() / "clients"
+    path = contained(export, base, where=where, key=key, base=project_root())
+    if path == base.resolve():
+        raise UnsafeInputError(
+            f"{where}: key '{key}': {export!r} must name one client's folder or mapping file "
+            f"under {base}, not the folder of every client"
+        )
+    return path
+
+
+def check_path_parameter(name: str, value: Any, where: str) -> None:
+    """Containment of a parameter that becomes a path (``PATH_PARAMETERS``)."""
+    if value is None:
+        return
+    if name == "client":
+        check_client_id(value, f"{where}.client")
+    elif name == "kpi_export":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}.kpi_export: must be a path (got {value!r})")
+        path = kpi_export_path(value, where, "kpi_export")
+        if not path.exists():
+            raise ConfigError(f"{where}.kpi_export: {value!r} not found (looked for {path})")
 
 
 def clients_dir() -> Path:
@@ -223,9 +271,16 @@ def clients_dir() -> Path:
 
 
 def configured_clients() -> list[str]:
-    """Ids of every ``config/clients/*.yaml``, sorted (house first)."""
+    """Ids of every ``config/clients/*.yaml``, sorted (house first).
+
+    A config whose file name is not a valid id stops the run, naming the file: silently
+    skipping it would drop a client's deliverable.
+    """
     folder = clients_dir()
-    ids = sorted(path.stem for path in folder.glob("*.yaml")) if folder.is_dir() else []
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    for path in files:
+        check_client_id(path.stem, f"{path}: the file name")
+    ids = [path.stem for path in files]
     return sorted(ids, key=lambda client: (client != HOUSE_CLIENT, client))
 
 
@@ -244,10 +299,7 @@ def _describe(error: Mapping[str, Any]) -> str:
 
 
 def _logo_path(file: Path, logo: str) -> Path:
-    base = config_dir().resolve()
-    path = (base / logo).resolve()
-    if not path.is_relative_to(base):
-        raise ConfigError(f"{file}: branding.logo {logo!r} must be inside {base}")
+    path = contained(logo, config_dir(), where=str(file), key="branding.logo")
     if not path.is_file():
         raise ConfigError(f"{file}: branding.logo {logo!r} not found (looked for {path})")
     if path.stat().st_size > MAX_LOGO_BYTES:
@@ -256,12 +308,7 @@ def _logo_path(file: Path, logo: str) -> Path:
 
 
 def _check_kpi_export(file: Path, export: str) -> None:
-    base = (raw_dir() / "clients").resolve()
-    path = (project_root() / export).resolve()
-    if not path.is_relative_to(base) or path == base:
-        raise ConfigError(
-            f"{file}: kpi_export {export!r} must be a client folder or file under {base}"
-        )
+    path = kpi_export_path(export, str(file), "kpi_export")
     if not path.exists():
         raise ConfigError(f"{file}: kpi_export {export!r} not found (looked for {path})")
 
@@ -270,7 +317,7 @@ def load_client(client: str) -> Client:
     """Read and check ``config/clients/<client>.yaml`` (structure, branding, every parameter)."""
     import yaml
 
-    check_client_id(client)
+    check_client_id(client, "--client")
     file = clients_dir() / f"{client}.yaml"
     if not file.is_file():
         known = ", ".join(configured_clients()) or "none"
@@ -366,6 +413,8 @@ def _cached_vocabulary(dataset: str, column: str, _raw: Path) -> frozenset[str]:
 
 def check_parameter(name: str, value: Any, default: str | None, where: str) -> None:
     """Check one parameter value's type and range (``where`` prefixes the error message)."""
+    if name in PATH_PARAMETERS:
+        check_path_parameter(name, value, where)
     if name in PARAMETER_RULES:
         adapter = _rule(name)
     else:
@@ -377,11 +426,31 @@ def check_parameter(name: str, value: Any, default: str | None, where: str) -> N
         inner = ".".join(str(part) for part in first["loc"])
         key = f"{name}.{inner}" if inner else name
         raise ConfigError(f"{where}.{key}: {_describe(first)}") from None
+    _check_physical(name, value, where)
     if name in DATA_VOCABULARIES and isinstance(value, str):
         known = _vocabulary(*DATA_VOCABULARIES[name])
         if known and value not in known:
             shown = ", ".join(sorted(known)[:25]) + (", ..." if len(known) > 25 else "")
             raise ConfigError(f"{where}.{name}: {value!r} is not in the data; allowed: {shown}")
+
+
+def _check_physical(name: str, value: Any, where: str) -> None:
+    """Rules across a parameter's items: assumption overrides within their bounds, shares
+    summing to 1 (the type rules above check each number alone)."""
+    if name == "assumption_overrides" and isinstance(value, Mapping):
+        for key, number in value.items():
+            rule = ASSUMPTION_BOUNDS.get(key)
+            if rule is None:
+                raise ConfigError(f"{where}.{name}.{key}: unknown TCO assumption; allowed: "
+                                  f"{', '.join(ASSUMPTION_BOUNDS)}")
+            try:
+                TypeAdapter(rule).validate_python(number)
+            except ValidationError as error:
+                raise ConfigError(f"{where}.{name}.{key}: {_describe(error.errors()[0])}") from None
+    if name in SHARE_PARAMETERS and isinstance(value, Mapping) and value:
+        total = sum(float(v) for v in value.values())
+        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            raise ConfigError(f"{where}.{name}: shares must sum to 1 (got {total:g})")
 
 
 def check_report_parameters(report: str, parameters: Mapping[str, Any], where: str) -> None:
@@ -414,6 +483,12 @@ def plan_client(
             f"this client's reports ({', '.join(client.report_names())})"
         )
     specs = {name: registry.REPORTS[name] for name in names}
+    if "client" in given:
+        check_path_parameter("client", given["client"], "command line -p")
+    for key in ("client", "run_id"):  # the build's own: another client's data never leaks in
+        if key in given and given[key] != auto.get(key):
+            raise ConfigError(f"command line -p {key}: set by the build ({auto.get(key)!r} for "
+                              f"{client.file.name}); choose a client with --client instead")
     automatic = dict(auto)
     export = client.kpi_export_path()
     if export is not None:  # without one, a KPI notebook keeps its own (synthetic demo) default

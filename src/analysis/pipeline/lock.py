@@ -1,8 +1,9 @@
-"""One refresh at a time: an exclusive lock file holding the owner's pid and start time.
+"""One refresh at a time: an exclusive lock file holding the owner's host, pid and start time.
 
 ``build/refresh.lock`` is created with ``O_CREAT | O_EXCL``, so of two processes racing for it
-exactly one wins. A lock whose pid no longer runs (the owner was killed, even with SIGKILL) is
-stale: the next run clears it and takes the lock. The lock only guards processes on one host;
+exactly one wins. A lock whose pid no longer runs (the owner was killed, even with SIGKILL), or
+whose pid now belongs to a process started at another time (the pid was reused), is stale: the
+next run clears it and takes the lock. The lock only guards processes on one host;
 ``build/`` on a shared network drive would need more.
 """
 
@@ -50,6 +51,17 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def process_start(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), or None when that
+    cannot be told. With the pid it names one process: a pid reused after a reboot or by a
+    later process has another start time."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[19]  # field 22 of stat; fields[0] is field 3 (the state)
+    except (OSError, IndexError):
+        return None
+
+
 def read_lock(path: Path | None = None) -> dict[str, Any] | None:
     """The lock's content (pid, started_utc, host, command), or None when there is no lock."""
     path = path or lock_path()
@@ -66,9 +78,18 @@ def read_lock(path: Path | None = None) -> dict[str, Any] | None:
 
 
 def _is_stale(info: dict[str, Any]) -> bool:
+    """A lock is stale when its owner is gone: judged by host, pid and the pid's start time."""
     if info.get("host") not in (None, socket.gethostname()):
         return False  # cannot see another host's processes: never steal its lock
-    return not pid_alive(int(info.get("pid", -1)))
+    try:
+        pid = int(info.get("pid", -1))
+    except (TypeError, ValueError):
+        return True  # a lock nobody can own
+    if not pid_alive(pid):
+        return True
+    recorded, current = info.get("process_start"), process_start(pid)
+    # The pid runs, but a process started at another time holds it now: the owner is gone.
+    return recorded is not None and current is not None and str(recorded) != current
 
 
 def acquire(command: str = "refresh", path: Path | None = None) -> tuple[Path, str | None]:
@@ -107,6 +128,7 @@ def acquire(command: str = "refresh", path: Path | None = None) -> tuple[Path, s
             "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "host": socket.gethostname(),
             "command": command,
+            "process_start": process_start(os.getpid()),
         }
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(info))

@@ -62,16 +62,18 @@ class Deliverable:
 
 def path_parameters(values: Mapping[str, Any]) -> list[Path]:
     """Files named by parameter values (a client's KPI export, say): they are inputs too."""
-    root = project_root()
+    root = project_root().resolve()
     found: list[Path] = []
     for value in values.values():
-        if not isinstance(value, str) or not value or len(value) > 4096:
+        if not isinstance(value, str) or not value or len(value) > 4096 or "\0" in value:
             continue
         path = Path(value) if Path(value).is_absolute() else root / value
         try:
+            if not path.resolve().is_relative_to(root):
+                continue  # never read a file outside the project (containment rejects it)
             if path.is_file():
                 found.append(path)
-            elif path.is_dir() and path.resolve().is_relative_to(root):
+            elif path.is_dir():
                 found += sorted(p for p in path.rglob("*") if p.is_file())
         except OSError:
             continue

@@ -21,19 +21,22 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from analysis.errors import BuildError
-from analysis.paths import build_dir, reports_dir
+from analysis.paths import build_dir, is_valid_id, reports_dir
 from analysis.pipeline.config import check_client_id
+from analysis.views.inert_text import inert_html
 
 MANIFEST = "run.json"
 LATEST = "latest"
 _HEX_COLOUR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-\d{3}[0-9a-f]$")
+_RUN_ID_RE = re.compile(r"\d{8}-\d{6}-\d{3}[0-9a-f]")
+_REPORT_FILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.html")
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -106,7 +109,7 @@ def write_run_index(stage: Path, manifest: dict[str, Any]) -> Path:
         .render(run=manifest, accent=accent if _HEX_COLOUR_RE.match(accent) else None)
     )
     out = stage / "index.html"
-    out.write_text(page, encoding="utf-8")
+    out.write_text(inert_html(page), encoding="utf-8")
     return out
 
 
@@ -153,8 +156,14 @@ def latest_run_id(client: str) -> str | None:
     return marker.read_text(encoding="utf-8").strip() if marker.exists() else None
 
 
-def publish_run(stage: Path, client: str) -> Path:
-    """Move a fully built staging folder into ``reports/<client>/<run_id>`` and update links."""
+def publish_run(
+    stage: Path, client: str, on_skip: Callable[[str], None] | None = None
+) -> Path:
+    """Move a fully built staging folder into ``reports/<client>/<run_id>`` and update links.
+
+    Order: the complete folder is renamed into place, then ``latest`` is swapped (one rename),
+    then the site index is rewritten; a kill at any instant leaves ``latest`` on a complete run
+    (an already-moved run newer than ``latest`` is an orphan, removed by the next run)."""
     check_client_id(client)
     run_id = stage.name
     if not (stage / MANIFEST).exists():
@@ -166,34 +175,98 @@ def publish_run(stage: Path, client: str) -> Path:
         raise BuildError(f"run {run_id} is already published at {dest}")
     _move_into(stage, dest)
     point_latest(client_dir, run_id)
-    write_site_index()
+    write_site_index(on_skip)
     return dest
 
 
-def list_runs(client: str | None = None) -> list[PublishedRun]:
-    """Published runs (of one client, or all), newest first."""
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A run's ``run.json``; ``BuildError`` (one line) when it is unreadable or malformed."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BuildError(f"{path}: unreadable run manifest ({type(error).__name__}: "
+                         f"{' '.join(str(error).split())[:120]})") from None
+    reports = manifest.get("reports") if isinstance(manifest, dict) else None
+    if not isinstance(reports, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("name"), str)
+        and isinstance(entry.get("file"), str) and _REPORT_FILE_RE.fullmatch(entry["file"])
+        for entry in reports
+    ):
+        raise BuildError(f"{path}: malformed run manifest (no valid 'reports' list)")
+    return manifest
+
+
+def list_runs(
+    client: str | None = None, on_skip: Callable[[str], None] | None = None
+) -> list[PublishedRun]:
+    """Published runs (of one client, or all), newest first.
+
+    A run whose ``run.json`` cannot be read is skipped, never fatal; ``on_skip`` hears why.
+    Folders that are not client ids or run ids (nothing this project wrote) are ignored.
+    """
     root = reports_dir()
     if not root.is_dir():
         return []
-    clients = [client] if client else sorted(p.name for p in root.iterdir() if p.is_dir())
+    names = [client] if client else sorted(p.name for p in root.iterdir() if p.is_dir())
     runs = []
-    for name in clients:
+    for name in names:
         client_dir = root / name
-        if not client_dir.is_dir() or client_dir.is_symlink():
+        if not is_valid_id(name) or not client_dir.is_dir() or client_dir.is_symlink():
             continue
         for run_dir in client_dir.iterdir():
             manifest_path = run_dir / MANIFEST
-            if run_dir.is_symlink() or not _RUN_ID_RE.match(run_dir.name):
+            if run_dir.is_symlink() or not _RUN_ID_RE.fullmatch(run_dir.name):
                 continue
             if manifest_path.exists():
-                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+                try:
+                    manifest = read_manifest(manifest_path)
+                except BuildError as error:
+                    if on_skip is not None:
+                        on_skip(f"warning: skipped run {name}/{run_dir.name}: {error}")
+                    continue
                 runs.append(PublishedRun(name, run_dir.name, run_dir, manifest))
     return sorted(runs, key=lambda run: run.run_id, reverse=True)
 
 
-def write_site_index() -> Path:
+def orphaned_runs(client: str) -> list[Path]:
+    """Complete run folders newer than ``latest``: a publication killed between moving the run
+    into place and swapping ``latest``. They were never announced; the next run removes them."""
+    latest = latest_run_id(client)
+    client_dir = reports_dir() / client
+    if not latest or not (client_dir / latest / MANIFEST).is_file():
+        return []  # without a sound latest, no folder can be judged an orphan
+    return sorted(
+        run_dir for run_dir in client_dir.iterdir()
+        if not run_dir.is_symlink() and run_dir.is_dir()
+        and _RUN_ID_RE.fullmatch(run_dir.name) and run_dir.name > latest
+    )
+
+
+MIN_FREE_BYTES = 64 * 1024 * 1024
+"""Space a build needs in ``reports/`` and ``build/`` before it starts (pages, notebooks)."""
+
+
+def check_output_writable() -> None:
+    """``BuildError`` (one line) unless ``reports/`` and ``build/`` can be written and have room:
+    checked before a build starts, so a read-only or full disk never costs a whole build."""
+    for folder in (reports_dir(), build_dir()):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".write-probe-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+            probe.write_bytes(b"x")
+            probe.unlink()
+            free = shutil.disk_usage(folder).free
+        except OSError as error:
+            raise BuildError(f"{folder} is not writable ({error.strerror or error}): nothing "
+                             "was built; fix its permissions or free the disk") from None
+        if free < MIN_FREE_BYTES:
+            raise BuildError(f"{folder}: only {free // 2**20} MiB free, a build needs "
+                             f"{MIN_FREE_BYTES // 2**20} MiB: nothing was built")
+
+
+def write_site_index(on_skip: Callable[[str], None] | None = None) -> Path:
     """Rewrite ``reports/index.html``: every client with its runs, newest first."""
-    runs = list_runs()
+    runs = list_runs(on_skip=on_skip)
     clients: dict[str, list[PublishedRun]] = {}
     for run in runs:
         clients.setdefault(run.client, []).append(run)
@@ -213,5 +286,5 @@ def write_site_index() -> Path:
     )
     out = reports_dir() / "index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out, page)
+    _write_atomic(out, inert_html(page))
     return out

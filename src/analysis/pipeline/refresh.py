@@ -18,7 +18,6 @@ configuration is wrong (nothing published), 3 nothing to do, 4 another refresh h
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -28,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BpoError, BuildError
-from analysis.paths import build_dir, project_root, reports_dir
+from analysis.errors import BpoError, BuildError, DataValidationError
+from analysis.paths import build_dir, is_valid_id, project_root, reports_dir
 from analysis.pipeline.changes import CHANGES_HTML, compare_runs, write_changes
 from analysis.pipeline.datapack import (
     DATA_PACK,
@@ -48,11 +47,14 @@ from analysis.pipeline.pdf import BOUND_PDF, bound_pdf, report_pdf
 from analysis.pipeline.plan import BuildRequest, Deliverable, ReportJob, plan_request
 from analysis.pipeline.publish import (
     MANIFEST,
+    check_output_writable,
     create_staging,
     discard_staging,
     latest_run_id,
     new_run_id,
+    orphaned_runs,
     publish_run,
+    read_manifest,
     write_run_index,
 )
 from analysis.pipeline.render import cited_sources, data_vintage, notebook_to_html
@@ -199,8 +201,8 @@ def latest_manifest(client: str) -> tuple[dict[str, Any] | None, Path | None]:
         return None, None
     folder = reports_dir() / client / run_id
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")), folder
-    except (OSError, json.JSONDecodeError):
+        return read_manifest(folder / MANIFEST), folder
+    except BuildError:  # unreadable: nothing is reused, every report is rebuilt
         return None, None
 
 
@@ -344,7 +346,9 @@ def stage_run(
 
 
 def clean_stale_work() -> list[str]:
-    """Remove what a killed run left behind (call with the lock held: no run is live)."""
+    """Remove what a killed run left behind (call with the lock held: no run is live):
+    staging folders, temporary files and half-moved folders, and complete runs that were moved
+    into ``reports/`` but never became ``latest`` (``publish.orphaned_runs``)."""
     removed = []
     staging = build_dir() / "staging"
     if staging.is_dir():
@@ -353,7 +357,11 @@ def clean_stale_work() -> list[str]:
             removed.append(str(folder))
     root = reports_dir()
     if root.is_dir():
-        for leftover in [*root.glob("*/.incoming-*"), *root.glob("*/.latest-*.tmp")]:
+        clients = [p.name for p in root.iterdir()
+                   if p.is_dir() and not p.is_symlink() and is_valid_id(p.name)]
+        orphans = [run for client in clients for run in orphaned_runs(client)]
+        for leftover in [*root.glob("*/.incoming-*"), *root.glob("*/.latest-*.tmp"),
+                         *root.glob(".*.tmp"), *root.glob("*/*/.*.tmp"), *orphans]:
             if leftover.is_dir() and not leftover.is_symlink():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
@@ -434,9 +442,15 @@ def build_deliverables(
         common = provenance(checked["summary"])
         # Every run folder is complete (PDFs, data pack) before the first one is published.
         for deliverable in changed:
-            stage_run(deliverable, common, refresh_id or "", log, pdf)
+            try:
+                stage_run(deliverable, common, refresh_id or "", log, pdf)
+            except OSError as error:  # disk full or permissions changed mid-run: one line
+                raise BuildError(f"staging {deliverable.client} failed: {error}") from None
         for deliverable in changed:
-            deliverable.published = publish_run(deliverable.stage, deliverable.client)
+            try:
+                deliverable.published = publish_run(deliverable.stage, deliverable.client, log)
+            except OSError as error:  # disk full or permissions changed mid-run: one line
+                raise BuildError(f"publishing {deliverable.client} failed: {error}") from None
             log(f"published {deliverable.published}")
     finally:
         for deliverable in changed:
@@ -448,12 +462,28 @@ def build_deliverables(
 # --------------------------------------------------------------------------- entry points
 
 
+def preflight(echo: Callable[[str], None]) -> bool:
+    """``reports/`` and ``build/`` writable with room to spare; else one line, and False."""
+    try:
+        check_output_writable()
+    except BuildError as error:
+        echo(f"error: {error}")
+        return False
+    return True
+
+
 def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
     """``bpo report``: plan, validate, then build what changed (``force``: everything) and
     publish. Same engine as ``refresh``, without its log file; exit 3 when all is up to date."""
     log = RunLog(echo)
+    if not preflight(echo):
+        return EXIT_BUILD
     try:
-        with refresh_lock("report"):
+        with refresh_lock("report") as stale_note:
+            if stale_note:
+                log(stale_note)
+            for leftover in clean_stale_work():
+                log(f"removed leftover of an interrupted run: {leftover}")
             # Every config and parameter set is checked before anything slow runs.
             deliverables = plan_request(request)
             passed, validation = validate(log, use_cache=False)
@@ -475,6 +505,8 @@ def refresh(request: BuildRequest, echo: Callable[[str], None]) -> int:
     """
     refresh_id = new_run_id()
     started = time.perf_counter()
+    if not preflight(echo):  # no log either: build/ may be the unwritable one
+        return EXIT_BUILD
     try:
         with refresh_lock("refresh") as stale_note:
             log = RunLog(echo, logs_dir() / f"{refresh_id}.log")
@@ -522,6 +554,9 @@ def _refresh(
         log(f"removed leftover of an interrupted run: {leftover}")
     try:
         deliverables = plan_request(request)
+    except DataValidationError as error:  # an input that escapes its folder: bad input
+        log(f"input error: {error}")
+        return done(EXIT_VALIDATION)
     except BpoError as error:
         log(f"configuration error: {error}")
         return done(EXIT_BUILD)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import BpoError, BuildError, ConfigError
+from analysis.views.inert_text import inert_html
 from analysis.views.report_kit import format_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -282,7 +283,8 @@ def notebook_to_html(executed: Path, html_out: Path, *, title: str, meta: dict) 
         raise BuildError(f"{executed.name}: not converted, {problems[0]}")
     resources = {"bpo": _report_meta(title, meta), "metadata": {"name": title}}
     page, _ = _exporter().from_notebook_node(strip_for_publication(nb), resources=resources)
-    page = add_table_of_contents(page)
+    # Last line of defence for text from data: only http(s)/mailto/in-report links, no script.
+    page = add_table_of_contents(inert_html(page))
     outside = external_loads(page)
     if outside:
         raise BuildError(

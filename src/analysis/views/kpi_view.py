@@ -15,7 +15,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.data.client_exports import CanonicalTable, load_folder
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, UnsafeInputError
 from analysis.research import market
 from analysis.research.kpis import (
     KPI_DEFINITIONS,
@@ -152,21 +152,27 @@ def resolve_export(client: str, kpi_export: str | Path | None = None) -> Path:
 
     ``kpi_export`` (a client config's, passed by the build) wins; else
     ``raw_dir()/clients/<client>``; a configured client without an export of its own (the house
-    report) gets the demo export, which the report labels as example data. Anything else is a
-    ``ConfigError`` listing the client folders that exist.
+    report) gets the demo export, which the report labels as example data. Both are contained
+    in ``raw_dir()/clients`` (``UnsafeInputError`` otherwise), even when papermill is run by
+    hand. Anything else is a ``ConfigError`` listing the client folders that exist.
     """
+    clients = paths.raw_dir() / "clients"
     if kpi_export:
-        path = Path(kpi_export)
-        path = path if path.is_absolute() else paths.project_root() / path
-        if not path.exists():
-            raise ConfigError(f"kpi_export {str(kpi_export)!r} not found (looked for {path})")
+        path = paths.contained(kpi_export, clients, where="parameter kpi_export",
+                               key="kpi_export", base=paths.project_root())
+        if path == clients.resolve() or not path.exists():
+            raise ConfigError(f"kpi_export {str(kpi_export)!r} not found: it must name one "
+                              f"client folder or mapping file under {clients} (looked for {path})")
         return path
-    folder = paths.raw_dir() / "clients" / client
+    if not paths.is_valid_id(client):
+        raise UnsafeInputError(f"parameter client: {client!r} is not a valid client id "
+                               f"({paths.ID_RULE})")
+    folder = clients / client
     if folder.is_dir():
-        return folder
+        return paths.contained(folder, clients, where="parameter client", key="client")
     if (paths.config_dir() / "clients" / f"{client}.yaml").is_file():
-        return paths.raw_dir() / "clients" / DEMO_CLIENT
-    found = sorted(p.name for p in (paths.raw_dir() / "clients").glob("*") if p.is_dir())
+        return clients / DEMO_CLIENT
+    found = sorted(p.name for p in clients.glob("*") if p.is_dir())
     raise ConfigError(f"no KPI export for client {client!r}: {folder} does not exist; client "
                       f"exports present: {', '.join(found) or 'none'}")
 

@@ -15,7 +15,6 @@ and ``views.charts`` call it, so a notebook never has to.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import numbers
@@ -26,6 +25,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from analysis.views.inert_text import inert_markdown
 
 FIGURES_ENV = "BPO_FIGURES_PATH"
 TABLES_ENV = "BPO_TABLES_PATH"
@@ -52,8 +53,9 @@ def format_number(value: Any) -> str:
         if magnitude >= 1 or magnitude == 0:
             return f"{number:.2f}"
         return f"{number:.2g}"  # keep two significant digits of small shares and rates
-    # Text from data ends up inside rendered HTML: never let it inject markup.
-    return html.escape(str(value), quote=False)
+    # Text from data ends up inside rendered Markdown/HTML: it forms no markup and keeps only
+    # http(s)/mailto links.
+    return inert_markdown(value)
 
 
 def _is_missing(value: Any) -> bool:
@@ -73,7 +75,9 @@ class _ProseFormatter(string.Formatter):
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if format_spec:
-            return super().format_field(value, format_spec)
+            text = super().format_field(value, format_spec)
+            # "{name:>12}" must not let text from data through as markup either.
+            return inert_markdown(text) if isinstance(value, str) else text
         return format_number(value)
 
 

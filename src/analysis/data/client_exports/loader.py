@@ -21,6 +21,7 @@ from analysis.data.client_exports.mapping import (
     ColumnSpec,
     ExportMapping,
     client_name,
+    export_file,
     read_mapping,
 )
 from analysis.data.client_exports.schema import (
@@ -68,7 +69,8 @@ def load_export(mapping_path: Path) -> CanonicalTable:
     """
     mapping_path = Path(mapping_path)
     mapping = read_mapping(mapping_path)
-    source = (mapping_path.parent / mapping.file).resolve()
+    source = export_file(mapping, mapping_path)
+    client = client_name(mapping, mapping_path)
     if not source.is_file():
         raise DataValidationError(f"{mapping_path}: export file not found: {source}")
     digest = hashlib.sha256()
@@ -76,8 +78,10 @@ def load_export(mapping_path: Path) -> CanonicalTable:
     digest.update(mapping_path.read_bytes())
     digest.update(str(SCHEMA_VERSION).encode())
     key = digest.hexdigest()
-    client = client_name(mapping, mapping_path)
-    out = paths.processed_dir() / "clients" / client / f"{mapping_path.stem}-{key[:16]}.parquet"
+    out = paths.contained(
+        Path(client) / f"{mapping_path.stem}-{key[:16]}.parquet",
+        paths.processed_dir() / "clients", where=str(mapping_path), key="client",
+    )
     if not out.exists():
         frame = canonicalise(read_raw(source, mapping), mapping, source)
         _write_parquet(frame, out, source, key)

@@ -31,7 +31,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, UnsafeInputError
+from analysis.paths import ID_RULE, contained, is_valid_id
 
 DURATION_FORMATS = ("seconds", "minutes", "hms", "ms", "day_fraction")
 """Duration formats: plain seconds, minutes, ``H:MM:SS``, ``M:SS``, or a fraction of a day."""
@@ -145,5 +146,19 @@ def read_mapping(path: Path) -> ExportMapping:
 
 
 def client_name(mapping: ExportMapping, mapping_path: Path) -> str:
-    """The client a mapping belongs to: its ``client`` key, else its folder name."""
-    return mapping.client or mapping_path.resolve().parent.name
+    """The client a mapping belongs to: its ``client`` key, else its folder name.
+
+    The name becomes a folder under ``data/processed/clients/``, so it must be a valid id as a
+    whole (``UnsafeInputError`` naming the mapping file and the key otherwise).
+    """
+    name = mapping.client if mapping.client is not None else mapping_path.resolve().parent.name
+    if not is_valid_id(name):
+        key = "client" if mapping.client is not None else "(folder name)"
+        raise UnsafeInputError(f"{mapping_path}: key '{key}': {name!r} is not a valid client id "
+                               f"({ID_RULE})")
+    return name
+
+
+def export_file(mapping: ExportMapping, mapping_path: Path) -> Path:
+    """The export a mapping names, resolved and kept inside the mapping's own folder."""
+    return contained(mapping.file, Path(mapping_path).parent, where=str(mapping_path), key="file")

@@ -18,7 +18,9 @@ import pandas as pd
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
 from analysis.data.client_exports.loader import LINE, read_raw
-from analysis.errors import ConfigError, DataValidationError
+from analysis.data.client_exports.mapping import export_file
+from analysis.errors import ConfigError, DataValidationError, UnsafeInputError
+from analysis.paths import contained
 
 from .report import CRITICAL, Finding
 
@@ -77,7 +79,7 @@ def _label(raw_dir: Path, path: Path) -> str:
 def _export_file(mapping_path: Path) -> Path:
     """The export a mapping names (the mapping itself when it cannot be read)."""
     try:
-        return mapping_path.parent / read_mapping(mapping_path).file
+        return export_file(read_mapping(mapping_path), mapping_path)
     except ConfigError:
         return mapping_path
 
@@ -86,6 +88,8 @@ def rejection_finding(error: Exception, file: str) -> Finding:
     """A loader or mapping error as one critical finding, with column, rule, line and value."""
     text = str(error)
     match = _REJECTION.match(text)
+    if isinstance(error, UnsafeInputError):
+        return Finding(file, None, "contained", text, CRITICAL)
     if isinstance(error, ConfigError):
         return Finding(file, None, "mapping", f"the mapping cannot be used: {text}", CRITICAL)
     if match is None:
@@ -110,6 +114,10 @@ def load_client_exports(
     label = _label(raw_dir, folder)
     if not folder.is_dir():
         return [], [Finding(label, None, "client_folder", "client folder not found", CRITICAL)]
+    try:  # a client folder that is a symlink to elsewhere is not data/raw's to read
+        contained(folder, raw_dir / "clients", where=label, key="(client folder)")
+    except UnsafeInputError as error:
+        return [], [Finding(label, None, "contained", str(error), CRITICAL)]
     if not mappings:
         return [], [Finding(label, None, "mapping", "no mapping file (*.yaml) in the client "
                             "folder: add one per export", CRITICAL)]
@@ -118,6 +126,7 @@ def load_client_exports(
     for mapping in mappings:
         file = _label(raw_dir, _export_file(mapping))
         try:
+            contained(mapping, folder, where=label, key=mapping.name)  # no symlinked mapping
             table = load_export(mapping)
         except (DataValidationError, ConfigError) as error:
             findings.append(rejection_finding(error, file))

@@ -20,6 +20,21 @@ SHARE_TOLERANCE_PP = 1.0
 CAGR_WARNING_PP = 0.5
 CAGR_CRITICAL_PP = 5.0
 
+# Plausible magnitude per unit: the largest figure a cited BPO source could state in it. World
+# GDP is about USD 110,000 bn, so a "USD bn" market above 10,000 is a wrong unit or a typo (a
+# figure in dollars entered as billions); headcounts beyond 100 million people likewise.
+PLAUSIBLE_MAXIMUM: dict[str, float] = {
+    "usd_billion": 10_000.0,
+    "usd_million": 10_000_000.0,
+    "million_employees": 100.0,
+    "employees": 100_000_000.0,
+    "agents": 100_000_000.0,
+    "positions": 100_000_000.0,
+    "jobs": 100_000_000.0,
+    "specialists": 100_000_000.0,
+    "percent_yoy": 1_000.0,
+}
+
 _SERIES = ["source_id", "metric", "geography", "segment_type", "segment", "definition", "unit"]
 
 
@@ -126,6 +141,28 @@ def forecasts_before_base(estimates: pd.DataFrame) -> pd.Series:
             f"forecast for {estimates.at[row, 'year']:.0f} is not after the series' "
             f"latest actual year {base[row]:.0f}"
         )
+    return out
+
+
+def implausible_magnitudes(
+    frame: pd.DataFrame, maximum: dict[str, float] | None = None
+) -> pd.Series:
+    """Flag rows whose value (or range end) exceeds what its unit can plausibly hold."""
+    limits = PLAUSIBLE_MAXIMUM if maximum is None else maximum
+    out = _blank(frame)
+    units = frame["unit"].astype("str").fillna("")
+    cap = units.map(limits).astype(float)
+    for column in ("value", "value_low", "value_high"):
+        if column not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.notna() & cap.notna() & (values.abs() > cap) & out.isna()
+        for row in bad[bad].index:
+            segment = frame.at[row, "segment"] if "segment" in frame.columns else ""
+            out.loc[row] = (
+                f"{column} {values[row]:,.10g} {units[row]} ({segment}) exceeds the plausible "
+                f"maximum {cap[row]:,.0f} {units[row]}: wrong unit or a typo?"
+            )
     return out
 
 

@@ -171,6 +171,12 @@ _TABLE_RULES: dict[str, list[tuple[str, str, str, str, RuleFn]]] = {
             ),
         ),
         (
+            "plausible_magnitude", "value",
+            "a value must be plausible for its unit (e.g. at most "
+            f"{rules.PLAUSIBLE_MAXIMUM['usd_billion']:,.0f} USD bn)",
+            CRITICAL, rules.implausible_magnitudes,
+        ),
+        (
             "forecast_after_base", "year",
             "a forecast row must lie after the latest actual year of the same series",
             CRITICAL, rules.forecasts_before_base,

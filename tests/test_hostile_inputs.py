@@ -1,0 +1,370 @@
+"""The hostile-input catalogue: one row per case, as a careless analyst or an attacker would try.
+
+Each row is: what is done to a fresh copy of a small project (``setup``), the command run
+(``bpo ...`` or ``make ...``), the exit code expected, text the output must contain, folders
+that must be byte-identical afterwards, and optionally a check of what was published. Every row
+describes a defect found by the adversarial pass of issue 14 (or a case that held, kept as a
+regression guard); add a row for every new defect.
+
+The project is a tiny one: a throwaway report notebook (``ok``) that narrates data text the way
+the real ones do, the real curated ``data/raw`` (copied), one published house run. Validation
+is faked (instantly passing) except in the rows that test the real data contracts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from helpers import FakeValidation, snapshot, write_notebook
+
+import analysis.cli as cli
+import analysis.pipeline.reports as reports
+import analysis.pipeline.validate as gate
+from analysis.pipeline.reports import ReportSpec
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_PARAMETERS = (
+    "client = 'house'\nkpi_export = None\nnote = ''\nassumption_overrides = {}\n"
+    "weights = None\nmulti_shore = {}"
+)
+NOTEBOOK_CELLS = [
+    "from IPython.display import Markdown, display\n"
+    "from analysis.paths import raw_dir\n"
+    "from analysis.views import kpi_view\n"
+    "from analysis.views import report_kit as rk\n"
+    "notice = kpi_view.example_notice(raw_dir() / 'clients' / 'demo', {})\n"
+    "if notice:\n"
+    "    display(Markdown(f\"> **Example data** ({rk.render('{why}', why=notice)})\"))\n"
+    "rk.say('Report for {c}: {n}', c=client, n=note)",
+]
+REGISTRY = {"ok": ReportSpec("notebooks/ok.ipynb", "OK report")}
+CRASHED = -1  # an exception escaped bpo: a traceback instead of a one-line message
+
+
+def _latest_page(root: Path) -> str:
+    return (root / "reports" / "house" / "latest" / "ok.html").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- setups
+
+
+def mapping_copy(root: Path, folder: str, **replace: str) -> Path:
+    """The demo client's interactions mapping copied into ``clients/<folder>`` with edits."""
+    target = root / "data" / "raw" / "clients" / folder
+    target.mkdir(parents=True)
+    text = (root / "data" / "raw" / "clients" / "demo" / "interactions.yaml").read_text()
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    (target / "interactions.yaml").write_text(text)
+    return target
+
+
+def mapping_file_escapes(root: Path) -> None:
+    mapping_copy(root, "evil", **{
+        "file: EXAMPLE_synthetic_interactions.csv.gz": "file: ../../../../../../../etc/passwd",
+        'delimiter: ";"': 'delimiter: ":"',
+    })
+
+
+def mapping_client_escapes(root: Path) -> None:
+    target = mapping_copy(root, "evil", **{"client: demo": "client: ../../raw"})
+    shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", target)
+
+
+def mapping_file_symlink(root: Path) -> None:
+    target = mapping_copy(root, "evil", **{"client: demo": "client: evil"})
+    outside = root / "outside.csv.gz"
+    shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", outside)
+    (target / "EXAMPLE_synthetic_interactions.csv.gz").symlink_to(outside)
+
+
+def client_folder_symlink(root: Path) -> None:
+    (root / "data" / "raw" / "clients" / "evil").symlink_to(outside_folder(root))
+
+
+def implausible_market_value(root: Path) -> None:
+    path = root / "data" / "raw" / "market_estimates.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("MKT-0026,"))
+    lines[row] = lines[row].replace(",30,", ",3283000000,", 1)
+    path.write_text("".join(lines))
+
+
+def readme_javascript_link(root: Path) -> None:
+    readme = root / "data" / "raw" / "clients" / "demo" / "README.md"
+    readme.write_text("# Synthetic data [click me](javascript:alert(1)) <b onmouseover=x()>\n")
+
+
+def config(root: Path, name: str, text: str) -> None:
+    (root / "config" / "clients" / f"{name}.yaml").write_text(text)
+
+
+def outside_folder(root: Path) -> Path:
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir(exist_ok=True)
+    shutil.copytree(root / "data/raw/clients/demo", outside / "export", dirs_exist_ok=True)
+    return outside / "export"
+
+
+def kpi_export_parameter_in_config(root: Path) -> None:
+    config(root, "acme", "display_name: Acme\nparameters:\n  ok:\n"
+           f"    kpi_export: {outside_folder(root)}\n")
+
+
+def kpi_export_symlink_in_config(root: Path) -> None:
+    (root / "data" / "raw" / "clients" / "acme").symlink_to(outside_folder(root))
+    config(root, "acme", "display_name: Acme\nkpi_export: data/raw/clients/acme\n")
+
+
+def overrides_in_config(parameters: str) -> Callable[[Path], None]:
+    """A client config giving report ``ok`` these parameters (YAML flow mapping)."""
+
+    def setup(root: Path) -> None:
+        config(root, "acme", f"display_name: Acme\nparameters:\n  ok: {parameters}\n")
+
+    return setup
+
+
+def bad_config_file_name(root: Path) -> None:
+    config(root, "Bad Name", "display_name: Bad\n")
+
+
+def logo_symlink(root: Path) -> None:
+    secret = root.parent / f"{root.name}-secret.svg"
+    secret.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (root / "config" / "logos").mkdir(exist_ok=True)
+    (root / "config" / "logos" / "acme.svg").symlink_to(secret)
+    config(root, "acme", "display_name: Acme\nbranding: {logo: logos/acme.svg}\n")
+
+
+def corrupt_manifest(root: Path) -> None:
+    run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
+    (run / "run.json").write_text("{not json")
+
+
+def reports_is_a_file(root: Path) -> None:
+    shutil.rmtree(root / "reports")
+    (root / "reports").write_text("not a folder")
+
+
+def killed_publication(root: Path) -> None:
+    house = root / "reports" / "house"
+    run = next(p for p in house.iterdir() if p.name != "latest")
+    shutil.copytree(run, house / "29991231-235959-999f")  # moved in, never became latest
+    (house / ".latest-29991231-235959-999f.tmp").symlink_to("29991231-235959-999f")
+    (root / "reports" / ".index.html.dead.tmp").write_text("half")
+
+
+def lock_with_reused_pid(root: Path) -> None:
+    (root / "build").mkdir(exist_ok=True)
+    (root / "build" / "refresh.lock").write_text(json.dumps({
+        "pid": os.getpid(), "host": socket.gethostname(), "command": "refresh",
+        "started_utc": "2020-01-01T00:00:00+00:00", "process_start": "1",
+    }))
+
+
+# --------------------------------------------------------------------------- extra checks
+
+
+def inert_page_keeping(text: str) -> Callable[[Path], None]:
+    """The published page has no live script, handler or javascript: link, and keeps ``text``."""
+
+    def check(root: Path) -> None:
+        page = _latest_page(root)
+        assert "javascript:" not in page.lower()
+        assert "<img src=x" not in page and "<b onmouseover" not in page
+        assert text in page  # the text stays, the markup goes
+
+    return check
+
+
+def orphans_removed(root: Path) -> None:
+    house = root / "reports" / "house"
+    assert not (house / "29991231-235959-999f").exists()
+    assert not list(house.glob(".*.tmp")) and not list((root / "reports").glob(".*.tmp"))
+
+
+def nothing_executed(root: Path) -> None:
+    assert not list((root / "build" / "runs").glob("*/*.ipynb"))
+
+
+def no_parquet_outside_processed(root: Path) -> None:
+    assert not list((root / "data").rglob("*.parquet")) or all(
+        p.is_relative_to(root / "data" / "processed") for p in (root / "data").rglob("*.parquet")
+    )
+
+
+# --------------------------------------------------------------------------- the catalogue
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    argv: tuple[str, ...]
+    code: int
+    says: str = ""
+    setup: Callable[[Path], None] | None = None
+    unchanged: tuple[str, ...] = ("data/raw", "reports")
+    check: Callable[[Path], None] | None = None
+    real_validation: bool = False
+    env: dict[str, str] = field(default_factory=dict)
+
+
+CASES = [
+    Case("mapping file names /etc/passwd", ("validate",), 1, "key 'file'",
+         mapping_file_escapes, real_validation=True, check=no_parquet_outside_processed),
+    Case("mapping client ../../raw writes into data/raw", ("validate",), 1, "key 'client'",
+         mapping_client_escapes, real_validation=True, check=no_parquet_outside_processed),
+    Case("mapping file is a symlink out of the folder", ("validate",), 1, "outside",
+         mapping_file_symlink, real_validation=True),
+    Case("client folder is a symlink out of data/raw", ("validate",), 1, "contained",
+         client_folder_symlink, real_validation=True),
+    Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
+         implausible_market_value, unchanged=("reports",), real_validation=True),
+    Case("export README title with a javascript: link", ("report", "--force"), 0, "",
+         readme_javascript_link, unchanged=("data/raw",), check=inert_page_keeping("click me")),
+    Case("raw HTML in a text parameter", ("report", "--force", "-p",
+         "note=<img src=x onerror=alert(1)> [see](javascript:alert(1))"), 0, "",
+         unchanged=("data/raw",), check=inert_page_keeping("see")),
+    Case("-p kpi_export outside data/raw/clients", ("report", "-p", "kpi_export=/etc"), 1,
+         "kpi_export", check=nothing_executed),
+    Case("per-report kpi_export in a config", ("report", "--client", "acme"), 1, "kpi_export",
+         kpi_export_parameter_in_config, check=nothing_executed),
+    Case("config kpi_export is a symlink out of data/raw", ("report", "--client", "acme"), 1,
+         "kpi_export", kpi_export_symlink_in_config, check=nothing_executed),
+    Case("-p client escapes its folder", ("report", "-p", "client=../../etc"), 1, "client",
+         check=nothing_executed),
+    Case("-p client names another client's export", ("report", "-p", "client=demo"), 2,
+         "set by the build", check=nothing_executed),
+    Case("bpo runs --client ../..", ("runs", "--client", "../.."), 1, "not allowed"),
+    Case("--client ../etc", ("report", "--client", "../etc"), 1, "'../etc'"),
+    Case("--client with a trailing newline", ("report", "--client", "house\n"), 1,
+         "not allowed"),
+    Case("config file name is not an id", ("report",), 1, "Bad Name.yaml",
+         bad_config_file_name, check=nothing_executed),
+    Case("logo is a symlink out of config/", ("report", "--client", "acme"), 1,
+         "branding.logo", logo_symlink),
+    Case("negative in-house attrition override", ("report", "--client", "acme"), 2,
+         "home_attrition_pct: Input should be greater than or equal to 0",
+         overrides_in_config("{assumption_overrides: {home_attrition_pct: -5000}}"),
+         check=nothing_executed),
+    Case("infinite fit weight", ("report", "--client", "acme"), 2, "weights.cost",
+         overrides_in_config("{weights: {cost: .inf}}"), check=nothing_executed),
+    Case("multi-shore shares not summing to 1", ("report", "--client", "acme"), 2, "sum to 1",
+         overrides_in_config("{multi_shore: {India: 0.9, Philippines: 0.9}}"),
+         check=nothing_executed),
+    Case("unreadable run.json of an old run, publishing", ("report", "--force"), 0,
+         "skipped run", corrupt_manifest, unchanged=("data/raw",)),
+    Case("unreadable run.json of an old run, bpo runs", ("runs",), 0, "skipped run",
+         corrupt_manifest),
+    Case("reports/ not writable", ("report", "--force"), 2, "not writable",
+         reports_is_a_file, check=nothing_executed),
+    Case("full disk", ("report", "--force"), 2, "MiB free", check=nothing_executed,
+         env={"BPO_TEST_FREE_BYTES": "1024"}),
+    Case("kill mid-publication left temp files and an orphaned run", ("report", "--force"), 0,
+         "removed leftover", killed_publication, unchanged=("data/raw",), check=orphans_removed),
+    Case("lock whose pid now belongs to another process", ("report", "--force"), 0,
+         "stale lock", lock_with_reused_pid, unchanged=("data/raw",)),
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A small project with the real curated data and one published house run."""
+    root = tmp_path_factory.mktemp("template") / "project"
+    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    write_notebook(root / "notebooks" / "ok.ipynb", NOTEBOOK_PARAMETERS, NOTEBOOK_CELLS)
+    (root / "config" / "clients").mkdir(parents=True)
+    (root / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BPO_ROOT", str(root))
+        mp.setenv("CI", "true")
+        mp.setattr(reports, "REPORTS", REGISTRY)
+        mp.setattr(gate, "run_validation", FakeValidation)
+        assert cli.main(["report"]) == 0
+    shutil.rmtree(root / "build")
+    return root
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
+    root = tmp_path / "project"
+    shutil.copytree(template, root, symlinks=True)
+    monkeypatch.setenv("BPO_ROOT", str(root))
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setattr(reports, "REPORTS", REGISTRY)
+    if not case.real_validation:
+        monkeypatch.setattr(gate, "run_validation", FakeValidation)
+    if "BPO_TEST_FREE_BYTES" in case.env:
+        free = int(case.env["BPO_TEST_FREE_BYTES"])
+        real = shutil.disk_usage
+        monkeypatch.setattr(shutil, "disk_usage", lambda p: real(p)._replace(free=free))
+    if case.setup:
+        case.setup(root)
+    before = {folder: snapshot(root / folder) for folder in case.unchanged}
+    try:
+        code = cli.main(list(case.argv))
+    except Exception as error:  # noqa: BLE001 - a traceback is the defect being catalogued
+        code = CRASHED
+        print(f"crashed: {type(error).__name__}: {error}")
+    output = capsys.readouterr().out
+    assert code == case.code, output
+    assert case.says in output, output
+    for folder, state in before.items():
+        assert snapshot(root / folder) == state, f"{folder} changed"
+    if case.check:
+        case.check(root)
+
+
+# --------------------------------------------------------------------------- make
+
+
+@pytest.fixture
+def fake_bpo(tmp_path):
+    """``make`` variables pointing at a ``bpo`` that prints its arguments as JSON."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "bpo"
+    script.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    script.chmod(0o755)
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    return [f"BIN={bin_dir}", f"STAMP={stamp}"]
+
+
+MAKE_CASES = [
+    ("CLIENT with shell metacharacters", ["report", "CLIENT=house;touch {marker};true"],
+     ["report", "--client", "house;touch {marker};true", "--params", ""]),
+    ("P with a value with spaces and a command substitution",
+     ["refresh", "P=segment=\"Contact centre\" x=$(touch {marker}) y=`touch {marker}` q=it's"],
+     ["refresh", "--params",
+      "segment=\"Contact centre\" x=$(touch {marker}) y=`touch {marker}` q=it's"]),
+    ("ARGS of make runs", ["runs", "ARGS=--client x;touch {marker}"],
+     ["runs", "--client", "x;touch", "{marker}"]),
+]
+
+
+@pytest.mark.parametrize(("goal", "expected"), [(c[1], c[2]) for c in MAKE_CASES],
+                         ids=[c[0] for c in MAKE_CASES])
+def test_make_passes_values_not_code(goal, expected, fake_bpo, tmp_path):
+    marker = tmp_path / "pwned"
+    argv = [item.replace("{marker}", str(marker)) for item in goal]
+    result = subprocess.run(["make", "-s", "-C", str(REPO), *argv, *fake_bpo],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [e.replace("{marker}", str(marker)) for e in expected]
+    assert not marker.exists()
+
+
+def test_params_string_is_split_like_a_shell_without_running_anything():
+    assert cli.split_params('segment="Contact centre" base_year=2025') == [
+        "segment=Contact centre", "base_year=2025"]
