@@ -346,7 +346,7 @@ MAKE_CASES = [
      ["report", "--client", "house;touch {marker};true", "--params", ""]),
     ("P with a value with spaces and a command substitution",
      ["refresh", "P=segment=\"Contact centre\" x=$(touch {marker}) y=`touch {marker}` q=it's"],
-     ["refresh", "--params",
+     ["refresh", "--nothing-to-do-ok", "--params",
       "segment=\"Contact centre\" x=$(touch {marker}) y=`touch {marker}` q=it's"]),
     ("ARGS of make runs", ["runs", "ARGS=--client x;touch {marker}"],
      ["runs", "--client", "x;touch", "{marker}"]),
