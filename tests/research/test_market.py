@@ -272,3 +272,18 @@ def test_segment_shares_since_year_drops_old_and_undated_shares():
     assert out["source_ids"].tolist() == ["new"]
     assert len(market.segment_shares(est, "region")) == 1
     assert market.segment_shares(est, "region")["n_sources"].iloc[0] == 3
+
+
+def test_consensus_counts_an_evidence_group_once() -> None:
+    import pandas as pd
+
+    from analysis.research import market as mk
+
+    rows = pd.DataFrame({
+        "source_id": ["a", "b", "c"], "evidence_group": ["g", "g", "c"],
+        "year": pd.array([2025, 2025, 2025], dtype="Int64"), "value_usd_bn": [300.0, 300.0, 400.0],
+        "reliability_tier": "primary", "cagr_pct": float("nan"),
+    })  # fmt: skip
+    result = mk.consensus_estimate(rows, [2025]).iloc[0]
+    assert result["n_sources"] == 2
+    assert result["median_usd_bn"] == 350.0

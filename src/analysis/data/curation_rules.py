@@ -610,10 +610,12 @@ ERRATA: dict[tuple[str, int], Erratum] = {
 EVIDENCE_GROUPS: dict[str, tuple[tuple[str, int], ...]] = {
     # one research firm's successive editions of the same series
     "mordor-intelligence-bpo-market": ((_MKT, 2), (_MKT, 3), (_A_MKT, 105), (_A_MKT, 106)),
-    # Grand View's 2021 forecast repeated by other pages
-    "grand-view-2021-edition": ((_MKT, 63), (_MKT, 170), (_MKT, 49), (_MKT, 50)),
-    # Grand View's 2025-edition figures on pages naming no publisher
-    "grand-view-2025-edition": tuple((_A_MKT, line) for line in (5, 6, 7, 8, 9, 10)),
+    # Grand View Research's editions (2021 base 245.9, 2025 328.3) and the pages repeating
+    # them, named or not: one research firm's series
+    "grand-view-research-bpo-market": (
+        (_MKT, 49), (_MKT, 50), (_MKT, 56), (_MKT, 57), (_MKT, 58), (_MKT, 63), (_MKT, 169),
+        (_MKT, 170), *((_A_MKT, line) for line in (5, 6, 7, 8, 9, 10)),
+    ),
     # Fortune Business Insights' 2026 series, relayed and repeated unattributed
     "fortune-business-insights-2026-edition": ((_A_MKT, 2), (_A_MKT, 3), (_A_MKT, 67)),
     # one unnamed 347.95 (2025) series on two pages

@@ -13,13 +13,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.data.provenance import join_ids, join_years
+from analysis.data.provenance import evidence_key, join_ids, join_years
 
 #: Reliability tiers, best first. ``min_reliability="relayed"`` keeps primary and relayed sources.
 TIER_ORDER: tuple[str, ...] = ("primary", "relayed", "unattributed", "aggregator")
 
 #: Units a market size can be stated in, and the factor that converts each to USD billion.
-USD_BILLION_FACTORS: dict[str, float] = {"usd_billion": 1.0, "usd_million": 0.001}
+USD_BILLION_FACTORS: dict[str, float] = {
+    "usd_trillion": 1000.0, "usd_billion": 1.0, "usd_100_million": 0.1, "usd_million": 0.001,
+}  # fmt: skip
+
 
 SIZE_METRICS: tuple[str, ...] = ("market_size", "industry_revenue")
 
@@ -145,9 +148,11 @@ def normalise_to_year(
     out and listed with the reason in the ``method`` column as ``excluded: …``.
     """
     records = []
-    for source_id, rows in estimates.groupby("source_id", sort=True):
+    # Rows that are not independent (one evidence group) are one source here.
+    for group, rows in estimates.groupby(evidence_key(estimates), sort=True):
         points = rows.groupby(rows["year"].astype(int))["value_usd_bn"].median()
-        record = {"source_id": source_id, "year": year}
+        record = {"source_id": join_ids(rows["source_id"]), "evidence_group": group,
+                  "year": year}
         for col in SOURCE_COLUMNS:
             if col in rows.columns:
                 record[col] = rows[col].iloc[0]
@@ -158,8 +163,8 @@ def normalise_to_year(
         )
         record.update(value_usd_bn=value, method=method, from_year=from_year, cagr_used=rate)
         records.append(record)
-    columns = ["source_id", "year", *SOURCE_COLUMNS, "definition", "value_usd_bn", "method",
-               "from_year", "cagr_used"]
+    columns = ["source_id", "evidence_group", "year", *SOURCE_COLUMNS, "definition",
+               "value_usd_bn", "method", "from_year", "cagr_used"]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
