@@ -48,7 +48,7 @@ REPORTS: dict[str, ReportSpec] = {
     "sourcing_models": ReportSpec(
         "notebooks/sourcing_models.ipynb",
         "Sourcing models and total cost of ownership",
-        inputs=("location_costs.csv", "fx_rates.csv", "sources.csv"),
+        inputs=("location_costs.csv", "fx_rates.csv", "exchange_rates.csv", "sources.csv"),
     ),
     "kpi_benchmarks": ReportSpec(
         "notebooks/kpi_benchmarks.ipynb",
