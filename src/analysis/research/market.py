@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.data.provenance import evidence_key, join_ids, join_years
+from analysis.data.provenance import TIER_ORDER, evidence_key, join_ids, join_years
 
-#: Reliability tiers, best first. ``min_reliability="relayed"`` keeps primary and relayed sources.
-TIER_ORDER: tuple[str, ...] = ("primary", "relayed", "unattributed", "aggregator")
+# TIER_ORDER (provenance): reliability tiers, best first; min_reliability="relayed" keeps
+# primary and relayed sources.
 
 #: Units a market size can be stated in, and the factor that converts each to USD billion.
 USD_BILLION_FACTORS: dict[str, float] = {
