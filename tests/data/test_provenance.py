@@ -40,6 +40,8 @@ def test_no_source_gives_no_phrase_and_unknown_ids_are_not_dropped():
     evidence = provenance.evidence_strength(["typo-id", "body"], SOURCES)
     assert evidence.n_sources == 2
     assert ("unknown", 1) in evidence.tiers
+    # sources without a publication year are counted, not hidden behind the dated ones
+    assert provenance.evidence_strength(["body", "undated"], SOURCES).years() == "2024, 1 undated"
 
 
 def test_evidence_of_rows_uses_the_evidence_group_column():

@@ -58,11 +58,12 @@ class Evidence:
         return self.n_sources == 1
 
     def years(self) -> str:
+        """Publication years, e.g. "2023–2026", "2015, 2 undated" or "undated"."""
         if self.first_year is None:
             return "undated"
-        if self.first_year == self.last_year:
-            return str(self.first_year)
-        return f"{self.first_year}–{self.last_year}"
+        span = (str(self.first_year) if self.first_year == self.last_year
+                else f"{self.first_year}–{self.last_year}")
+        return f"{span}, {self.undated} undated" if self.undated else span
 
     def phrase(self) -> str:
         """E.g. "6 sources, 2023–2026, 2 primary, 4 relayed"; "" when nothing is cited."""

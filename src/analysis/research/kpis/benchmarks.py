@@ -296,6 +296,7 @@ def client_positions(
             "sentence": placed.label, "series": series or None,
             **{k: (None if band is None else band.get(k)) for k in (
                 "channel", "industry", "region", "basis", "p25", "median", "p75",
-                "best_performer", "low", "high", "n_sources")},
+                "best_performer", "low", "high", "n_sources", "evidence", "source_ids",
+                "evidence_groups")},
         })
     return pd.DataFrame(rows)
