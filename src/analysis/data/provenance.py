@@ -42,7 +42,8 @@ class Evidence:
     """How much evidence stands behind a figure: independent sources, their years and tiers.
 
     ``n_sources`` counts evidence groups (rows that are not independent count once); a group's
-    tier is the best tier among its source ids; years are the sources' publication years.
+    tier is the best tier among its source ids; years are the sources' publication years and
+    ``undated`` the groups none of whose pages states one.
     """
 
     n_sources: int
@@ -114,8 +115,10 @@ def evidence_strength(
         tiers = [str(by_id.get(i, {}).get("reliability_tier") or "unknown") for i in group_ids]
         best = min(tiers, key=lambda t: rank.get(t, len(rank)))
         tier_counts[best] = tier_counts.get(best, 0) + 1
-    years = [_year(by_id.get(i, {}).get("year")) for i in ids]
-    dated = [y for y in years if y is not None]
+    years = {i: _year(by_id.get(i, {}).get("year")) for i in ids}
+    dated = [y for y in years.values() if y is not None]
+    # a source counts as undated when none of its group's pages states a year
+    undated = sum(all(years[i] is None for i in group_ids) for group_ids in members.values())
     order = [*TIER_ORDER, "unknown"]
     return Evidence(
         n_sources=len(members),
@@ -123,7 +126,7 @@ def evidence_strength(
         last_year=max(dated) if dated else None,
         tiers=tuple((t, tier_counts[t]) for t in sorted(tier_counts, key=order.index)),
         source_ids=tuple(ids),
-        undated=len(years) - len(dated),
+        undated=undated,
     )
 
 

@@ -96,12 +96,15 @@ def size_estimates(
     geography: str,
     segment: str,
     definition: str | None = None,
+    *,
+    include_undated: bool = False,
 ) -> pd.DataFrame:
     """Point market-size figures for one geography × segment, in USD billion.
 
     Keeps size metrics stated in USD, drops rows superseded by a restatement and ranges without
     a point value, and adds ``value_usd_bn``. ``definition`` narrows to one definition family
-    (sizes under different definitions are not comparable).
+    (sizes under different definitions are not comparable). Undated figures are dropped unless
+    ``include_undated`` (they cannot enter a by-year consensus, but a reader may see them).
     """
     rows = estimates[
         (estimates["geography"] == geography)
@@ -109,7 +112,7 @@ def size_estimates(
         & estimates["metric"].isin(SIZE_METRICS)
         & estimates["unit"].isin(USD_BILLION_FACTORS)
         & estimates["value"].notna()
-        & estimates["year"].notna()
+        & (estimates["year"].notna() | include_undated)
     ]
     if "superseded_by" in rows.columns:
         rows = rows[rows["superseded_by"].isna()]
@@ -391,4 +394,52 @@ def latest_figures(
     for col in ("year", "forecast_year"):
         if col in frame.columns:
             frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def figure_spread(
+    points: pd.DataFrame, first_year: int, last_year: int, max_year_gap: int = 3
+) -> pd.DataFrame:
+    """Every stated figure beside the others: how far each stands from the other sources.
+
+    ``points`` are :func:`size_estimates` rows with sources joined (every tier, undated
+    included). For a dated figure, ``others_median_usd_bn`` is the median of the *other*
+    evidence groups' figures stated for a year at most ``max_year_gap`` away (each group's own
+    figures reduced to their median first, as in the consensus); an undated figure is set
+    against the others' figures of ``first_year``–``last_year``. ``vs_others_pct`` is the
+    distance from that median, ``implied_growth_pct`` the yearly growth from the same group's
+    previous dated figure (a vendor's own two figures can imply a jump no growth rate states).
+    """
+    rows = points.assign(group=evidence_key(points))
+    dated = rows.dropna(subset=["year"])
+    out = []
+    for _, row in rows.sort_values(["year", "value_usd_bn"], na_position="first").iterrows():
+        if pd.notna(row["year"]):
+            near = dated[(dated["year"] - int(row["year"])).abs() <= max_year_gap]
+        else:
+            near = dated[dated["year"].between(first_year, last_year)]
+        others = near[near["group"] != row["group"]].groupby("group")["value_usd_bn"].median()
+        median = float(others.median()) if len(others) else np.nan
+        earlier = (dated[(dated["group"] == row["group"]) & (dated["year"] < row["year"])]
+                   if pd.notna(row["year"]) else dated.iloc[0:0])
+        growth = np.nan
+        if len(earlier):
+            prev = earlier.sort_values("year").iloc[-1]
+            span = int(row["year"]) - int(prev["year"])
+            growth = ((row["value_usd_bn"] / prev["value_usd_bn"]) ** (1 / span) - 1) * 100
+        out.append({
+            "source_id": row["source_id"], "publisher": row.get("publisher"),
+            "reliability_tier": row.get("reliability_tier"), "group": row["group"],
+            "year": row["year"],
+            "is_forecast": bool(row["is_forecast"]) if pd.notna(row["is_forecast"]) else False,
+            "value_usd_bn": float(row["value_usd_bn"]), "others_median_usd_bn": median,
+            "others_n": len(others),
+            "vs_others_pct": (row["value_usd_bn"] / median - 1) * 100 if median else np.nan,
+            "implied_growth_pct": growth,
+        })
+    frame = pd.DataFrame(out, columns=[
+        "source_id", "publisher", "reliability_tier", "group", "year", "is_forecast",
+        "value_usd_bn", "others_median_usd_bn", "others_n", "vs_others_pct",
+        "implied_growth_pct"])
+    frame["year"] = frame["year"].astype("Int64")
     return frame
