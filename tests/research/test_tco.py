@@ -200,7 +200,13 @@ def test_sourcing_notebook_records_priced_countries_and_cites_fx_rates(sourcing_
         exchange_rates=catalog.load("exchange_rates"), official_max_year_gap=2)
     assert figures["countries_with_usd_hourly"]["value"] == int(comparison["usd_hourly"].sum())
     assert figures["countries_with_usd_hourly"]["value"] >= 12
-    assert figures["countries_with_usd_hourly"]["source_ids"]
+    assert "g-5a-annual--us-federal-reserve-board-2" in figures[
+        "countries_with_usd_hourly"]["source_ids"]  # the official rate that priced the UK
+    # the cheapest location's billing-rate sources stand behind its figure and its evidence
+    cheapest = figures["cheapest_location"]["value"]
+    ids = comparison.set_index("country").loc[cheapest, "billing_source_ids"].split(";")
+    assert figures["cheapest_location"]["source_ids"] == sorted(ids)
+    assert f"{cheapest}'s billing rate rests on" in _text(sourcing_run.output)
 
 
 def test_sourcing_notebook_runs_with_the_united_kingdom_as_home(tmp_path):
@@ -217,7 +223,14 @@ def test_sourcing_notebook_runs_with_the_united_kingdom_as_home(tmp_path):
     )
     nb = nbformat.read(run.output, as_version=4)
     assert render.execution_errors(nb) == []
-    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
-                     if c.cell_type == "code" for o in c.get("outputs", []))
+    text = _text(run.output)
     assert "in-house in United Kingdom" in text
     assert "official annual-average rate" in text
+
+
+def _text(output) -> str:
+    import nbformat
+
+    nb = nbformat.read(output, as_version=4)
+    return "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
+                     if c.cell_type == "code" for o in c.get("outputs", []))

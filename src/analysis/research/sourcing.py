@@ -269,6 +269,12 @@ def priced_rows(
     return out
 
 
+def rows_behind(rows: pd.DataFrame, countries: Iterable[str], kind: str) -> pd.DataFrame:
+    """The :func:`priced_rows` behind the ``kind`` figure of ``countries`` (as aggregated)."""
+    return rows[rows["country"].isin(list(countries)) & (rows["kind"] == kind)
+                & rows["usd_hour"].notna() & rows["duplicate_of"].isna()]
+
+
 def conversion_counts(rows: pd.DataFrame) -> dict[str, int]:
     """How the local-currency figures of :func:`priced_rows` were converted (or not)."""
     local = rows[(rows["currency"] != "USD") & rows["duplicate_of"].isna()]
