@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
 
-from analysis.data import curate
+from analysis.data import curate, curation_rules
+from analysis.errors import CurationError
 from analysis.paths import raw_dir, shared_research_dir
 
 UPSTREAM = shared_research_dir()
@@ -15,8 +17,10 @@ needs_upstream = pytest.mark.skipif(
     not (UPSTREAM / "market_sources.csv").is_file(),
     reason=f"upstream research folder {UPSTREAM} is absent (it sits beside the repo in CI)",
 )
-OUTPUTS = ("sources", "market_estimates", "kpi_benchmarks", "location_costs", "workforce_planning",
-           "excluded_rows")
+OUTPUTS = (
+    "sources", "market_estimates", "kpi_benchmarks", "location_costs", "exchange_rates",
+    "workforce_planning", "excluded_rows",
+)  # fmt: skip
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -42,28 +46,47 @@ def test_rerun_is_byte_identical_to_committed(curated: Path, name: str) -> None:
     )
 
 
+def _origin_rows(rows: list[dict[str, str]], prefix: str) -> list[dict[str, str]]:
+    id_column = next(iter(rows[0]))
+    pattern = re.compile(rf"^{re.escape(prefix)}\d{{4}}$")
+    return [row for row in rows if pattern.match(row[id_column])]
+
+
 @needs_upstream
 @pytest.mark.parametrize(
-    ("upstream", "table", "value_columns", "curated_columns"),
+    ("upstream", "prefix", "table", "value_columns", "curated_columns"),
     [
-        ("market_sources.csv", "market_estimates", ("value", "cagr_pct"),
-         ("value", "value_low", "value_high", "cagr_pct", "cagr_pct_high")),
-        ("kpi_benchmarks.csv", "kpi_benchmarks", ("value",), ("value",)),
-        ("location_costs.csv", "location_costs", ("value", "value_low", "value_high"),
-         ("value", "value_low", "value_high")),
+        (f"{pre}market_sources.csv", f"MKT-{a}", "market_estimates", ("value", "cagr_pct"),
+         ("value", "value_low", "value_high", "cagr_pct", "cagr_pct_high"))
+        for pre, a in (("", ""), ("additions/", "A"))
+    ] + [
+        (f"{pre}kpi_benchmarks.csv", f"KPI-{a}", "kpi_benchmarks", ("value",), ("value",))
+        for pre, a in (("", ""), ("additions/", "A"))
+    ] + [
+        (f"{pre}location_costs.csv", f"LOC-{a}", "location_costs",
+         ("value", "value_low", "value_high"), ("value", "value_low", "value_high"))
+        for pre, a in (("", ""), ("additions/", "A"))
     ],
 )  # fmt: skip
 def test_nothing_dropped_and_every_number_carried(
-    curated: Path, upstream: str, table: str, value_columns: tuple, curated_columns: tuple
+    curated: Path, upstream: str, prefix: str, table: str, value_columns: tuple,
+    curated_columns: tuple,
 ) -> None:
     source = _rows(UPSTREAM / upstream)
-    rows = _rows(curated / f"{table}.csv")
+    rows = _origin_rows(_rows(curated / f"{table}.csv"), prefix)
     excluded = [r for r in _rows(curated / "excluded_rows.csv") if r["upstream_file"] == upstream]
     assert len(rows) + len(excluded) == len(source)
+    assert all(int(r["upstream_line"]) == int(r["upstream_row"]) + 1 for r in excluded)
+    excluded_rows = {int(r["upstream_row"]) for r in excluded}
     carried = {float(r[c]) for r in rows for c in curated_columns if r[c]}
-    for row in source:
+    for index, row in enumerate(source, start=1):
+        if index in excluded_rows:
+            continue
         for column in value_columns:
-            for part in curate.split_value(row[column], upstream):
+            text, _ = curate.number_note(row[column])
+            if row.get("unit") == "min:sec":
+                text = curate.parse_min_sec(text)
+            for part in curate.split_value(text, upstream):
                 if part:
                     assert float(part) in carried, f"{upstream} {column}={row[column]} lost"
 
@@ -97,7 +120,7 @@ def test_tiers_in_curated_sources(curated: Path) -> None:
     sources = _rows(curated / "sources.csv")
     tier = {r["attribution"]: r["reliability_tier"] for r in sources}
     assert {tier[a] for a in tier if "Gitnux" in a} == {"aggregator"}
-    assert {tier[a] for a in tier if "(via " in a and "source not named" not in a} == {"relayed"}
+    assert {tier[a] for a in tier if "(via " in a and "not named" not in a} == {"relayed"}
     assert tier["Mordor Intelligence"] == "primary"
     assert {r["reliability_tier"] for r in sources} == {
         "primary", "relayed", "unattributed", "aggregator"
@@ -187,7 +210,7 @@ def test_workforce_rows_all_carried_and_notes_not_copied(curated: Path) -> None:
     source = _rows(UPSTREAM / "additions" / "workforce.csv")
     rows = _rows(curated / "workforce_planning.csv")
     excluded = [r for r in _rows(curated / "excluded_rows.csv")
-                if r["upstream_file"] == "workforce.csv"]
+                if r["upstream_file"] == "additions/workforce.csv"]
     assert len(rows) + len(excluded) == len(source)
     assert {float(r["value"]) for r in rows} == {float(r["value"]) for r in source}
     text = (curated / "workforce_planning.csv").read_text(encoding="utf-8")
@@ -207,3 +230,124 @@ def test_workforce_judgement_rules() -> None:
     assert curate.workforce_judgement(same_page) == "independent"
     assert curate.note_inputs("component=annual_leave; typical 8-12%", "x")["component"] == (
         "annual_leave")
+# ---------------------------------------------------------------------------- second round
+def test_min_sec_is_minutes_and_seconds_not_decimal_minutes() -> None:
+    assert curate.parse_min_sec("9:13") == "553"
+    assert curate.parse_min_sec("1:36") == "96"
+    with pytest.raises(CurationError, match="min:sec"):
+        curate.parse_min_sec("9.13")
+    with pytest.raises(CurationError, match="min:sec"):
+        curate.parse_min_sec("9:75")
+
+
+def test_number_with_qualifier_and_new_market_units() -> None:
+    assert curate.number_note("10 (about)") == ("10", "about")
+    assert curate.number_note("3 (over)") == ("3", "over")
+    assert curate.number_note("7.5") == ("7.5", "")
+    assert curate.parse_market_unit("USD 億 (100 million)") == ("usd_100_million", "", "")
+    assert curate.parse_market_unit("EUR million (more than)") == ("eur_million", "", "more_than")
+    assert curate.parse_market_unit("GBP billion") == ("gbp_billion", "", "")
+    assert curate.parse_market_unit("USD billion (roughly)") == ("usd_billion", "", "approx")
+    assert curate.parse_market_unit("through 2030") == ("", "", "")
+
+
+def _market_row(**overrides: str) -> dict[str, str]:
+    row = {
+        "publisher": "Example Research", "report_or_page": "page", "metric": "market_size",
+        "geography": "Japan", "segment": "Total BPO", "year": "2022", "value": "4兆7,021億",
+        "unit": "JPY (円)", "cagr_pct": "", "forecast_period": "", "is_forecast": "false",
+        "url": "https://example.org/a", "note": "",
+    }  # fmt: skip
+    return {**row, **overrides}
+
+
+def test_cjk_mixed_unit_figure_is_excluded_with_file_line_and_reason() -> None:
+    origin = curate.Origin("additions/market_sources.csv", "MKT-A")
+    rows, excluded = curate.curate_market([_market_row()], curate.SourceRegistry(), origin)
+    assert rows == []
+    assert excluded[0]["upstream_file"] == "additions/market_sources.csv"
+    assert excluded[0]["upstream_line"] == "2"
+    assert "CJK numerals" in excluded[0]["reason"]
+
+
+def test_unknown_unit_names_file_and_line() -> None:
+    origin = curate.Origin("additions/market_sources.csv", "MKT-A")
+    row = _market_row(value="5", unit="furlongs")
+    with pytest.raises(CurationError, match=r"additions/market_sources.csv line 2: .*furlongs"):
+        curate.curate_market([row], curate.SourceRegistry(), origin)
+
+
+def test_additions_ids_follow_their_own_prefix() -> None:
+    origin = curate.Origin("additions/market_sources.csv", "MKT-A")
+    rows, _ = curate.curate_market([_market_row(value="5", unit="USD billion")],
+                                   curate.SourceRegistry(), origin)
+    assert rows[0]["estimate_id"] == "MKT-A0001"
+
+
+def test_erratum_guard_stops_on_a_shifted_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    origin = curate.Origin("x.csv", "MKT-X")
+    guard = curation_rules.Erratum("why", {"value": "99"}, curated={"qualifier": "over"})
+    monkeypatch.setitem(curation_rules.ERRATA, ("x.csv", 2), guard)
+    with pytest.raises(CurationError, match="x.csv line 2: erratum expects value='99'"):
+        curate.curate_market([_market_row(value="5", unit="USD billion")],
+                             curate.SourceRegistry(), origin)
+
+
+def _by_id(path: Path, key: str) -> dict[str, dict[str, str]]:
+    return {row[key]: row for row in _rows(path)}
+
+
+@needs_upstream
+def test_errata_applied_in_curated_data(curated: Path) -> None:
+    kpi = _by_id(curated / "kpi_benchmarks.csv", "benchmark_id")
+    # "fewer than 60 %": an upper bound with a qualifier, never a typical value (line 327)
+    assert (kpi["KPI-0326"]["statistic"], kpi["KPI-0326"]["qualifier"]) == ("upper_bound",
+                                                                            "less_than")
+    assert kpi["KPI-0326"]["curation_note"]
+    assert kpi["KPI-0075"]["year"] == "2022"  # SQM 38 %: dated 2022
+    assert kpi["KPI-0434"]["region"] == "Global"  # Dimension Data, not ContactCentreLink
+    sources = _by_id(curated / "sources.csv", "source_id")
+    assert sources[kpi["KPI-0434"]["source_id"]]["publisher"].startswith("Dimension Data")
+    loc = _by_id(curated / "location_costs.csv", "location_id")
+    assert loc["LOC-0414"]["country"] == "Africa & Middle East (region)"  # regional range
+    assert "LOC-0413" not in loc  # 0.67 for "two-thirds": excluded, with the reason
+    assert loc["LOC-0312"]["year"] == "2021"
+    excluded = {(r["upstream_file"], r["upstream_line"]): r["reason"]
+                for r in _rows(curated / "excluded_rows.csv")}
+    assert "two-thirds" in excluded[("location_costs.csv", "414")]
+    # min:sec parsed as minutes and seconds: CCMA 9:13 = 553 s
+    aht = next(r for r in kpi.values() if r["value_as_stated"] == "9:13")
+    assert (aht["value"], aht["unit"]) == ("553", "seconds")
+
+
+@needs_upstream
+def test_same_year_figures_are_estimates_not_forecasts(curated: Path) -> None:
+    market = _by_id(curated / "market_estimates.csv", "estimate_id")
+    sources = _by_id(curated / "sources.csv", "source_id")
+    # lines the additions README lists (Gartner 2006, NASSCOM Feb 2025 FY25, IBPAP Oct 2024)
+    for line in (34, 35, 36, 37, 74, 75, 76, 77, 101, 102):
+        assert market[f"MKT-{line - 1:04d}"]["is_forecast"] == "false", line
+    for row in market.values():
+        published = sources[row["source_id"]]["year"]
+        if row["is_forecast"] == "true" and row["year"] and published:
+            assert int(row["year"]) > int(published), row["estimate_id"]
+
+
+@needs_upstream
+def test_rows_that_are_not_independent_share_one_evidence_group(curated: Path) -> None:
+    loc = _by_id(curated / "location_costs.csv", "location_id")
+    piton = {loc[f"LOC-A{n:04d}"]["evidence_group"] for n in (10, 11, 12)}
+    assert len(piton) == 1
+    india = {loc[f"LOC-A{n:04d}"]["evidence_group"] for n in (104, 108)}
+    assert len(india) == 1
+    assert loc["LOC-0001"]["evidence_group"] == loc["LOC-0001"]["source_id"]
+
+
+@needs_upstream
+def test_exchange_rates_direction_and_basis(curated: Path) -> None:
+    rates = _rows(curated / "exchange_rates.csv")
+    by = {(r["currency"], r["year"]): r for r in rates}
+    assert by[("INR", "2023")]["quote"] == "local_per_usd"
+    assert by[("GBP", "2023")]["quote"] == "usd_per_local"  # Fed G.5A: USD per pound
+    assert by[("KES", "2019")]["usable"] == "false"
+    assert by[("JMD", "2019")]["basis"] == "end_of_period"

@@ -188,3 +188,37 @@ def test_missing_kernel_says_how_to_fix_it(tmp_path):
     notebook = write_notebook(tmp_path / "k.ipynb", "n = 1", ["n"])
     with pytest.raises(BuildError, match="make setup"):
         execute_notebook(notebook, tmp_path / "out.ipynb", {}, kernel="no-such-kernel-xyz")
+
+
+def test_key_figures_show_evidence_strength_and_the_appendix_an_evidence_table(tmp_path):
+    from analysis.pipeline import render
+
+    sources = [
+        {"source_id": "a", "year": 2023, "reliability_tier": "primary", "publisher": "A"},
+        {"source_id": "a-2025", "year": 2025, "reliability_tier": "relayed", "publisher": "A"},
+        {"source_id": "b", "year": 2026, "reliability_tier": "relayed", "publisher": "B"},
+        {"source_id": "c", "year": 2015, "reliability_tier": "relayed", "publisher": "C"},
+    ]
+    figures = {
+        "total": {"name": "total", "value": 10.0, "unit": "USD bn", "label": "total",
+                  "source_ids": ["a", "a-2025", "b"],
+                  "evidence_groups": {"a": ["a-ed"], "a-2025": ["a-ed"]}},
+        "csat": {"name": "csat", "value": 80.0, "unit": "%", "label": "csat",
+                 "source_ids": ["c"]},
+        "count": {"name": "count", "value": 3, "label": "count"},
+    }
+    rows = {r["label"]: r["evidence"] for r in render.key_figures(figures, sources)}
+    assert rows == {"Total": "2 sources, 2023–2026, 1 primary, 1 relayed",
+                    "Csat": "1 source, 2015, 1 relayed (single source)", "Count": ""}
+    table = render.evidence_table(figures, sources)
+    assert [(r["label"], r["single"]) for r in table] == [("Total", ""), ("Csat", "1")]
+    nb = tmp_path / "nb.ipynb"
+    from helpers import write_notebook
+
+    write_notebook(nb, "x = 1", ["print(x)"])
+    result = execute_notebook(nb, tmp_path / "out.ipynb", {})
+    page = notebook_to_html(result.output, tmp_path / "page.html", title="T",
+                            meta={"figures": figures, "sources": sources}).read_text()
+    assert '<span class="kf-evidence">2 sources, 2023–2026, 1 primary, 1 relayed</span>' in page
+    assert "Evidence behind the key figures" in page
+    assert '<tr class="single-source"><td>Csat</td>' in page

@@ -138,3 +138,20 @@ def test_client_positions_convert_units_and_pick_series(bands: pd.DataFrame) -> 
     assert table.loc["asa_seconds", "median"] == pytest.approx(37.5)
     assert table.loc["occupancy", "band"] == "within target band"
     assert "offered" not in table.index
+
+
+def test_rows_of_one_evidence_group_count_as_one_source() -> None:
+    import pandas as pd
+
+    from analysis.research.kpis import benchmarks as bm
+
+    rows = pd.DataFrame({
+        "kpi": "abandonment_rate", "series": "abandonment_rate:percent", "unit": "percent",
+        "direction": "lower_is_better", "channel": "voice", "industry": "all",
+        "region": "Global", "statistic": "mean", "value": [5.0, 5.0, 9.0],
+        "source_id": ["a", "b", "c"], "evidence_group": ["g", "g", "c"],
+        "year": pd.array([2020, 2021, 2022], dtype="Int64"),
+    })  # fmt: skip
+    band = bm.benchmark_bands(rows).iloc[0]
+    assert band["n_sources"] == 2  # a and b are one report relayed twice
+    assert band["median"] == 7.0  # the group's figure counts once, not twice

@@ -272,3 +272,45 @@ def test_segment_shares_since_year_drops_old_and_undated_shares():
     assert out["source_ids"].tolist() == ["new"]
     assert len(market.segment_shares(est, "region")) == 1
     assert market.segment_shares(est, "region")["n_sources"].iloc[0] == 3
+
+
+def test_consensus_counts_an_evidence_group_once() -> None:
+    import pandas as pd
+
+    from analysis.research import market as mk
+
+    rows = pd.DataFrame({
+        "source_id": ["a", "b", "c"], "evidence_group": ["g", "g", "c"],
+        "year": pd.array([2025, 2025, 2025], dtype="Int64"), "value_usd_bn": [300.0, 300.0, 400.0],
+        "reliability_tier": "primary", "cagr_pct": float("nan"),
+    })  # fmt: skip
+    result = mk.consensus_estimate(rows, [2025]).iloc[0]
+    assert result["n_sources"] == 2
+    assert result["median_usd_bn"] == 350.0
+
+
+# --- every stated figure against the others ----------------------------------------------------
+
+def test_figure_spread_sets_each_figure_against_other_sources_for_nearby_years():
+    points = _estimates([
+        {"source_id": "vendor", "year": 2024, "value": 73.0},
+        {"source_id": "vendor", "year": 2025, "value": 110.0},
+        {"source_id": "stats", "year": 2023, "value": 130.0, "reliability_tier": "aggregator"},
+        {"source_id": "old", "year": 2015, "value": 50.0},
+        {"source_id": "undated", "year": pd.NA, "value": 100.0},
+    ]).assign(evidence_group=pd.NA)
+    points["value_usd_bn"] = points["value"]
+    spread = market.figure_spread(points, 2018, 2025, max_year_gap=3).set_index(
+        ["source_id", "year"])
+    vendor_2024 = spread.loc[("vendor", 2024)]
+    # others within 3 years of 2024: stats 130 only ("old" is 9 years away, undated has no year)
+    assert vendor_2024["others_median_usd_bn"] == pytest.approx(130)
+    assert vendor_2024["vs_others_pct"] == pytest.approx((73 / 130 - 1) * 100)
+    assert math.isnan(vendor_2024["implied_growth_pct"])
+    assert spread.loc[("vendor", 2025), "implied_growth_pct"] == pytest.approx((110 / 73 - 1) * 100)
+    # stats against the vendor's figures reduced to one median first (73, 110 -> 91.5)
+    assert spread.loc[("stats", 2023), "others_median_usd_bn"] == pytest.approx(91.5)
+    # the undated figure is set against the window 2018-2025: stats 130, vendor 91.5
+    undated = spread.xs("undated", level="source_id").iloc[0]
+    assert undated["others_median_usd_bn"] == pytest.approx((130 + 91.5) / 2)
+    assert math.isnan(spread.loc[("old", 2015), "others_median_usd_bn"])

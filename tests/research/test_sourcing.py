@@ -100,6 +100,98 @@ def test_local_currency_without_sourced_rate_stays_missing_with_reason():
     assert widened.loc[0, "usd_hour"] == pytest.approx(1000 / 5 / HOURS.hours_per_month)
 
 
+def _official(rows: list[dict]) -> pd.DataFrame:
+    """Frames shaped like exchange_rates."""
+    defaults = {"rate_id": "FX-1", "source_id": "central-bank", "currency": "ABC", "year": 2023,
+                "rate": 4.0, "quote": "local_per_usd", "basis": "annual_average",
+                "usable": True, "curation_note": ""}
+    frame = pd.DataFrame([{**defaults, **r} for r in rows])
+    frame["year"] = frame["year"].astype("Int64")
+    frame["usable"] = frame["usable"].astype("boolean")
+    return frame
+
+
+def _with_official(rows: pd.DataFrame, official: pd.DataFrame, gap: int,
+                   fx: pd.DataFrame | None = None) -> pd.DataFrame:
+    rows = rows.assign(mid=sourcing.midpoint(rows))
+    return sourcing.normalise_pay(rows, fx if fx is not None else _fx(), HOURS,
+                                  exchange_rates=official, official_max_year_gap=gap)
+
+
+def test_official_annual_average_converts_when_no_source_states_a_pair():
+    official = _official([{"rate_id": "FX-22", "year": 2022, "rate": 5.0},
+                          {"rate_id": "FX-23", "year": 2023, "rate": 4.0}])
+    rows = _rows([{"value": 40, "pay_period": "hour", "currency": "ABC", "year": 2025}])
+    out = _with_official(rows, official, gap=2).iloc[0]
+    assert out["usd_hour"] == pytest.approx(10)  # nearest year 2023: 4 ABC per USD
+    assert out["fx_method"] == sourcing.OFFICIAL_AVERAGE
+    assert (out["fx_rate_year"], out["fx_year_gap"]) == (2023, 2)
+    assert (out["fx_rate_ids"], out["fx_source_ids"]) == ("FX-23", "central-bank")
+    assert "official annual average 2023" in out["normalisation"]
+    # one year short of the stated maximum: not converted, and the reason says why
+    strict = _with_official(rows, official, gap=1).iloc[0]
+    assert math.isnan(strict["usd_hour"])
+    assert "no usable official annual average within 1 year(s) of 2025" in strict["missing_reason"]
+
+
+def test_source_stated_pair_wins_over_the_official_rate():
+    fx = _fx([{"currency": "ABC", "year": 2025, "local_amount": 800, "usd_amount": 100,
+               "source_id": "s1"}])
+    rows = _rows([{"value": 40, "pay_period": "hour", "currency": "ABC", "year": 2025}])
+    out = _with_official(rows, _official([{"year": 2025}]), gap=0, fx=fx).iloc[0]
+    assert out["usd_hour"] == pytest.approx(5)
+    assert out["fx_method"] == sourcing.SOURCE_PAIR
+    assert out["fx_source_ids"] == "s1"
+
+
+@pytest.mark.parametrize("rate_row", [
+    {"usable": False},  # e.g. an Atlas conversion factor, flagged not usable
+    {"basis": "end_of_period"},  # a year-end rate is not an annual average
+    {"currency": "XYZ"},  # another currency
+])
+def test_unusable_or_other_official_rates_never_convert(rate_row):
+    rows = _rows([{"value": 40, "pay_period": "hour", "currency": "ABC", "year": 2023}])
+    out = _with_official(rows, _official([rate_row]), gap=5).iloc[0]
+    assert math.isnan(out["usd_hour"])
+    assert out["missing_reason"].startswith("no sourced ABC/USD rate")
+
+
+def test_usd_per_local_quote_is_inverted_and_undated_figures_get_no_official_rate():
+    official = _official([{"currency": "GBP", "rate": 1.25, "quote": "usd_per_local"}])
+    rows = _rows([{"location_id": "A", "value": 10, "pay_period": "hour", "currency": "GBP"},
+                  {"location_id": "B", "value": 10, "pay_period": "hour", "currency": "GBP",
+                   "year": pd.NA}])
+    out = _with_official(rows, official, gap=5)
+    assert out.loc[0, "usd_hour"] == pytest.approx(12.5)
+    assert out.loc[0, "fx_local_per_usd"] == pytest.approx(0.8)
+    assert math.isnan(out.loc[1, "usd_hour"])
+    assert "an undated figure" in out.loc[1, "missing_reason"]
+
+
+def test_unknown_quote_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown quote"):
+        sourcing.official_rates(_official([{"quote": "per_hundred"}]))
+
+
+def test_conversion_counts_by_method():
+    official = _official([{"year": 2024}])
+    fx = _fx([{"currency": "ABC", "year": 2024, "local_amount": 300, "usd_amount": 100,
+               "source_id": "s1"}])
+    rows = _rows([
+        {"location_id": "A", "value": 4, "pay_period": "hour", "currency": "ABC"},
+        {"location_id": "B", "value": 4, "pay_period": "hour", "currency": "ABC",
+         "source_id": "s2", "year": 2030},
+        {"location_id": "C", "value": 4, "pay_period": "hour", "currency": "ABC",
+         "source_id": "s3", "year": 2026},
+        {"location_id": "D", "value": 4, "pay_period": "hour"},
+    ])
+    rows = rows.assign(mid=sourcing.midpoint(rows))
+    out = sourcing.normalise_pay(rows, fx, HOURS, exchange_rates=official,
+                                 official_max_year_gap=2)
+    assert sourcing.conversion_counts(out) == {
+        "local": 3, "source_pair": 1, "official": 1, "not_converted": 1}
+
+
 def test_local_twin_of_a_usd_row_is_marked_duplicate_and_not_aggregated():
     fx = _fx([{"currency": "ABC", "year": 2024, "local_amount": 300, "usd_amount": 100,
                "source_id": "s1", "local_location_id": "L", "usd_location_id": "U"}])
@@ -214,6 +306,45 @@ def test_location_comparison_on_curated_data_has_home_as_onshore_baseline():
     priced = comparison.dropna(subset=["billing_median"])
     assert (priced["billing_low"] <= priced["billing_median"]).all()
     assert (priced["billing_median"] <= priced["billing_high"]).all()
+
+
+def _curated_comparison(home: str, gap: int = 2) -> pd.DataFrame:
+    from analysis.data import catalog
+
+    return sourcing.location_comparison(
+        catalog.load("location_costs"), catalog.load("fx_rates"), home,
+        exchange_rates=catalog.load("exchange_rates"), official_max_year_gap=gap)
+
+
+def test_curated_data_prices_at_least_twelve_countries_with_cited_conversions():
+    comparison = _curated_comparison("United States")
+    priced = comparison[comparison["usd_hourly"]]
+    assert len(priced) >= 12
+    # the United Kingdom's wages are stated in GBP: priced only through the official rate
+    uk = comparison.set_index("country").loc["United Kingdom"]
+    assert uk["wage_fx"] == sourcing.OFFICIAL_AVERAGE
+    assert 10 < uk["wage_median"] < 20
+    # without the official fallback fewer countries are priced (the rule is what adds them)
+    assert _curated_comparison("United States", gap=0)["usd_hourly"].sum() < len(priced)
+
+
+def test_united_kingdom_works_as_home_country_once_its_wage_converts():
+    from analysis.data import catalog
+    from analysis.research import tco
+
+    comparison = _curated_comparison("United Kingdom")
+    table = comparison.set_index("country")
+    assert table.loc["United Kingdom", "shore"] == "onshore"
+    assert table.loc["United Kingdom", "wage_savings_pct"] == pytest.approx(0)
+    assert table.loc["Ireland", "shore"] == "nearshore"
+    summary, _ = tco.compare_locations(
+        comparison, tco.default_assumptions(catalog.load("location_costs")), "United Kingdom",
+        ["India", "Philippines"], 10, 2)
+    assert summary["inhouse_total"].notna().all()
+    with pytest.raises(ConfigError, match="no USD wage for home country"):
+        tco.build_case(_curated_comparison("United Kingdom", gap=0),
+                       tco.default_assumptions(catalog.load("location_costs")),
+                       "United Kingdom", "India", 10, 2)
 
 
 def test_shift_table_splits_windows_crossing_midnight():

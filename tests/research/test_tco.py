@@ -190,3 +190,47 @@ def test_sourcing_notebook_runs_and_records_the_cheapest_location(sourcing_run):
     assert figures["cheapest_location"]["value"] == summary.iloc[0]["location"]
     assert figures["cheapest_savings_pct"]["value"] == pytest.approx(summary.iloc[0]["savings_pct"])
     assert figures["blend_coverage_hours"]["value"] == pytest.approx(16)
+
+
+def test_sourcing_notebook_records_priced_countries_and_cites_fx_rates(sourcing_run):
+    figures = sourcing_run.figures
+    costs = catalog.load("location_costs")
+    comparison = sourcing.location_comparison(
+        costs, catalog.load("fx_rates"), "United States",
+        exchange_rates=catalog.load("exchange_rates"), official_max_year_gap=2)
+    assert figures["countries_with_usd_hourly"]["value"] == int(comparison["usd_hourly"].sum())
+    assert figures["countries_with_usd_hourly"]["value"] >= 12
+    assert "g-5a-annual--us-federal-reserve-board-2" in figures[
+        "countries_with_usd_hourly"]["source_ids"]  # the official rate that priced the UK
+    # the cheapest location's billing-rate sources stand behind its figure and its evidence
+    cheapest = figures["cheapest_location"]["value"]
+    ids = comparison.set_index("country").loc[cheapest, "billing_source_ids"].split(";")
+    assert figures["cheapest_location"]["source_ids"] == sorted(ids)
+    assert f"{cheapest}'s billing rate rests on" in _text(sourcing_run.output)
+
+
+def test_sourcing_notebook_runs_with_the_united_kingdom_as_home(tmp_path):
+    import nbformat
+
+    from analysis import paths
+    from analysis.pipeline import execute, render
+
+    run = execute.execute_notebook(
+        paths.notebooks_dir() / "sourcing_models.ipynb", tmp_path / "uk.ipynb",
+        {"home_country": "United Kingdom", "workload_fte": 5, "contract_years": 1,
+         "candidate_locations": ["India", "Philippines"],
+         "multi_shore": {"India": 0.5, "Philippines": 0.5}},
+    )
+    nb = nbformat.read(run.output, as_version=4)
+    assert render.execution_errors(nb) == []
+    text = _text(run.output)
+    assert "in-house in United Kingdom" in text
+    assert "official annual-average rate" in text
+
+
+def _text(output) -> str:
+    import nbformat
+
+    nb = nbformat.read(output, as_version=4)
+    return "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
+                     if c.cell_type == "code" for o in c.get("outputs", []))

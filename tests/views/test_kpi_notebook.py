@@ -133,3 +133,14 @@ def test_an_unparseable_export_names_file_row_and_value(acme_root: Path) -> None
     message = str(info.value)
     assert "DataValidationError" in message and "acme_calls.csv" in message
     assert "line 62" in message and "'soon'" in message  # header is line 1, 60 good rows
+
+
+def test_demo_shows_each_band_s_evidence_and_records_it(demo_run) -> None:
+    text = _markdown(demo_run.output)
+    view = kpi_view.build_kpi_view(**PARAMS)
+    placed = view.positions[view.positions["verdict"] != "no benchmark"]
+    for _, row in placed.iterrows():
+        assert f"{row['sentence']} (benchmark: {row['evidence']})" in text
+    figure = demo_run.figures["benchmark_asa_median"]
+    ids = placed.set_index("kpi").loc["asa_seconds", "source_ids"]
+    assert figure["source_ids"] == ids.split(";")

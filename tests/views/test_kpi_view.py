@@ -172,3 +172,16 @@ def test_demo_view_is_labelled_and_complete() -> None:
     assert {"strength", "gap"} <= set(view.positions["verdict"])
     assert set(view.by_channel["channel"]) == {"voice", "chat"}
     assert view.positions["n_sources"].dropna().ge(1).all()
+
+
+def test_bands_carry_their_evidence_strength() -> None:
+    bench = pd.concat([BENCH, BENCH.iloc[[0]].assign(value=24.0)], ignore_index=True)
+    bands = kpi_view.with_evidence(benchmark_bands(bench), bench, SOURCES)
+    band = bands.iloc[0]
+    # three sources (two figures of "good" are one source); "nobody" is not in sources.csv
+    assert band["n_sources"] == 3
+    assert band["evidence"] == ("3 sources, 2023–2024, 1 undated, 1 primary, 1 aggregator, "
+                                "1 unknown")
+    assert band["source_ids"] == "good;nobody;weak"
+    single = kpi_view.with_evidence(benchmark_bands(BENCH.iloc[[0]]), BENCH.iloc[[0]], SOURCES)
+    assert single.iloc[0]["evidence"].endswith("(single source)")

@@ -81,3 +81,28 @@ def test_unknown_segment_fails_with_the_segments_that_exist(tmp_path):
     with pytest.raises(Exception, match="segments with figures there") as info:
         execute.execute_notebook(NOTEBOOK, tmp_path / "bad.ipynb", {"segment": "Moon BPO"})
     assert "Moon BPO" in str(info.value)
+
+
+def test_united_states_view_shows_every_figure_with_its_tier_and_spread(tmp_path):
+    from analysis.data import catalog
+    from analysis.pipeline.config import load_client
+    from analysis.views import market_view
+
+    params = load_client("house-united-states").config.parameters["market_size"]
+    assert params["geography"] == "United States"
+    run = execute.execute_notebook(NOTEBOOK, tmp_path / "us.ipynb", params)
+    assert render.execution_errors(nbformat.read(run.output, as_version=4)) == []
+    view = market_view.build_market_view(catalog.load("market_estimates"),
+                                         catalog.load("sources"), **params)
+    spread = view.spread.set_index(["publisher", "year"])
+    # the vendor guide's widely quoted figures are both in the table, with their tier
+    assert spread.loc[("1840 & Company", 2024), "value_usd_bn"] == pytest.approx(73)
+    assert spread.loc[("1840 & Company", 2025), "value_usd_bn"] == pytest.approx(110)
+    assert set(view.spread["reliability_tier"]) >= {"primary", "aggregator", "unattributed"}
+    text = _markdown_outputs(run.output)
+    assert "from a single source" in text  # only one source at the kept tier: flagged
+    widest = view.spread.loc[view.spread["vs_others_pct"].abs().idxmax()]
+    assert f"{widest['vs_others_pct']:+.0f} % against the median" in text
+    # global shares are not applied to a US total
+    assert "The largest service line" not in text
+    assert run.figures["consensus_usd_bn"]["evidence_groups"]

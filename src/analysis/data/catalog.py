@@ -30,7 +30,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "definition": frozenset(
         {
             "market_research", "third_party", "third_party_incl_bpaas", "idc", "idc_broad",
-            "gartner", "potential_market", "academic_range", "unspecified",
+            "gartner", "potential_market", "academic_range", "unspecified", "aberdeen",
         }
     ),
     "metric": frozenset(
@@ -38,13 +38,15 @@ ALLOWED: dict[str, frozenset[str]] = {
             "market_size", "industry_revenue", "revenue_share", "segment_cagr", "headcount",
             "country_share", "exports", "growth_rate", "gdp_share", "penetration",
             "provider_revenue", "contract_acv", "contract_value", "survey_share",
-            "headcount_added", "growth_share", "addressable_market",
+            "headcount_added", "growth_share", "addressable_market", "market_growth_increment",
         }
     ),
     "market_unit": frozenset(
         {
             "usd_billion", "usd_million", "percent", "percent_yoy", "employees",
-            "million_employees", "agents", "positions", "jobs", "specialists",
+            "million_employees", "agents", "positions", "jobs", "specialists", "usd_trillion",
+            "usd_100_million", "jpy_100_million", "cny_100_million", "eur_billion", "eur_million",
+            "gbp_billion",
         }
     ),
     "qualifier": frozenset(
@@ -57,15 +59,21 @@ ALLOWED: dict[str, frozenset[str]] = {
     "statistic": frozenset(
         {
             "mean", "median", "p25", "p75", "top_quartile", "range_low", "range_high", "target",
-            "typical",
+            "typical", "upper_bound", "lower_bound",
         }
     ),
     "direction": frozenset({"lower_is_better", "higher_is_better", "target"}),
     "pay_period": frozenset({"hour", "day", "month", "year"}),
     "pay_basis": frozenset({"gross", "net"}),
     "upstream_file": frozenset(
-        {"market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv", "workforce.csv"}
+        {
+            "market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv",
+            "additions/market_sources.csv", "additions/kpi_benchmarks.csv",
+            "additions/location_costs.csv", "additions/fx_rates.csv", "additions/workforce.csv",
+        }
     ),
+    "fx_quote": frozenset({"local_per_usd", "usd_per_local"}),
+    "fx_basis": frozenset({"annual_average", "atlas_conversion_factor", "end_of_period"}),
     "planning_parameter": frozenset(
         {
             "shrinkage", "shrinkage_component", "shrinkage_component_primary_share",
@@ -153,6 +161,9 @@ DATASETS: dict[str, Dataset] = {
                 "cagr_start_year": YEAR,
                 "cagr_end_year": YEAR,
                 "superseded_by": TEXT,
+                "cagr_qualifier": TEXT,
+                "evidence_group": TEXT,
+                "curation_note": TEXT,
             },  # fmt: skip
             keys=("estimate_id",),
             required=(
@@ -170,6 +181,7 @@ DATASETS: dict[str, Dataset] = {
                 definition="definition",
                 unit="market_unit",
                 qualifier="qualifier",
+                cagr_qualifier="qualifier",
             ),
             references={"source_id": "sources", "superseded_by": "market_estimates"},
             description="Market sizes, shares, CAGRs and country-industry figures, one per row.",
@@ -191,6 +203,10 @@ DATASETS: dict[str, Dataset] = {
                 "statistic": TEXT,
                 "value": NUMBER,
                 "year": YEAR,
+                "value_as_stated": TEXT,
+                "qualifier": TEXT,
+                "evidence_group": TEXT,
+                "curation_note": TEXT,
             },  # fmt: skip
             keys=("benchmark_id",),
             required=(
@@ -203,7 +219,7 @@ DATASETS: dict[str, Dataset] = {
                 "statistic",
                 "value",
             ),  # fmt: skip
-            allowed=_allowed(direction="direction", statistic="statistic"),
+            allowed=_allowed(direction="direction", statistic="statistic", qualifier="qualifier"),
             references={"source_id": "sources"},
             description="Contact-centre and back-office KPI benchmarks; never mix series.",
         ),
@@ -227,6 +243,8 @@ DATASETS: dict[str, Dataset] = {
                 "pay_period": TEXT,
                 "year": YEAR,
                 "year_approx": FLAG,
+                "evidence_group": TEXT,
+                "curation_note": TEXT,
             },  # fmt: skip
             keys=("location_id",),
             required=("location_id", "source_id", "country", "metric", "unit", "year_approx"),
@@ -278,6 +296,7 @@ DATASETS: dict[str, Dataset] = {
             columns={
                 "upstream_file": TEXT,
                 "upstream_row": YEAR,
+                "upstream_line": YEAR,
                 "reason": TEXT,
                 "publisher": TEXT,
                 "url": TEXT,
@@ -286,6 +305,28 @@ DATASETS: dict[str, Dataset] = {
             required=("upstream_file", "upstream_row", "reason"),
             allowed=_allowed(upstream_file="upstream_file"),
             description="Upstream rows left out of curation (no usable number), with the reason.",
+        ),
+        Dataset(
+            name="exchange_rates",
+            filename="exchange_rates.csv",
+            columns={
+                "rate_id": TEXT,
+                "source_id": TEXT,
+                "currency": TEXT,
+                "year": YEAR,
+                "rate": NUMBER,
+                "quote": TEXT,
+                "basis": TEXT,
+                "usable": FLAG,
+                "curation_note": TEXT,
+            },  # fmt: skip
+            keys=("rate_id",),
+            required=("rate_id", "source_id", "currency", "year", "rate", "quote", "basis",
+                      "usable"),
+            allowed=_allowed(quote="fx_quote", basis="fx_basis"),
+            references={"source_id": "sources"},
+            description="Cited official exchange rates (annual averages usable for conversion; "
+            "rate as stated, quote says which way it reads).",
         ),
         Dataset(
             name="service_taxonomy",

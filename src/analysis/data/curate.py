@@ -1,12 +1,16 @@
 """Curate the upstream research tables into the cited, typed tables in ``data/raw``.
 
 ``python -m analysis.data.curate [--source DIR] [--dest DIR]`` reads
-``market_sources.csv``, ``kpi_benchmarks.csv``, ``location_costs.csv`` and
-``additions/workforce.csv`` and writes ``sources.csv``, ``market_estimates.csv``,
-``kpi_benchmarks.csv``, ``location_costs.csv``, ``workforce_planning.csv`` and
-``excluded_rows.csv``. The run is deterministic: same input, byte-identical output. Numbers are
-carried as written upstream (never rounded); each row keeps its source, and rows without any
-usable number are listed in ``excluded_rows.csv`` with the reason.
+``market_sources.csv``, ``kpi_benchmarks.csv`` and ``location_costs.csv`` and the second
+collection round in ``additions/`` (same columns plus ``note``, and ``fx_rates.csv``), and writes
+``sources.csv``, ``market_estimates.csv``, ``kpi_benchmarks.csv``, ``location_costs.csv``,
+``exchange_rates.csv``, ``workforce_planning.csv`` (from ``additions/workforce.csv``) and
+``excluded_rows.csv``. Each output :class:`Table` lists the upstream
+files (:class:`Origin`) it is curated from; additions rows follow the primary ones with their
+own id prefix, so existing ids stay stable. The run is deterministic: same input,
+byte-identical output. Numbers are carried as written upstream (never rounded); each row keeps
+its source, the errata of ``curation_rules.ERRATA`` are applied with a ``curation_note``, and
+rows without any usable number are listed in ``excluded_rows.csv`` with file, line and reason.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import argparse
 import csv
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +28,7 @@ from analysis.data import curation_rules as rules
 from analysis.errors import CurationError
 from analysis.paths import raw_dir, shared_research_dir
 
-UPSTREAM = {
-    "market": "market_sources.csv",
-    "kpi": "kpi_benchmarks.csv",
-    "location": "location_costs.csv",
-    "workforce": "additions/workforce.csv",
-}
+ADDITIONS = "additions"
 
 SOURCE_COLUMNS = (
     "source_id", "publisher", "relayed_by", "attribution", "title", "url", "year",
@@ -38,26 +38,35 @@ MARKET_COLUMNS = (
     "estimate_id", "source_id", "metric", "geography", "segment_type", "segment",
     "segment_as_stated", "definition", "year", "value", "value_low", "value_high", "unit",
     "unit_as_stated", "share_of", "qualifier", "is_forecast", "cagr_pct", "cagr_pct_high",
-    "cagr_period", "cagr_start_year", "cagr_end_year", "superseded_by",
+    "cagr_period", "cagr_start_year", "cagr_end_year", "superseded_by", "cagr_qualifier",
+    "evidence_group", "curation_note",
 )  # fmt: skip
 KPI_COLUMNS = (
     "benchmark_id", "source_id", "kpi", "series", "unit", "direction", "channel", "industry",
-    "region", "population", "statistic", "value", "year",
+    "region", "population", "statistic", "value", "year", "value_as_stated", "qualifier",
+    "evidence_group", "curation_note",
 )  # fmt: skip
 LOCATION_COLUMNS = (
     "location_id", "source_id", "country", "metric", "role", "value", "value_low", "value_high",
     "unit", "unit_as_stated", "qualifier", "pay_basis", "currency", "pay_period", "year",
-    "year_approx",
+    "year_approx", "evidence_group", "curation_note",
 )  # fmt: skip
 WORKFORCE_COLUMNS = (
     "planning_id", "source_id", "parameter", "component", "unit", "direction", "channel",
     "industry", "region", "population", "statistic", "value", "year", "judgement",
     "counts_for_default", *rules.WORKFORCE_NOTE_NUMBERS,
 )  # fmt: skip
-EXCLUDED_COLUMNS = ("upstream_file", "upstream_row", "reason", "publisher", "url")
+EXCHANGE_RATE_COLUMNS = (
+    "rate_id", "source_id", "currency", "year", "rate", "quote", "basis", "usable",
+    "curation_note",
+)  # fmt: skip
+EXCLUDED_COLUMNS = ("upstream_file", "upstream_row", "upstream_line", "reason", "publisher", "url")
 
 Row = dict[str, str]
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER_WITH_NOTE = re.compile(r"(-?\d+(?:\.\d+)?)\s*\(([^()]+)\)")
+_MIN_SEC = re.compile(r"(\d+):([0-5]\d)")
+_CJK_NUMERALS = re.compile(r"[兆億亿万]")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
@@ -182,9 +191,18 @@ class SourceRegistry:
         self._rows: dict[tuple[str, str, str], Row] = {}
         self._taken: set[str] = set()
 
-    def register(self, attribution: str, url: str, title: str = "") -> str:
+    def register(
+        self, attribution: str, url: str, title: str = "", low_reliability: bool = False
+    ) -> str:
+        """The ``source_id`` of a source, registering it on first sight.
+
+        ``low_reliability`` (an upstream note marks the page unreliable) puts the source in the
+        lowest tier, whatever its attribution says.
+        """
         key = (attribution.strip(), url.strip(), title.strip())
         if key in self._rows:
+            if low_reliability:
+                self._rows[key]["reliability_tier"] = "aggregator"
             return self._rows[key]["source_id"]
         if not re.match(r"^https?://", key[1]):
             raise CurationError(f"source {attribution!r} has no http(s) URL: {url!r}")
@@ -205,9 +223,22 @@ class SourceRegistry:
             "title": key[2],
             "url": key[1],
             "year": source_year(key[0], key[2]),
-            "reliability_tier": parsed.tier,
+            "reliability_tier": "aggregator" if low_reliability else parsed.tier,
         }
         return source_id
+
+    def register_row(self, row: Row, title: str = "") -> str:
+        """Register the source of one upstream row (publisher, url and the row's note)."""
+        low = bool(rules.LOW_RELIABILITY_NOTE.search(row.get("note", "")))
+        low = low or row["url"].strip() in rules.LOW_RELIABILITY_URLS
+        return self.register(row["publisher"], row["url"], title, low_reliability=low)
+
+    def year_of(self, source_id: str) -> str:
+        """Publication year of a registered source ('' when the source states none)."""
+        for row in self._rows.values():
+            if row["source_id"] == source_id:
+                return row["year"]
+        raise CurationError(f"unknown source_id {source_id!r}")
 
     def rows(self) -> list[Row]:
         return sorted(self._rows.values(), key=lambda row: row["source_id"])
@@ -220,6 +251,22 @@ def _number(text: str, what: str) -> str:
     if text and not _NUMBER.fullmatch(text):
         raise CurationError(f"{what}: {text!r} is not a number")
     return text
+
+
+def number_note(text: str) -> tuple[str, str]:
+    """``"10 (about)"`` -> ("10", "about"); a plain number keeps an empty qualifier."""
+    match = _NUMBER_WITH_NOTE.fullmatch(text.strip())
+    if match:
+        return match.group(1), _qualifier_of([match.group(2)])
+    return text.strip(), ""
+
+
+def parse_min_sec(text: str) -> str:
+    """A ``min:sec`` duration as whole seconds: ``"9:13"`` -> ``"553"`` (not 9.13 minutes)."""
+    match = _MIN_SEC.fullmatch(text.strip())
+    if not match:
+        raise CurationError(f"{text!r} is not a min:sec duration")
+    return str(int(match.group(1)) * 60 + int(match.group(2)))
 
 
 def split_value(text: str, what: str) -> tuple[str, str, str]:
@@ -253,6 +300,7 @@ QUALIFIERS = {
     "approx.": "approx",
     "approx": "approx",
     "approximately": "approx",
+    "roughly": "approx",
     "about": "about",
     "around": "about",
     "nearly": "nearly",
@@ -297,7 +345,20 @@ def _unit_notes(unit: str) -> tuple[str, list[str]]:
 
 
 MARKET_UNITS: dict[str, str] = {
+    "USD trillion": "usd_trillion",
     "USD billion": "usd_billion",
+    # 億 / 亿 = 10^8: the figure stays as written, the unit says the scale
+    "USD 億": "usd_100_million",
+    "USD 亿": "usd_100_million",
+    "JPY 億": "jpy_100_million",
+    "CNY 亿": "cny_100_million",
+    "EUR billion": "eur_billion",
+    "EUR million": "eur_million",
+    "GBP billion": "gbp_billion",
+    "million": "million_employees",
+    "jobs": "jobs",
+    "%": "percent",
+    "% YoY revenue": "percent_yoy",
     "USD billion ACV": "usd_billion",
     "USD million": "usd_million",
     "million employees": "million_employees",
@@ -324,6 +385,8 @@ def parse_market_unit(unit: str) -> tuple[str, str, str]:
         kept = [n for n in notes if not _qualifier_of([n])]
         share_of = core[5:] + (f" ({'; '.join(kept)})" if kept else "")
         return "percent", share_of, qualifier
+    if re.fullmatch(r"(?:through|to)\s+(?:19|20)\d{2}", core):
+        return "", "", ""  # a CAGR row naming its period where the unit goes: no unit
     raise CurationError(f"market unit {unit!r} has no canonical code; add it to MARKET_UNITS")
 
 
@@ -340,6 +403,9 @@ COUNT_UNITS: dict[str, str] = {
     "freelancers": "freelancers",
     "specialists": "specialists",
     "centres": "centres",
+    "seats": "seats",
+    "operators": "agents",
+    "young people employed": "employees",
     "graduates per year": "graduates_per_year",
     "hours": "hours",
     "hours ahead": "hours",
@@ -357,6 +423,9 @@ COUNT_UNITS: dict[str, str] = {
     "x salary": "multiple",
     "x cheaper": "multiple",
     "x lower": "multiple",
+    "x contract price": "multiple",
+    "x contract rate": "multiple",
+    "x national minimum wage": "multiple",
     "ratio to UK agent salary": "ratio",
 }
 
@@ -386,6 +455,8 @@ def parse_location_unit(unit: str) -> LocationUnit:
     if money:
         currency, rest = money.groups()
         return _money_unit(currency, rest, qualifier, basis.group(1) if basis else "")
+    if re.match(r"^%\s*over six months", core):
+        return LocationUnit("percent_per_half_year", qualifier)
     if core.startswith("%"):
         per_year = re.search(r"%\s*(?:/|per)\s*year|% terminated per year", core)
         return LocationUnit("percent_per_year" if per_year else "percent", qualifier)
@@ -458,52 +529,151 @@ def _segment_qualifier(segment: str) -> str:
     return ""
 
 
-def curate_market(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[Row], list[Row]]:
-    """Market rows -> (curated estimates, excluded rows)."""
+@dataclass(frozen=True)
+class Origin:
+    """One upstream file a curated table reads: its label (path under the research folder,
+    as ``excluded_rows.csv`` names it) and the id prefix of its rows (``MKT-`` -> ``MKT-0001``,
+    ``MKT-A`` -> ``MKT-A0001``)."""
+
+    label: str
+    id_prefix: str
+
+    def row_id(self, index: int) -> str:
+        return f"{self.id_prefix}{index:04d}"
+
+
+@contextmanager
+def _at(what: str) -> Iterator[None]:
+    """Prefix a curation error with the upstream file and line it concerns."""
+    try:
+        yield
+    except CurationError as error:
+        raise CurationError(f"{what}: {error}") from error
+
+
+def _erratum(origin: Origin, index: int, row: Row) -> tuple[Row, rules.Erratum | None]:
+    """The upstream row with its erratum's corrections applied, and the erratum (if any).
+
+    An erratum names its row by file and line and states values the row must hold, so a
+    shifted or edited upstream file stops curation instead of correcting the wrong row.
+    """
+    erratum = rules.ERRATA.get((origin.label, index + 1))
+    if erratum is None:
+        return row, None
+    for column, expected in erratum.expect.items():
+        if row.get(column, "").strip() != expected:
+            raise CurationError(
+                f"{origin.label} line {index + 1}: erratum expects {column}={expected!r}, "
+                f"found {row.get(column, '')!r}; check curation_rules.ERRATA"
+            )
+    return {**row, **erratum.upstream}, erratum
+
+
+def _finish_row(record: Row, origin: Origin, index: int, erratum: rules.Erratum | None) -> Row:
+    """Apply an erratum's corrections of curated columns; keep the row's origin for later rules."""
+    notes = []
+    if erratum is not None:
+        record.update(erratum.curated)
+        notes.append(erratum.reason)
+    record["curation_note"] = "; ".join(notes)
+    record["evidence_group"] = ""
+    record["_origin"], record["_line"] = origin.label, str(index + 1)
+    return record
+
+
+def curate_market(
+    rows: Sequence[Row], sources: SourceRegistry, origin: Origin
+) -> tuple[list[Row], list[Row]]:
+    """Market rows of one upstream file -> (curated estimates, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, row in enumerate(rows, start=1):
-        what = f"market_sources.csv row {index}"
-        value, low, high = split_value(row["value"], what)
-        point, cagr_low, cagr_high = split_value(row["cagr_pct"], what)
+    for index, raw in enumerate(rows, start=1):
+        what = f"{origin.label} line {index + 1}"
+        row, erratum = _erratum(origin, index, raw)
+        if erratum is not None and erratum.exclude:
+            excluded.append(_excluded(origin.label, index, erratum.reason, row))
+            continue
+        if _CJK_NUMERALS.search(row["value"]):
+            excluded.append(_excluded(origin.label, index, rules.REASON_CJK_MIXED_UNITS, row))
+            continue
+        value_text, value_qualifier = number_note(row["value"])
+        cagr_text, cagr_qualifier = number_note(row["cagr_pct"])
+        value, low, high = split_value(value_text, what)
+        point, cagr_low, cagr_high = split_value(cagr_text, what)
         cagr = point or cagr_low  # "7-12": the low end is cagr_pct, the high end beside it
         if not any((value, low, high, cagr, cagr_high)):
-            excluded.append(_excluded("market_sources.csv", index, "no number", row))
+            excluded.append(_excluded(origin.label, index, "no number", row))
             continue
-        segment_type, segment = classify_segment(row["segment"])
-        unit, share_of, qualifier = parse_market_unit(row["unit"])
+        with _at(what):
+            segment_type, segment = classify_segment(row["segment"])
+            unit, share_of, qualifier = parse_market_unit(row["unit"])
         start, end = parse_cagr_period(row["forecast_period"], row["year"])
-        curated.append(
-            {
-                "estimate_id": f"MKT-{index:04d}",
-                "source_id": sources.register(row["publisher"], row["url"], row["report_or_page"]),
-                "metric": row["metric"].strip(),
-                "geography": row["geography"].strip(),
-                "segment_type": segment_type,
-                "segment": segment,
-                "segment_as_stated": row["segment"].strip(),
-                "definition": total_bpo_definition(row["segment"], row["publisher"])
-                if segment_type == "total_bpo"
-                else "",
-                "year": _year(row["year"], what),
-                "value": value,
-                "value_low": low,
-                "value_high": high,
-                "unit": unit,
-                "unit_as_stated": row["unit"].strip(),
-                "share_of": share_of,
-                "qualifier": qualifier or _segment_qualifier(row["segment"]),
-                "is_forecast": _bool(row["is_forecast"], what),
-                "cagr_pct": cagr,
-                "cagr_pct_high": cagr_high,
-                "cagr_period": row["forecast_period"].strip(),
-                "cagr_start_year": start,
-                "cagr_end_year": end,
-                "superseded_by": "",
-            }
-        )
-    _flag_restatements(curated, sources)
+        record = {
+            "estimate_id": origin.row_id(index),
+            "source_id": sources.register_row(row, row["report_or_page"]),
+            "metric": row["metric"].strip(),
+            "geography": row["geography"].strip(),
+            "segment_type": segment_type,
+            "segment": segment,
+            "segment_as_stated": row["segment"].strip(),
+            "definition": total_bpo_definition(row["segment"], row["publisher"])
+            if segment_type == "total_bpo"
+            else "",
+            "year": _year(row["year"], what),
+            "value": value,
+            "value_low": low,
+            "value_high": high,
+            "unit": unit,
+            "unit_as_stated": row["unit"].strip(),
+            "share_of": share_of,
+            "qualifier": qualifier or value_qualifier or _segment_qualifier(row["segment"]),
+            "is_forecast": _bool(row["is_forecast"], what),
+            "cagr_pct": cagr,
+            "cagr_pct_high": cagr_high,
+            "cagr_period": row["forecast_period"].strip(),
+            "cagr_start_year": start,
+            "cagr_end_year": end,
+            "superseded_by": "",
+            "cagr_qualifier": cagr_qualifier,
+        }
+        curated.append(_finish_row(record, origin, index, erratum))
     return curated, excluded
+
+
+def finish_market(estimates: list[Row], sources: SourceRegistry) -> None:
+    """Rules across every market origin: restatements, estimates vs forecasts, evidence groups."""
+    _flag_restatements(estimates, sources)
+    for row in estimates:
+        published = sources.year_of(row["source_id"])
+        own_year_or_earlier = bool(row["year"] and published) and int(row["year"]) <= int(
+            published or 0
+        )
+        if row["is_forecast"] == "true" and own_year_or_earlier:  # an estimate, not a forecast
+            row["is_forecast"] = "false"
+            _add_note(row, rules.NOTE_ESTIMATE_NOT_FORECAST)
+    assign_evidence_groups(estimates)
+
+
+def _add_note(row: Row, note: str) -> None:
+    row["curation_note"] = "; ".join(n for n in (row["curation_note"], note) if n)
+
+
+def assign_evidence_groups(rows: list[Row]) -> None:
+    """``evidence_group``: the rows' source unless ``rules.EVIDENCE_GROUPS`` says several rows
+    (or several sources) are one piece of evidence; analyses count a group once."""
+    placed = {(origin, line): group for group, members in rules.EVIDENCE_GROUPS.items()
+              for origin, line in members}
+    found: set[tuple[str, int]] = set()
+    for row in rows:
+        key = (row["_origin"], int(row["_line"]))
+        group = placed.get(key)
+        if group is not None:
+            found.add(key)
+        row["evidence_group"] = group or row["source_id"]
+    tables = {row["_origin"] for row in rows}
+    missing = sorted(k for k in placed if k[0] in tables and k not in found)
+    if missing:
+        raise CurationError(f"evidence groups name rows that are not curated: {missing}")
 
 
 def _flag_restatements(estimates: list[Row], sources: SourceRegistry) -> None:
@@ -594,35 +764,52 @@ def kpi_series(row: Row) -> str:
     return SERIES.get((kpi, unit), f"{kpi}:{unit.lower()}")
 
 
-def curate_kpi(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[Row], list[Row]]:
-    """KPI rows -> (curated benchmarks, excluded rows)."""
+def curate_kpi(
+    rows: Sequence[Row], sources: SourceRegistry, origin: Origin
+) -> tuple[list[Row], list[Row]]:
+    """KPI rows of one upstream file -> (curated benchmarks, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, row in enumerate(rows, start=1):
-        what = f"kpi_benchmarks.csv row {index}"
-        value = _number(row["value"], what)
+    for index, raw in enumerate(rows, start=1):
+        what = f"{origin.label} line {index + 1}"
+        row, erratum = _erratum(origin, index, raw)
+        if erratum is not None and erratum.exclude:
+            excluded.append(_excluded(origin.label, index, erratum.reason, row))
+            continue
+        unit = row["unit"].strip()
+        if unit == "min:sec":  # "9:13" is 9 min 13 s: carried as whole seconds
+            with _at(what):
+                value, unit = parse_min_sec(row["value"]), "seconds"
+        else:
+            value = _number(row["value"], what)
         if not value:
-            excluded.append(_excluded("kpi_benchmarks.csv", index, "no number", row))
+            excluded.append(_excluded(origin.label, index, "no number", row))
             continue
         region, population = split_region(row["region"])
-        curated.append(
-            {
-                "benchmark_id": f"KPI-{index:04d}",
-                "source_id": sources.register(row["publisher"], row["url"]),
-                "kpi": row["kpi"].strip(),
-                "series": kpi_series(row),
-                "unit": row["unit"].strip().lower(),
-                "direction": row["direction"].strip(),
-                "channel": row["channel"].strip(),
-                "industry": row["industry"].strip(),
-                "region": region,
-                "population": population,
-                "statistic": row["statistic"].strip(),
-                "value": value,
-                "year": _year(row["year"], what),
-            }
-        )
+        record = {
+            "benchmark_id": origin.row_id(index),
+            "source_id": sources.register_row(row),
+            "kpi": row["kpi"].strip(),
+            "series": kpi_series({**row, "unit": unit}),
+            "unit": unit.lower(),
+            "direction": row["direction"].strip(),
+            "channel": row["channel"].strip(),
+            "industry": row["industry"].strip(),
+            "region": region,
+            "population": population,
+            "statistic": row["statistic"].strip(),
+            "value": value,
+            "year": _year(row["year"], what),
+            "value_as_stated": row["value"].strip() if value != row["value"].strip() else "",
+            "qualifier": "",
+        }
+        curated.append(_finish_row(record, origin, index, erratum))
     return curated, excluded
+
+
+def finish_evidence(rows: list[Row], sources: SourceRegistry) -> None:
+    """Rules across every origin of a KPI or location table: evidence groups."""
+    assign_evidence_groups(rows)
 
 
 # ---------------------------------------------------------------------------- location
@@ -634,43 +821,87 @@ def role_label(role: str) -> str:
     return head.strip(" ,;")
 
 
-def curate_location(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[Row], list[Row]]:
-    """Location rows -> (curated location figures, excluded rows)."""
+def curate_location(
+    rows: Sequence[Row], sources: SourceRegistry, origin: Origin
+) -> tuple[list[Row], list[Row]]:
+    """Location rows of one upstream file -> (curated location figures, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, row in enumerate(rows, start=1):
-        what = f"location_costs.csv row {index}"
+    for index, raw in enumerate(rows, start=1):
+        what = f"{origin.label} line {index + 1}"
+        row, erratum = _erratum(origin, index, raw)
+        if erratum is not None and erratum.exclude:
+            excluded.append(_excluded(origin.label, index, erratum.reason, row))
+            continue
         numbers = [_number(row[c], what) for c in ("value", "value_low", "value_high")]
         if not any(numbers):
-            excluded.append(_excluded("location_costs.csv", index, "no number", row))
+            excluded.append(_excluded(origin.label, index, "no number", row))
             continue
-        unit = parse_location_unit(row["unit"])
+        with _at(what):
+            unit = parse_location_unit(row["unit"])
         year = row["year"].strip()
         approx = year.startswith("c.")
         currency = row["currency"].strip() or unit.currency
         if unit.currency and currency != unit.currency:
             raise CurationError(f"{what}: currency {currency} disagrees with unit {row['unit']!r}")
-        curated.append(
-            {
-                "location_id": f"LOC-{index:04d}",
-                "source_id": sources.register(row["publisher"], row["url"]),
-                "country": row["country"].strip(),
-                "metric": row["metric"].strip(),
-                "role": role_label(row["role"]),
-                "value": numbers[0],
-                "value_low": numbers[1],
-                "value_high": numbers[2],
-                "unit": unit.unit,
-                "unit_as_stated": row["unit"].strip(),
-                "qualifier": unit.qualifier,
-                "pay_basis": unit.pay_basis,
-                "currency": currency,
-                "pay_period": unit.pay_period,
-                "year": _year(year[2:] if approx else year, what),
-                "year_approx": "true" if approx else "false",
-            }
-        )
+        record = {
+            "location_id": origin.row_id(index),
+            "source_id": sources.register_row(row),
+            "country": row["country"].strip(),
+            "metric": row["metric"].strip(),
+            "role": role_label(row["role"]),
+            "value": numbers[0],
+            "value_low": numbers[1],
+            "value_high": numbers[2],
+            "unit": unit.unit,
+            "unit_as_stated": row["unit"].strip(),
+            "qualifier": unit.qualifier,
+            "pay_basis": unit.pay_basis,
+            "currency": currency,
+            "pay_period": unit.pay_period,
+            "year": _year(year[2:] if approx else year, what),
+            "year_approx": "true" if approx else "false",
+        }
+        curated.append(_finish_row(record, origin, index, erratum))
     return curated, excluded
+
+
+# ---------------------------------------------------------------------------- exchange rates
+def curate_exchange_rates(
+    rows: Sequence[Row], sources: SourceRegistry, origin: Origin
+) -> tuple[list[Row], list[Row]]:
+    """Official exchange rates (``currency,per_usd,year,basis,...``) -> cited rate rows.
+
+    The rate is carried as written. ``quote`` says which way it reads (GBP and EUR are stated
+    as USD per unit on the Federal Reserve table), ``basis`` whether it is an annual average;
+    only annual averages are ``usable`` for converting an annual or monthly wage.
+    """
+    curated: list[Row] = []
+    for index, raw in enumerate(rows, start=1):
+        what = f"{origin.label} line {index + 1}"
+        row, erratum = _erratum(origin, index, raw)
+        currency = row["currency"].strip()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise CurationError(f"{what}: currency {currency!r} is not an ISO 4217 code")
+        basis, basis_note = rules.FX_BASIS.get(currency, ("annual_average", ""))
+        if basis == "annual_average" and row["basis"].strip() != "annual average":
+            raise CurationError(f"{what}: basis {row['basis']!r} has no rule in FX_BASIS")
+        quote = "usd_per_local" if currency in rules.FX_USD_PER_UNIT else "local_per_usd"
+        record = {
+            "rate_id": origin.row_id(index),
+            "source_id": sources.register_row(row),
+            "currency": currency,
+            "year": _year(row["year"], what),
+            "rate": _number(row["per_usd"], what),
+            "quote": quote,
+            "basis": basis,
+            "usable": "true" if basis == "annual_average" else "false",
+        }
+        _finish_row(record, origin, index, erratum)
+        if basis_note:
+            _add_note(record, basis_note)
+        curated.append(record)
+    return curated, []
 
 
 # ---------------------------------------------------------------------------- workforce
@@ -692,7 +923,9 @@ def workforce_judgement(row: Row) -> str:
         (url, statistic), rules.WORKFORCE_JUDGEMENTS.get((url, "*"), rules.WORKFORCE_INDEPENDENT))
 
 
-def curate_workforce(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list[Row], list[Row]]:
+def curate_workforce(
+    rows: Sequence[Row], sources: SourceRegistry, origin: Origin
+) -> tuple[list[Row], list[Row]]:
     """additions/workforce.csv -> (planning parameters with their sources, excluded rows).
 
     Same columns as the KPI table plus the judgement (does the figure count towards a planning
@@ -701,17 +934,17 @@ def curate_workforce(rows: Sequence[Row], sources: SourceRegistry) -> tuple[list
     curated: list[Row] = []
     excluded: list[Row] = []
     for index, row in enumerate(rows, start=1):
-        what = f"workforce.csv row {index}"
+        what = f"{origin.label} line {index + 1}"
         value = _number(row["value"], what)
         if not value:
-            excluded.append(_excluded("workforce.csv", index, "no number", row))
+            excluded.append(_excluded(origin.label, index, "no number", row))
             continue
         region, population = split_region(row["region"])
         inputs = note_inputs(row.get("note", ""), what)
         judgement = workforce_judgement(row)
         curated.append(
             {
-                "planning_id": f"WFP-{index:04d}",
+                "planning_id": origin.row_id(index),
                 "source_id": sources.register(row["publisher"], row["url"]),
                 "parameter": row["kpi"].strip(),
                 "component": inputs.pop("component"),
@@ -737,6 +970,7 @@ def _excluded(filename: str, index: int, reason: str, row: Row) -> Row:
     return {
         "upstream_file": filename,
         "upstream_row": str(index),
+        "upstream_line": str(index + 1),
         "reason": reason,
         "publisher": row.get("publisher", ""),
         "url": row.get("url", ""),
@@ -764,26 +998,66 @@ def write_table(path: Path, columns: Sequence[str], rows: Iterable[Row]) -> int:
     return count
 
 
-Curator = Callable[[Sequence[Row], SourceRegistry], tuple[list[Row], list[Row]]]
-_TABLES: tuple[tuple[str, str, Curator, tuple[str, ...]], ...] = (
-    ("market", "market_estimates.csv", curate_market, MARKET_COLUMNS),
-    ("kpi", "kpi_benchmarks.csv", curate_kpi, KPI_COLUMNS),
-    ("location", "location_costs.csv", curate_location, LOCATION_COLUMNS),
-    # Last, so its sources never renumber the other tables' source ids.
-    ("workforce", "workforce_planning.csv", curate_workforce, WORKFORCE_COLUMNS),
-)
+Curator = Callable[[Sequence[Row], SourceRegistry, Origin], tuple[list[Row], list[Row]]]
+Finisher = Callable[[list[Row], SourceRegistry], None]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One curated output: the upstream files it reads (in order), how a file's rows are
+    curated, and the rules that need every origin's rows at once (``finish``)."""
+
+    output: str
+    columns: tuple[str, ...]
+    curator: Curator
+    origins: tuple[Origin, ...]
+    finish: Finisher | None = None
+
+
+# A new curated table is one more entry here (its origins, curator and columns).
+TABLES: tuple[Table, ...] = (
+    Table("market_estimates.csv", MARKET_COLUMNS, curate_market,
+          (Origin("market_sources.csv", "MKT-"),
+           Origin(f"{ADDITIONS}/market_sources.csv", "MKT-A")), finish_market),
+    Table("kpi_benchmarks.csv", KPI_COLUMNS, curate_kpi,
+          (Origin("kpi_benchmarks.csv", "KPI-"),
+           Origin(f"{ADDITIONS}/kpi_benchmarks.csv", "KPI-A")), finish_evidence),
+    Table("location_costs.csv", LOCATION_COLUMNS, curate_location,
+          (Origin("location_costs.csv", "LOC-"),
+           Origin(f"{ADDITIONS}/location_costs.csv", "LOC-A")), finish_evidence),
+    Table("exchange_rates.csv", EXCHANGE_RATE_COLUMNS, curate_exchange_rates,
+          (Origin(f"{ADDITIONS}/fx_rates.csv", "FX-A"),)),
+    Table("workforce_planning.csv", WORKFORCE_COLUMNS, curate_workforce,
+          (Origin(f"{ADDITIONS}/workforce.csv", "WFP-"),)),
+)  # fmt: skip
 
 
 def curate(source_dir: Path, dest_dir: Path) -> dict[str, int]:
-    """Curate the upstream tables from ``source_dir`` into ``dest_dir``; row counts."""
+    """Curate every table of :data:`TABLES` from ``source_dir`` into ``dest_dir``; row counts.
+
+    Nothing is written until every table has curated, so a failure leaves ``dest_dir`` as it was.
+    """
     sources = SourceRegistry()
     counts: dict[str, int] = {}
     excluded: list[Row] = []
     outputs: list[tuple[str, tuple[str, ...], list[Row]]] = []
-    for key, filename, curator, columns in _TABLES:
-        rows, dropped = curator(read_upstream(Path(source_dir) / UPSTREAM[key]), sources)
-        outputs.append((filename, columns, rows))
-        excluded.extend(dropped)
+    rows: dict[str, list[Row]] = {table.output: [] for table in TABLES}
+    # Round by round (every table's first origin, then every second one...), so sources keep
+    # the ids they had before a later collection round was added.
+    for round_ in range(max(len(table.origins) for table in TABLES)):
+        for table in TABLES:
+            if round_ >= len(table.origins):
+                continue
+            origin = table.origins[round_]
+            curated, dropped = table.curator(
+                read_upstream(Path(source_dir) / origin.label), sources, origin
+            )
+            rows[table.output].extend(curated)
+            excluded.extend(dropped)
+    for table in TABLES:
+        if table.finish is not None:
+            table.finish(rows[table.output], sources)
+        outputs.append((table.output, table.columns, rows[table.output]))
     dest = Path(dest_dir)
     for filename, columns, rows in outputs:
         counts[filename.removesuffix(".csv")] = write_table(dest / filename, columns, rows)

@@ -7,6 +7,9 @@ publication rather than a relayed producer, which rows are restatements of other
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 # Upstream `segment` strings without a `Family: label` prefix -> (segment_type, canonical segment).
 # Total-BPO definitions are decided separately (see TOTAL_BPO_DEFINITIONS), because the same
 # label "Total BPO" is used by publishers with incomparable market definitions.
@@ -194,6 +197,100 @@ SEGMENTS: dict[str, tuple[str, str]] = {
         "survey",
         "Cost reduction objective",
     ),
+    # ---- second collection round (additions/market_sources.csv)
+    # total BPO by region or country: the geography column carries the place
+    "Total BPO revenue": ("total_bpo", "Total BPO"),
+    "Total BPO revenue (US)": ("total_bpo", "Total BPO"),
+    "BPO spending (US demand)": ("total_bpo", "Total BPO"),
+    "Total BPO (Asia-Pacific)": ("total_bpo", "Total BPO"),
+    "Total BPO (North America)": ("total_bpo", "Total BPO"),
+    "Total BPO (Western Europe)": ("total_bpo", "Total BPO"),
+    "Total BPO (Gartner definition)": ("total_bpo", "Total BPO"),
+    "Total BPO (Aberdeen definition)": ("total_bpo", "Total BPO"),
+    "Total BPO (IDC 10-function definition incl. logistics, facilities)": (
+        "total_bpo",
+        "Total BPO",
+    ),
+    "Total BPO (IDC 9-function definition incl. logistics, facilities)": ("total_bpo", "Total BPO"),
+    "BPO (Europe)": ("total_bpo", "Total BPO"),
+    "BPO (Germany)": ("total_bpo", "Total BPO"),
+    "BPO (PAC estimate)": ("total_bpo", "Total BPO"),
+    "BPO (Spain)": ("total_bpo", "Total BPO"),
+    "BPO (Japan)": ("total_bpo", "Total BPO"),
+    # country industries
+    "BPO services market (India)": ("country_industry", "BPO"),
+    "BPO revenue from clients in Spain": ("country_industry", "BPO"),
+    "BPO (administrative support services) persons employed": ("country_industry", "BPO"),
+    "Call centre management (outsourced), Spain": ("country_industry", "Contact centre"),
+    "Call centre market (France)": ("country_industry", "Contact centre"),
+    "Call centre sector (NAF 82.20Z) turnover, France": ("country_industry", "Contact centre"),
+    "Outsourced customer relations / contact centres (France market)": (
+        "country_industry",
+        "Contact centre",
+    ),
+    "Outsourced call centres (SP2C scope, incl. offshore delivery)": (
+        "country_industry",
+        "Contact centre",
+    ),
+    "Contact centre industry (whole value chain), Portugal": ("country_industry", "Contact centre"),
+    "Contact centre industry (Portugal)": ("country_industry", "Contact centre"),
+    "Contact centre market (outsourcing + staffing), Japan": ("country_industry", "Contact centre"),
+    "Contact center & BPO subsector (Roadmap 2022 target)": ("country_industry", "Contact centre"),
+    "Global in-house centers subsector (Roadmap 2022 target)": ("country_industry", "GIC"),
+    "IT-BPM FTEs (current at roadmap launch)": ("country_industry", "IT-BPM"),
+    "IT-BPM FTEs (recalibrated 2022 target)": ("country_industry", "IT-BPM"),
+    "IT-BPM direct employment (Roadmap 2022 target)": ("country_industry", "IT-BPM"),
+    "IT-BPM total (Roadmap 2022 target)": ("country_industry", "IT-BPM"),
+    "IT-BPM total (projected)": ("country_industry", "IT-BPM"),
+    "IT-BPM total (recalibrated 2022 target)": ("country_industry", "IT-BPM"),
+    "Philippines share of global IT-BPM sourceable work": ("country_industry", "IT-BPM"),
+    "IT services + ITES exports": ("country_industry", "IT-BPM"),
+    "ITES-BPO direct employment": ("country_industry", "ITES-BPO"),
+    "ITES-BPO exports (forecast)": ("country_industry", "ITES-BPO"),
+    "LPO (Indian suppliers)": ("country_industry", "LPO"),
+    "LPO jobs in India": ("country_industry", "LPO"),
+    "IT industry total": ("country_industry", "Tech industry"),
+    "IT industry total workforce": ("country_industry", "Tech industry"),
+    "Tech exports incl. hardware": ("country_industry", "Tech industry"),
+    "Tech industry domestic revenue": ("country_industry", "Tech industry"),
+    "Tech industry excluding hardware": ("country_industry", "Tech industry"),
+    "Tech industry revenue growth vs headcount growth": ("country_industry", "Tech industry"),
+    "Tech industry total (IT-BPM incl. ER&D, products, hardware)": (
+        "country_industry",
+        "Tech industry",
+    ),
+    "Tech industry total workforce (original estimate)": ("country_industry", "Tech industry"),
+    "Offshore service outsourcing executed value": ("country_industry", "Outsourcing"),
+    "Service outsourcing executed value (onshore + offshore)": ("country_industry", "Outsourcing"),
+    # sub-markets (global)
+    "Customer experience (CX) outsourcing": ("sub_market", "CX outsourcing"),
+    "Call centre market (global)": ("sub_market", "Contact centre"),
+    "Contact centre industry (global value)": ("sub_market", "Contact centre"),
+    "Contact centre cluster of specialised service providers (global turnover)": (
+        "sub_market",
+        "Contact centre",
+    ),
+    "Call centre outsourcing (incremental growth 2021-2025)": ("sub_market", "Contact centre"),
+    "Multi-process HR outsourcing (MPHRO) ACV": ("sub_market", "HR BPO"),
+    "Multi-process HR outsourcing (MPHRO) annual contract value": ("sub_market", "HR BPO"),
+    "BPO part of outsourced services (contract-value basis)": ("sub_market", "BPO contracts"),
+    # wider than BPO: kept apart from every total-BPO definition
+    "Global sourcing market (BPO article; scope not defined)": (
+        "broad_outsourcing",
+        "Global sourcing (scope not defined)",
+    ),
+    "Global outsourcing market (Statista series)": ("broad_outsourcing", "ITO+BPO"),
+    "Outsourced services (ITO+BPO; contract-value basis)": ("broad_outsourcing", "ITO+BPO"),
+    "BPO share of tech outsourcing revenue (Spain)": ("broad_outsourcing", "ITO+BPO"),
+    "Outsourcing services revenue (US, largest consumer)": (
+        "broad_outsourcing",
+        "Outsourcing services",
+    ),
+    "IT-enabled services (ITES)": ("broad_outsourcing", "ITES"),
+    "IT-enabled services (ITES) annual potential market": ("broad_outsourcing", "ITES"),
+    "IT-enabled services (ITES) market (addressable)": ("broad_outsourcing", "ITES"),
+    # providers
+    "BPS Top 50 providers revenue growth": ("provider", "Top 50 BPS providers"),
 }
 
 # Canonical labels inside the `Family: label` prefixes.
@@ -239,6 +336,10 @@ TOTAL_BPO_SEGMENT_DEFINITIONS: dict[str, str] = {
     "Total BPO (range of academic estimates)": "academic_range",
     "Total BPO market (incl. BPaaS)": "third_party_incl_bpaas",
     "Process management (Gartner BPO category)": "gartner",
+    "Total BPO (Gartner definition)": "gartner",
+    "Total BPO (Aberdeen definition)": "aberdeen",
+    "Total BPO (IDC 10-function definition incl. logistics, facilities)": "idc_broad",
+    "Total BPO (IDC 9-function definition incl. logistics, facilities)": "idc_broad",
 }
 TOTAL_BPO_PUBLISHER_DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("IDC", "idc"),
@@ -247,6 +348,9 @@ TOTAL_BPO_PUBLISHER_DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Everest", "third_party"),
     ("Oxford Business Group", "unspecified"),
     ("Ludwar", "unspecified"),
+    # a real-estate adviser's page that does not say whose estimate it repeats; its 2022 figure
+    # sits with the third-party definitions, its growth with the research firms: unplaced
+    ("Colliers", "unspecified"),
 )
 # Anything else labelled total BPO is a market-research-firm figure or a page repeating one.
 DEFAULT_TOTAL_BPO_DEFINITION = "market_research"
@@ -374,3 +478,186 @@ WORKFORCE_NOTE_NUMBERS = (
     "stated_sl_pct", "stated_delayed_pct", "stated_asa_s",
 )  # fmt: skip
 WORKFORCE_NOTE_SLUGS = ("component",)
+
+# ---------------------------------------------------------------------------- second round
+# Upstream notes are judgement aids, never copied: a note that opens by calling the page low
+# reliability (mirror, expat blog, anonymous accounts, unsourced listicle) puts its source in the
+# lowest tier.
+LOW_RELIABILITY_NOTE = re.compile(r"^\s*low reliability\b", re.IGNORECASE)
+# Pages the errata call implausible as a whole: lowest tier as well.
+LOW_RELIABILITY_URLS: frozenset[str] = frozenset(
+    {
+        # all-in cost per seat at or below agent wages alone (errata, location line 538)
+        "https://www.wildfloweralpacas.com.au/customer-service-outsourcing-in-dominican-republic",
+    }
+)
+
+REASON_CJK_MIXED_UNITS = (
+    "figure written in CJK numerals mixing units (兆/億/万); kept upstream as written, "
+    "no usable number"
+)
+NOTE_ESTIMATE_NOT_FORECAST = (
+    "estimate, not forecast: the figure's year is the page's publication year or earlier"
+)
+
+# Official exchange rates: which way a rate reads and what kind of rate it is.
+FX_USD_PER_UNIT: frozenset[str] = frozenset({"GBP", "EUR"})  # Fed G.5A states USD per unit
+FX_BASIS: dict[str, tuple[str, str]] = {
+    "KES": ("atlas_conversion_factor", "World Bank Atlas conversion factor, not the official "
+            "period-average series: not used to convert"),
+    "JMD": ("end_of_period", "year-end rate, not an annual average: not used to convert"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A correction of one upstream row, named by file and line (header = line 1).
+
+    ``expect`` are upstream values the row must hold (a shifted file stops curation rather than
+    correcting the wrong row); ``upstream`` replaces upstream fields before curation (publisher,
+    region, year); ``curated`` replaces curated fields after it (statistic, qualifier, country);
+    ``exclude`` lists the row in ``excluded_rows.csv`` with ``reason`` instead. ``reason`` is
+    written to the row's ``curation_note``.
+    """
+
+    reason: str
+    expect: dict[str, str]
+    upstream: dict[str, str] = field(default_factory=dict)
+    curated: dict[str, str] = field(default_factory=dict)
+    exclude: bool = False
+
+
+# Lines count the header as line 1 and one line per row. The additions README numbers a few
+# market rows one higher (noted where used); the `expect` guards pin every rule to its row.
+_MKT, _KPI, _LOC = "market_sources.csv", "kpi_benchmarks.csv", "location_costs.csv"
+_A_MKT, _A_KPI, _A_LOC = (f"additions/{name}" for name in (_MKT, _KPI, _LOC))
+
+_NEW_TELEGRAPH = (
+    "page mixes two series (another publisher's 245 -> 387.4 at 6.5 %, Grand View's 2021 "
+    "forecast 435.89 for 2028): read as unattributed, never as one series"
+)
+_DD_REGION = "Dimension Data salary range is regional, not national: filed under its region"
+
+ERRATA: dict[tuple[str, int], Erratum] = {
+    # ---- market_sources.csv
+    **{
+        (_MKT, line): Erratum(_NEW_TELEGRAPH, {"value": value})
+        for line, value in ((61, "245"), (62, "387.4"), (63, "435.89"), (64, "147.1"),
+                            (65, ""), (66, "90.1"), (67, ""))
+    },
+    (_MKT, 49): Erratum(
+        "2022 value is Grand View's 2021 value moved by a year", {"value": "245.9"}),
+    (_MKT, 50): Erratum(
+        "2032 value stated with a 2023-2030 growth period", {"value": "544.8"}),
+    (_MKT, 228): Erratum(  # errata README: line 229
+        "2020 value matches Grand View's 2020 edition",
+        {"value": "232.32", "year": "2020"}),
+    (_MKT, 110): Erratum(  # errata README: line 111
+        "29 is probably IBPAP's 2021 value (29.5); the 2022 actual is 32.5 (restated)",
+        {"value": "29", "year": "2022"}),
+    (_MKT, 74): Erratum(  # errata README: line 75
+        "FY25 growth is stated against a revised FY24: never compute growth across the "
+        "restatement", {"value": "54.6"}),
+    (_MKT, 79): Erratum(  # errata README: line 80
+        "FY24 segment value on the pre-revision base: not comparable with FY25",
+        {"value": "48.9"}),
+    (_MKT, 143): Erratum(
+        "McKinsey 163 -> 183 implies about 12 % growth in a year against Everest's 4.5-5.5 %",
+        {"value": "163"}),
+    (_MKT, 144): Erratum(
+        "McKinsey 163 -> 183 implies about 12 % growth in a year against Everest's 4.5-5.5 %",
+        {"value": "183"}),
+    (_MKT, 165): Erratum(  # errata README: line 166
+        "2022 edition figure (more than 225) likely reused; the 2023 edition states 175",
+        {"value": "225"}),
+    # ---- kpi_benchmarks.csv
+    **{
+        (_KPI, line): Erratum(
+            "Dimension Data Global Contact Centre Benchmarking figure relayed by BankWatch "
+            "(publisher and region corrected)", {"value": value},
+            upstream={"publisher": "Dimension Data Global Contact Centre Benchmarking "
+                                   "(via BankWatch)", "region": "global"})
+        for line, value in ((435, "69.8"), (436, "82.1"))
+    },
+    **{
+        (_KPI, line): Erratum(
+            "reproduces Talkdesk's 2018 report (2017 data): publisher and data year corrected",
+            {"value": value},
+            upstream={"publisher": "Talkdesk (via Stringee)", "year": "2017"})
+        for line, value in ((61, "9.07"), (62, "11.62"), (63, "8.21"), (64, "9.02"))
+    },
+    **{
+        (_KPI, line): Erratum(
+            "conflicts with the CCMA summary of the same guide (GBP 6.55 per call)",
+            {"value": value})
+        for line, value in ((230, "6.26"), (231, "7.68"))
+    },
+    (_KPI, 327): Erratum(
+        "the page says fewer than 60 % of centres: an upper bound, not a typical value",
+        {"value": "60", "statistic": "typical"},
+        curated={"statistic": "upper_bound", "qualifier": "less_than"}),
+    (_KPI, 77): Erratum(
+        "the page says over a quarter of centres: a lower bound, not a typical value",
+        {"value": "25", "statistic": "typical"},
+        curated={"statistic": "lower_bound", "qualifier": "over"}),
+    (_KPI, 76): Erratum("SQM dates the figure to 2022", {"value": "38", "year": ""},
+                        upstream={"year": "2022"}),
+    (_KPI, 370): Erratum(
+        "probably a US mean; ContactBabel's UK median for 200+ seats (2018) is 20 %",
+        {"value": "45"}, curated={"region": "United States"}),
+    **{
+        (_KPI, line): Erratum(
+            "stale UK figure (2013-14) next to 2022-24 figures of 106-120 s", {"value": value})
+        for line, value in ((320, "36.1"), (321, "28.4"), (322, "55"))
+    },
+    # ---- location_costs.csv
+    (_LOC, 414): Erratum(
+        "hand-converted value: the page states two-thirds, not 0.67", {"value": "0.67"},
+        exclude=True),
+    (_LOC, 104): Erratum(
+        "hand-converted value: the page states 1 in every 25 working Canadians, not 4 %",
+        {"value": "4"}, exclude=True),
+    (_LOC, 415): Erratum(_DD_REGION, {"value_low": "8900", "country": "South Africa"},
+                         curated={"country": "Africa & Middle East (region)"}),
+    (_LOC, 119): Erratum(_DD_REGION, {"value_low": "24500", "country": "United Kingdom"},
+                         curated={"country": "UK & Europe (region)"}),
+    (_LOC, 79): Erratum(_DD_REGION, {"value_low": "17600", "country": "United States"},
+                        curated={"country": "North America (region)"}),
+    (_LOC, 538): Erratum(
+        "all-in cost per seat at or below agent wages alone: implausible, lowest tier",
+        {"value_low": "450", "country": "Dominican Republic"}),
+    (_LOC, 313): Erratum("an end-2021 figure, not 2022", {"value": "707000", "year": "2022"},
+                         upstream={"year": "2021"}),
+    (_LOC, 161): Erratum("conflicts with IBPAP's 1.9 million for 2025", {"value": "1300000"}),
+    (_LOC, 180): Erratum("probably the 2024 EF EPI edition", {"value": "570", "year": "2023"},
+                         upstream={"year": "2024"}),
+    (_LOC, 481): Erratum("conflicts with about 33,000 seats in 2008 (callcentres.net)",
+                         {"value": "12000"}),
+    # ---- additions
+    (_A_LOC, 90): Erratum(
+        "attrition over half a year (H1 2023), not a year", {"value": "28"},
+        curated={"metric": "agent_attrition_half_year"}),
+}  # fmt: skip
+
+# Rows that are not independent: each group counts once in any consensus or source count.
+# Members are (upstream file, line).
+EVIDENCE_GROUPS: dict[str, tuple[tuple[str, int], ...]] = {
+    # one research firm's successive editions of the same series
+    "mordor-intelligence-bpo-market": ((_MKT, 2), (_MKT, 3), (_A_MKT, 105), (_A_MKT, 106)),
+    # Grand View Research's editions (2021 base 245.9, 2025 328.3) and the pages repeating
+    # them, named or not: one research firm's series
+    "grand-view-research-bpo-market": (
+        (_MKT, 49), (_MKT, 50), (_MKT, 56), (_MKT, 57), (_MKT, 58), (_MKT, 63), (_MKT, 169),
+        (_MKT, 170), *((_A_MKT, line) for line in (5, 6, 7, 8, 9, 10)),
+    ),
+    # Fortune Business Insights' 2026 series, relayed and repeated unattributed
+    "fortune-business-insights-2026-edition": ((_A_MKT, 2), (_A_MKT, 3), (_A_MKT, 67)),
+    # one unnamed 347.95 (2025) series on two pages
+    "unnamed-347-95-series": ((_A_MKT, 143), (_A_MKT, 145), (_A_MKT, 146)),
+    # Stringee's table reproduces Talkdesk's 2018 report (2017 data)
+    "talkdesk-2018-report": ((_KPI, 61), (_KPI, 62), (_KPI, 63), (_KPI, 64), (_KPI, 177)),
+    # the CIOL and Dataquest India USD 12-15/h rows are one report
+    "ciol-dataquest-india-billing-2003": ((_A_LOC, 105), (_A_LOC, 109)),
+    # PITON-Global's one USD 28-35/h all-in range, repeated for three countries
+    "piton-global-nearshore-all-in-2025": ((_A_LOC, 11), (_A_LOC, 12), (_A_LOC, 13)),
+}

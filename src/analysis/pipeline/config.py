@@ -94,6 +94,7 @@ PARAMETER_RULES: dict[str, Any] = {
     "local_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "nearshore_max_hours": Annotated[float, Field(ge=0, le=12)],
     "fx_max_year_gap": Annotated[int, Field(ge=0, le=10)],
+    "official_fx_max_year_gap": Annotated[int, Field(ge=0, le=10)],
     "weights": dict[str, _Weight] | None,
     "outsource_now_threshold": _Score | None,
     "pilot_first_threshold": _Score | None,

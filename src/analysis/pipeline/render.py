@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from analysis.data.provenance import Evidence, evidence_strength
 from analysis.errors import BpoError, BuildError, ConfigError
 from analysis.views.inert_text import inert_html
 from analysis.views.report_kit import format_number
@@ -159,11 +160,23 @@ def external_loads(page: str) -> list[str]:
     return found
 
 
-def key_figures(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Recorded figures as executive-summary rows: label, value (prose-formatted) and unit.
+def figure_evidence(
+    figure: Mapping[str, Any], sources: Iterable[Mapping[str, Any]]
+) -> Evidence:
+    """The evidence strength of one recorded figure (its source ids, counted by evidence group)."""
+    return evidence_strength(figure.get("source_ids") or [], sources,
+                             figure.get("evidence_groups") or None)
+
+
+def key_figures(
+    figures: Mapping[str, Mapping[str, Any]], sources: Iterable[Mapping[str, Any]] = ()
+) -> list[dict[str, str]]:
+    """Recorded figures as executive-summary rows: label, value (prose-formatted), unit, and
+    ``evidence`` (e.g. "6 sources, 2023–2026, 2 primary"; blank for a figure citing none).
 
     Values stay plain text here; the template escapes them.
     """
+    sources = list(sources)
     rows = []
     for figure in figures.values():
         value = figure.get("value")
@@ -174,8 +187,25 @@ def key_figures(figures: Mapping[str, Mapping[str, Any]]) -> list[dict[str, str]
                 "label": label[:1].upper() + label[1:],  # notebooks label in mid-sentence case
                 "value": shown,
                 "unit": str(figure.get("unit") or ""),
+                "evidence": figure_evidence(figure, sources).phrase(),
             }
         )
+    return rows
+
+
+def evidence_table(
+    figures: Mapping[str, Mapping[str, Any]], sources: Iterable[Mapping[str, Any]]
+) -> list[dict[str, str]]:
+    """The methodology appendix's evidence table: figure → evidence strength → source ids."""
+    sources = list(sources)
+    rows = []
+    for figure in figures.values():
+        evidence = figure_evidence(figure, sources)
+        if evidence.n_sources:
+            label = str(figure.get("label") or figure.get("name", ""))
+            rows.append({"label": label[:1].upper() + label[1:], "evidence": evidence.phrase(),
+                         "source_ids": ", ".join(evidence.source_ids),
+                         "single": "1" if evidence.single else ""})
     return rows
 
 
@@ -238,7 +268,8 @@ def _report_meta(title: str, meta: Mapping[str, Any]) -> dict[str, Any]:
     figures = meta.get("figures") or {}
     return {
         "logo": logo,
-        "key_figures": key_figures(figures),
+        "key_figures": key_figures(figures, meta.get("sources") or []),
+        "evidence_table": evidence_table(figures, meta.get("sources") or []),
         "figure_sources": figure_sources(figures, meta.get("sources") or []),
         "data_quality": meta.get("data_quality"),
         "title": title,

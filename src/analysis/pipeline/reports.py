@@ -48,8 +48,8 @@ REPORTS: dict[str, ReportSpec] = {
     "sourcing_models": ReportSpec(
         "notebooks/sourcing_models.ipynb",
         "Sourcing models and total cost of ownership",
-        inputs=("location_costs.csv", "fx_rates.csv", "sources.csv", "workforce_planning.csv",
-                "{kpi_export}|clients/{client}/**|clients/demo/**"),
+        inputs=("location_costs.csv", "fx_rates.csv", "exchange_rates.csv", "sources.csv",
+                "workforce_planning.csv", "{kpi_export}|clients/{client}/**|clients/demo/**"),
     ),
     "kpi_benchmarks": ReportSpec(
         "notebooks/kpi_benchmarks.ipynb",

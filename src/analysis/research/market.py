@@ -13,13 +13,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.data.provenance import join_ids, join_years
+from analysis.data.provenance import TIER_ORDER, evidence_key, join_ids, join_years
 
-#: Reliability tiers, best first. ``min_reliability="relayed"`` keeps primary and relayed sources.
-TIER_ORDER: tuple[str, ...] = ("primary", "relayed", "unattributed", "aggregator")
+# TIER_ORDER (provenance): reliability tiers, best first; min_reliability="relayed" keeps
+# primary and relayed sources.
 
 #: Units a market size can be stated in, and the factor that converts each to USD billion.
-USD_BILLION_FACTORS: dict[str, float] = {"usd_billion": 1.0, "usd_million": 0.001}
+USD_BILLION_FACTORS: dict[str, float] = {
+    "usd_trillion": 1000.0, "usd_billion": 1.0, "usd_100_million": 0.1, "usd_million": 0.001,
+}  # fmt: skip
+
 
 SIZE_METRICS: tuple[str, ...] = ("market_size", "industry_revenue")
 
@@ -93,12 +96,15 @@ def size_estimates(
     geography: str,
     segment: str,
     definition: str | None = None,
+    *,
+    include_undated: bool = False,
 ) -> pd.DataFrame:
     """Point market-size figures for one geography × segment, in USD billion.
 
     Keeps size metrics stated in USD, drops rows superseded by a restatement and ranges without
     a point value, and adds ``value_usd_bn``. ``definition`` narrows to one definition family
-    (sizes under different definitions are not comparable).
+    (sizes under different definitions are not comparable). Undated figures are dropped unless
+    ``include_undated`` (they cannot enter a by-year consensus, but a reader may see them).
     """
     rows = estimates[
         (estimates["geography"] == geography)
@@ -106,7 +112,7 @@ def size_estimates(
         & estimates["metric"].isin(SIZE_METRICS)
         & estimates["unit"].isin(USD_BILLION_FACTORS)
         & estimates["value"].notna()
-        & estimates["year"].notna()
+        & (estimates["year"].notna() | include_undated)
     ]
     if "superseded_by" in rows.columns:
         rows = rows[rows["superseded_by"].isna()]
@@ -145,9 +151,11 @@ def normalise_to_year(
     out and listed with the reason in the ``method`` column as ``excluded: …``.
     """
     records = []
-    for source_id, rows in estimates.groupby("source_id", sort=True):
+    # Rows that are not independent (one evidence group) are one source here.
+    for group, rows in estimates.groupby(evidence_key(estimates), sort=True):
         points = rows.groupby(rows["year"].astype(int))["value_usd_bn"].median()
-        record = {"source_id": source_id, "year": year}
+        record = {"source_id": join_ids(rows["source_id"]), "evidence_group": group,
+                  "year": year}
         for col in SOURCE_COLUMNS:
             if col in rows.columns:
                 record[col] = rows[col].iloc[0]
@@ -158,8 +166,8 @@ def normalise_to_year(
         )
         record.update(value_usd_bn=value, method=method, from_year=from_year, cagr_used=rate)
         records.append(record)
-    columns = ["source_id", "year", *SOURCE_COLUMNS, "definition", "value_usd_bn", "method",
-               "from_year", "cagr_used"]
+    columns = ["source_id", "evidence_group", "year", *SOURCE_COLUMNS, "definition",
+               "value_usd_bn", "method", "from_year", "cagr_used"]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -386,4 +394,52 @@ def latest_figures(
     for col in ("year", "forecast_year"):
         if col in frame.columns:
             frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def figure_spread(
+    points: pd.DataFrame, first_year: int, last_year: int, max_year_gap: int = 3
+) -> pd.DataFrame:
+    """Every stated figure beside the others: how far each stands from the other sources.
+
+    ``points`` are :func:`size_estimates` rows with sources joined (every tier, undated
+    included). For a dated figure, ``others_median_usd_bn`` is the median of the *other*
+    evidence groups' figures stated for a year at most ``max_year_gap`` away (each group's own
+    figures reduced to their median first, as in the consensus); an undated figure is set
+    against the others' figures of ``first_year``–``last_year``. ``vs_others_pct`` is the
+    distance from that median, ``implied_growth_pct`` the yearly growth from the same group's
+    previous dated figure (a vendor's own two figures can imply a jump no growth rate states).
+    """
+    rows = points.assign(group=evidence_key(points))
+    dated = rows.dropna(subset=["year"])
+    out = []
+    for _, row in rows.sort_values(["year", "value_usd_bn"], na_position="first").iterrows():
+        if pd.notna(row["year"]):
+            near = dated[(dated["year"] - int(row["year"])).abs() <= max_year_gap]
+        else:
+            near = dated[dated["year"].between(first_year, last_year)]
+        others = near[near["group"] != row["group"]].groupby("group")["value_usd_bn"].median()
+        median = float(others.median()) if len(others) else np.nan
+        earlier = (dated[(dated["group"] == row["group"]) & (dated["year"] < row["year"])]
+                   if pd.notna(row["year"]) else dated.iloc[0:0])
+        growth = np.nan
+        if len(earlier):
+            prev = earlier.sort_values("year").iloc[-1]
+            span = int(row["year"]) - int(prev["year"])
+            growth = ((row["value_usd_bn"] / prev["value_usd_bn"]) ** (1 / span) - 1) * 100
+        out.append({
+            "source_id": row["source_id"], "publisher": row.get("publisher"),
+            "reliability_tier": row.get("reliability_tier"), "group": row["group"],
+            "year": row["year"],
+            "is_forecast": bool(row["is_forecast"]) if pd.notna(row["is_forecast"]) else False,
+            "value_usd_bn": float(row["value_usd_bn"]), "others_median_usd_bn": median,
+            "others_n": len(others),
+            "vs_others_pct": (row["value_usd_bn"] / median - 1) * 100 if median else np.nan,
+            "implied_growth_pct": growth,
+        })
+    frame = pd.DataFrame(out, columns=[
+        "source_id", "publisher", "reliability_tier", "group", "year", "is_forecast",
+        "value_usd_bn", "others_median_usd_bn", "others_n", "vs_others_pct",
+        "implied_growth_pct"])
+    frame["year"] = frame["year"].astype("Int64")
     return frame

@@ -5,10 +5,14 @@ Every cost is brought to **USD per hour** before countries are compared:
 * hourly figures in USD are used as stated;
 * monthly and annual pay is divided by the paid hours of :class:`HoursBasis` (default 40 h a
   week × 52 weeks = 2,080 h a year, 173.3 h a month: a stated convention, not a sourced figure);
-* local-currency pay is converted only with an exchange rate a source itself states
-  (``data/raw/fx_rates.csv``: the same amount given in local currency and USD), taken from the
-  same source or from the same year; otherwise the row stays in the table with no USD value and
-  the reason, so missing data is shown as missing.
+* local-currency pay is converted only with a cited rate, in this order: a rate pair a source
+  itself states (``data/raw/fx_rates.csv``: the same amount given in local currency and USD),
+  from the same source or the same year (± ``fx_max_year_gap``); else the cited official
+  annual-average rate (``data/raw/exchange_rates.csv``, usable rows only) of the figure's year or
+  the nearest year within ``official_max_year_gap`` years (the earlier year on a tie). An undated
+  figure gets no official rate (there is no year to match). Otherwise the row stays in the table
+  with no USD value and the reason, so missing data is shown as missing. Each converted figure
+  records which conversion it used (``fx_method``), the rate's year and its source ids.
 
 A country's figure is the median of its rows' midpoints (a range counts as its midpoint), with
 the lowest and highest stated value as the spread. Shore is relative to the home country: the
@@ -28,11 +32,20 @@ from analysis.data.provenance import join_ids, join_years
 from analysis.errors import ConfigError
 
 BILLING_METRICS = ("hourly_billing_rate",)
+# What an agent hour costs the employer all in (wage, benefits, overheads): not a price, not a wage.
+LOADED_METRICS = (
+    "hourly_cost_fully_loaded", "hourly_cost_all_in", "agent_cost_monthly_fully_loaded",
+    "monthly_cost_per_agent_fully_burdened",
+)  # fmt: skip
 WAGE_METRICS = (
     "agent_base_wage_hourly", "agent_wage_hourly", "agent_salary_monthly",
     "agent_base_salary_monthly", "agent_salary_annual",
 )  # fmt: skip
+# Each kind of USD hourly figure in the sourcing table, in the order a reader prefers them.
+COST_KINDS: dict[str, tuple[str, ...]] = {
+    "billing": BILLING_METRICS, "loaded": LOADED_METRICS, "wage": WAGE_METRICS}
 TIMEZONE_METRIC = "timezone_offset_vs_us_eastern"
+SOURCE_PAIR, OFFICIAL_AVERAGE = "source-stated pair", "official annual average"
 ONSHORE, NEARSHORE, OFFSHORE, UNCLASSIFIED = "onshore", "nearshore", "offshore", "unclassified"
 SHORES = (ONSHORE, NEARSHORE, OFFSHORE, UNCLASSIFIED)
 
@@ -81,19 +94,62 @@ def fx_table(fx_rates: pd.DataFrame) -> pd.DataFrame:
     return fx_rates.assign(local_per_usd=fx_rates["local_amount"] / fx_rates["usd_amount"])
 
 
-def _fx_for(row: pd.Series, fx: pd.DataFrame, max_year_gap: int) -> tuple[float, str]:
-    """The rate for one local-currency row: same source first, else same (±gap) year."""
+def official_rates(exchange_rates: pd.DataFrame | None) -> pd.DataFrame:
+    """Usable official annual averages with ``local_per_usd`` (a USD-per-unit quote inverted)."""
+    cols = ["rate_id", "source_id", "currency", "year", "local_per_usd"]
+    if exchange_rates is None or exchange_rates.empty:
+        return pd.DataFrame(columns=cols)
+    usable = exchange_rates[exchange_rates["usable"].fillna(False).astype(bool)
+                            & (exchange_rates["basis"] == "annual_average")
+                            & exchange_rates["year"].notna()]
+    unknown = set(usable["quote"]) - {"local_per_usd", "usd_per_local"}
+    if unknown:
+        raise ConfigError(f"exchange_rates.csv: unknown quote {sorted(unknown)!r}; known: "
+                          "local_per_usd, usd_per_local")
+    rate = usable["rate"].astype(float)
+    local = rate.where(usable["quote"] == "local_per_usd", 1.0 / rate)
+    return usable.assign(local_per_usd=local)[cols]
+
+
+@dataclass(frozen=True)
+class _Rate:
+    local_per_usd: float = np.nan
+    source_ids: str = ""
+    method: str = ""
+    rate_year: float = np.nan
+    rate_ids: str = ""
+
+
+def _fx_for(row: pd.Series, fx: pd.DataFrame, max_year_gap: int) -> _Rate:
+    """The source-stated rate for one local-currency row: same source first, else same year."""
     same = fx[fx["currency"] == row["currency"]]
     own = same[same["source_id"] == row["source_id"]]
     if len(own):
-        return float(own["local_per_usd"].median()), ";".join(own["source_id"])
+        return _Rate(float(own["local_per_usd"].median()), ";".join(own["source_id"]),
+                     SOURCE_PAIR, float(own["year"].max()) if own["year"].notna().any()
+                     else np.nan)
     if pd.isna(row["year"]):
-        return np.nan, ""
+        return _Rate()
     dated = same.dropna(subset=["year"])
     near = dated[(dated["year"] - int(row["year"])).abs() <= max_year_gap]
     if near.empty:
-        return np.nan, ""
-    return float(near["local_per_usd"].median()), ";".join(sorted(near["source_id"]))
+        return _Rate()
+    return _Rate(float(near["local_per_usd"].median()), ";".join(sorted(near["source_id"])),
+                 SOURCE_PAIR, float(near["year"].max()))
+
+
+def _official_for(row: pd.Series, official: pd.DataFrame, max_year_gap: int) -> _Rate:
+    """The official annual average of the row's year, else the nearest within the gap."""
+    if pd.isna(row["year"]) or official.empty:
+        return _Rate()
+    same = official[official["currency"] == row["currency"]]
+    gap = (same["year"].astype(int) - int(row["year"])).abs()
+    near = same.assign(gap=gap)[gap <= max_year_gap]
+    if near.empty:
+        return _Rate()
+    best = near.sort_values(["gap", "year"]).iloc[0]
+    return _Rate(float(best["local_per_usd"]), str(best["source_id"]), OFFICIAL_AVERAGE,
+                 float(best["year"]), str(best["rate_id"]))
 
 
 def normalise_pay(
@@ -101,49 +157,78 @@ def normalise_pay(
     fx_rates: pd.DataFrame,
     hours: HoursBasis | None = None,
     fx_max_year_gap: int = 0,
+    *,
+    exchange_rates: pd.DataFrame | None = None,
+    official_max_year_gap: int = 0,
 ) -> pd.DataFrame:
     """Pay or price rows with ``usd_hour`` (and ``_low``/``_high``) and how each was reached.
 
-    Adds ``fx_local_per_usd``, ``fx_source_ids``, ``normalisation`` (text) and
+    Adds ``fx_local_per_usd``, ``fx_method`` (source-stated pair or official annual average),
+    ``fx_rate_year``, ``fx_year_gap`` (figure year − rate year: how much older the rate is),
+    ``fx_source_ids``, ``fx_rate_ids`` (official rate ids), ``normalisation`` (text) and
     ``missing_reason`` (why a row has no USD value). A local-currency row whose source also
     states the same figure in USD is marked ``duplicate_of`` that USD row and left out of
-    aggregates, so one figure is never counted twice.
+    aggregates, so one figure is never counted twice. Without ``exchange_rates`` only
+    source-stated pairs convert.
     """
     basis = hours or HoursBasis()
     fx = fx_table(fx_rates)
+    official = official_rates(exchange_rates)
     twins = fx.dropna(subset=["local_location_id", "usd_location_id"])
     duplicate_of = dict(zip(twins["local_location_id"], twins["usd_location_id"], strict=True))
     records = []
     for _, row in rows.iterrows():
         period = row["pay_period"]
         currency = row["currency"]
-        rate, fx_sources, reason, how = 1.0, "", "", ""
+        rate, reason, how = _Rate(local_per_usd=1.0), "", ""
         if pd.isna(period):
-            rate, reason = np.nan, "pay period not stated"
+            reason = "pay period not stated"
         elif currency != "USD":
-            rate, fx_sources = _fx_for(row, fx, fx_max_year_gap)
-            if np.isnan(rate):
-                reason = f"no sourced {currency}/USD rate for this source or year"
+            rate = _fx_for(row, fx, fx_max_year_gap)
+            if np.isnan(rate.local_per_usd):
+                rate = _official_for(row, official, official_max_year_gap)
+            if np.isnan(rate.local_per_usd):
+                when = "an undated figure" if pd.isna(row["year"]) else int(row["year"])
+                reason = (f"no sourced {currency}/USD rate for this source or year"
+                          + ("" if exchange_rates is None else
+                             f", and no usable official annual average within "
+                             f"{official_max_year_gap} year(s) of {when}"))
         if not reason:
             per_hour = basis.hours_per(period)
             how = "as stated" if period == "hour" else f"÷ {per_hour:,.1f} h per {period}"
             if currency != "USD":
-                how += f"; ÷ {rate:,.2f} {currency} per USD"
-        factor = 1.0 / (rate * basis.hours_per(period)) if not reason else np.nan
+                how += f"; ÷ {rate.local_per_usd:,.2f} {currency} per USD ({rate.method}"
+                how += f" {rate.rate_year:.0f})" if pd.notna(rate.rate_year) else ", undated)"
+        factor = (1.0 / (rate.local_per_usd * basis.hours_per(period)) if not reason
+                  else np.nan)
+        local = currency != "USD"
         records.append({
             "usd_hour": row["mid"] * factor, "usd_hour_low": row["value_low"] * factor,
             "usd_hour_high": row["value_high"] * factor,
-            "fx_local_per_usd": rate if currency != "USD" else np.nan,
-            "fx_source_ids": fx_sources, "normalisation": how or pd.NA,
+            "fx_local_per_usd": rate.local_per_usd if local else np.nan,
+            "fx_method": rate.method if local and not reason else pd.NA,
+            "fx_rate_year": rate.rate_year if local and not reason else np.nan,
+            "fx_year_gap": (row["year"] - rate.rate_year
+                            if local and not reason and pd.notna(row["year"]) else np.nan),
+            "fx_source_ids": rate.source_ids if local else "",
+            "fx_rate_ids": rate.rate_ids if local else "",
+            "normalisation": how or pd.NA,
             "missing_reason": reason or pd.NA,
             "duplicate_of": duplicate_of.get(row["location_id"], pd.NA),
         })
-    extra = pd.DataFrame(records, index=rows.index)
+    extra = pd.DataFrame(records, index=rows.index,
+                         columns=["usd_hour", "usd_hour_low", "usd_hour_high", "fx_local_per_usd",
+                                  "fx_method", "fx_rate_year", "fx_year_gap", "fx_source_ids",
+                                  "fx_rate_ids", "normalisation", "missing_reason",
+                                  "duplicate_of"])
     out = pd.concat([rows, extra], axis=1)
-    for col in ("fx_source_ids", "normalisation", "missing_reason", "duplicate_of"):
+    for col in ("fx_method", "fx_source_ids", "fx_rate_ids", "normalisation", "missing_reason",
+                "duplicate_of"):
         out[col] = out[col].astype("str")
     for col in ("usd_hour", "usd_hour_low", "usd_hour_high", "fx_local_per_usd"):
         out[col] = out[col].astype(float)
+    for col in ("fx_rate_year", "fx_year_gap"):
+        out[col] = pd.array(out[col].astype(float).round(), dtype="Int64")
     return out
 
 
@@ -156,6 +241,8 @@ def cost_rows(
     include_undated: bool = False,
     hours: HoursBasis | None = None,
     fx_max_year_gap: int = 0,
+    exchange_rates: pd.DataFrame | None = None,
+    official_max_year_gap: int = 0,
 ) -> pd.DataFrame:
     """Country rows of the given pay/price metrics, recent enough, normalised to USD per hour."""
     rows = location_costs[location_costs["metric"].isin(list(metrics))
@@ -164,11 +251,47 @@ def cost_rows(
         recent = rows["year"].fillna(-1) >= min_year
         rows = rows[recent | (rows["year"].isna() & include_undated)]
     rows = rows.assign(mid=midpoint(rows))
-    return normalise_pay(rows, fx_rates, hours, fx_max_year_gap)
+    return normalise_pay(rows, fx_rates, hours, fx_max_year_gap, exchange_rates=exchange_rates,
+                         official_max_year_gap=official_max_year_gap)
+
+
+def priced_rows(
+    location_costs: pd.DataFrame, fx_rates: pd.DataFrame, **kwargs: object
+) -> pd.DataFrame:
+    """Every billing-rate, loaded-cost and wage row normalised, with its ``kind`` (for tables).
+
+    ``kwargs`` are those of :func:`cost_rows`; this is the one place the three kinds are read.
+    """
+    parts = [cost_rows(location_costs, metrics, fx_rates, **kwargs).assign(kind=kind)
+             for kind, metrics in COST_KINDS.items()]
+    out = pd.concat(parts, ignore_index=True)
+    out["kind"] = out["kind"].astype("str")
+    return out
+
+
+def rows_behind(rows: pd.DataFrame, countries: Iterable[str], kind: str) -> pd.DataFrame:
+    """The :func:`priced_rows` behind the ``kind`` figure of ``countries`` (as aggregated)."""
+    return rows[rows["country"].isin(list(countries)) & (rows["kind"] == kind)
+                & rows["usd_hour"].notna() & rows["duplicate_of"].isna()]
+
+
+def conversion_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """How the local-currency figures of :func:`priced_rows` were converted (or not)."""
+    local = rows[(rows["currency"] != "USD") & rows["duplicate_of"].isna()]
+    return {
+        "local": len(local),
+        "source_pair": int((local["fx_method"] == SOURCE_PAIR).sum()),
+        "official": int((local["fx_method"] == OFFICIAL_AVERAGE).sum()),
+        "not_converted": int(local["usd_hour"].isna().sum()),
+    }
 
 
 def by_country(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """Median USD/hour per country with the low–high spread, years and sources behind it."""
+    """Median USD/hour per country with the low–high spread, years and sources behind it.
+
+    ``<prefix>_fx`` names the conversions used for the country's local-currency figures (blank
+    when every figure was stated in USD).
+    """
     usable = rows[rows["usd_hour"].notna() & rows["duplicate_of"].isna()]
     if usable.empty:
         return pd.DataFrame(columns=["country"])
@@ -182,6 +305,7 @@ def by_country(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
         n=("location_id", "count"),
         years=("year", join_years),
         source_ids=("source_id", join_ids),
+        fx=("fx_method", join_ids),
     ).reset_index()
     # The spread runs from the lowest stated value (range end or point) to the highest.
     out["low"] = out[["low", "point_low"]].min(axis=1)
@@ -311,29 +435,33 @@ def location_comparison(
     include_undated: bool = False,
     hours: HoursBasis | None = None,
     fx_max_year_gap: int = 0,
+    exchange_rates: pd.DataFrame | None = None,
+    official_max_year_gap: int = 0,
     nearshore_max_hours: float = 3.0,
     client_hours: tuple[float, float] = (9.0, 17.0),
     local_hours: tuple[float, float] = (9.0, 17.0),
 ) -> pd.DataFrame:
-    """One row per country: shore, USD/hour price and wage, savings vs home and the indicators.
+    """One row per country: shore, USD/hour price, loaded cost and wage, savings, indicators.
 
     Savings compare like with like: a location's billing rate with the home country's billing
     rate, its wage with the home wage (``1 - location / home``, in %). Blank = no data.
+    ``usd_hourly`` says whether the country has any USD hourly figure (billing, loaded, wage).
     """
-    kwargs = dict(min_year=min_year, include_undated=include_undated, hours=hours,
-                  fx_max_year_gap=fx_max_year_gap)
-    billing = by_country(cost_rows(location_costs, BILLING_METRICS, fx_rates, **kwargs),
-                         "billing")
-    wages = by_country(cost_rows(location_costs, WAGE_METRICS, fx_rates, **kwargs), "wage")
+    rows = priced_rows(location_costs, fx_rates, min_year=min_year,
+                       include_undated=include_undated, hours=hours,
+                       fx_max_year_gap=fx_max_year_gap, exchange_rates=exchange_rates,
+                       official_max_year_gap=official_max_year_gap)
     zones = classify_shore(timezone_offsets(location_costs), home_country, nearshore_max_hours)
     countries = sorted(set(location_costs["country"]) - {"ALL"})
     frame = pd.DataFrame({"country": countries})
     frame = frame.merge(zones, on="country", how="left")
     frame["shore"] = frame["shore"].fillna(UNCLASSIFIED)
-    frame = frame.merge(billing, on="country", how="left").merge(wages, on="country", how="left")
-    for col in ("billing_median", "wage_median"):
-        if col not in frame.columns:
-            frame[col] = np.nan
+    for kind in COST_KINDS:
+        frame = frame.merge(by_country(rows[rows["kind"] == kind], kind), on="country",
+                            how="left")
+        if f"{kind}_median" not in frame.columns:
+            frame[f"{kind}_median"] = np.nan
+    frame["usd_hourly"] = frame[[f"{kind}_median" for kind in COST_KINDS]].notna().any(axis=1)
     indicators = {
         "attrition": ("agent_attrition_annual", None),
         "epi": ("ef_epi_score", ["ef_epi_score_800"]),
@@ -349,7 +477,7 @@ def location_comparison(
                               for d in frame["offset_vs_home"]]
     home = frame.set_index("country").loc[home_country] if home_country in set(
         frame["country"]) else None
-    for kind in ("billing", "wage"):
+    for kind in COST_KINDS:
         base = home[f"{kind}_median"] if home is not None else np.nan
         frame[f"{kind}_savings_pct"] = (1.0 - frame[f"{kind}_median"] / base) * 100.0
     order = {shore: i for i, shore in enumerate(SHORES)}
@@ -366,6 +494,7 @@ def shore_summary(comparison: pd.DataFrame) -> pd.DataFrame:
         countries=("country", "count"),
         with_billing_rate=("billing_median", "count"),
         billing_median=("billing_median", "median"),
+        loaded_median=("loaded_median", "median"),
         wage_median=("wage_median", "median"),
         billing_savings_pct=("billing_savings_pct", "median"),
         wage_savings_pct=("wage_savings_pct", "median"),

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
+from analysis.data import provenance
 from analysis.data.client_exports import CanonicalTable, load_folder
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.research import market
@@ -116,8 +117,12 @@ class KpiView:
                 figures.append({"name": f"client_{name}", "value": row["client_value"],
                                 "unit": unit, "label": f"client {label}"})
                 if pd.notna(row["median"]):
+                    # the band's sources give the evidence strength shown beside it
+                    ids = str(row.get("source_ids") or "")
                     figures.append({"name": f"benchmark_{name}_median", "value": row["median"],
-                                    "unit": unit, "label": f"benchmark median {label}"})
+                                    "unit": unit, "label": f"benchmark median {label}",
+                                    "source_ids": [i for i in ids.split(";") if i],
+                                    "evidence_groups": row.get("evidence_groups") or {}})
             elif pd.notna(self.summary.get(key)):
                 figures.append({"name": f"client_{name}", "value": self.summary[key],
                                 "unit": KPI_DEFINITIONS[key].unit, "label": f"client {label}"})
@@ -242,6 +247,31 @@ def benchmarks_at_tier(benchmarks: pd.DataFrame, sources: pd.DataFrame,
     tiers = sources.set_index("source_id")["reliability_tier"]
     tier = benchmarks["source_id"].map(tiers).fillna("unattributed")
     return benchmarks[tier.isin(market.tiers_at_or_above(min_reliability))]
+
+
+def with_evidence(bands: pd.DataFrame, benchmarks: pd.DataFrame,
+                  sources: pd.DataFrame) -> pd.DataFrame:
+    """Bands with their evidence strength: ``evidence`` (the shared phrase, e.g. "4 sources,
+    2015–2025, 1 primary, 3 relayed"; marked when a band rests on one source), ``source_ids``
+    and ``evidence_groups`` (for the key-figure record). ``benchmarks`` are the rows the bands
+    were built from."""
+    if bands.empty:
+        return bands.assign(evidence=pd.Series(dtype="str"), source_ids=pd.Series(dtype="str"),
+                            evidence_groups=pd.Series(dtype="object"))
+    used = benchmarks.dropna(subset=["value"])
+    keyed = used.assign(**{k: used[k].fillna("") for k in BAND_KEYS})
+    found: dict[tuple, provenance.Evidence] = {}
+    groups: dict[tuple, dict[str, list[str]]] = {}
+    for key, rows in keyed.groupby(BAND_KEYS, sort=False):
+        groups[key] = provenance.evidence_groups(rows)
+        found[key] = provenance.evidence_of(rows, sources)
+    keys = [tuple(row) for row in bands[BAND_KEYS].fillna("").itertuples(index=False)]
+    missing = provenance.Evidence(0, None, None, (), ())
+    return bands.assign(
+        evidence=[found.get(k, missing).phrase() for k in keys],
+        source_ids=[";".join(found.get(k, missing).source_ids) for k in keys],
+        evidence_groups=[groups.get(k, {}) for k in keys],
+    )
 
 
 def in_segment(bands: pd.DataFrame, channel: str | None, industry: str | None,
@@ -378,7 +408,8 @@ def build_kpi_view(
         ticket_channel = _ticket_channel(tables["ticket_events"])
 
     kept = benchmarks_at_tier(benchmarks, sources, min_reliability)
-    all_bands = benchmark_bands(kept, industry=industry, region=region)
+    all_bands = with_evidence(benchmark_bands(kept, industry=industry, region=region), kept,
+                              sources)
     segment = (industry, region)
     contact_bands = segment_bands(all_bands, CONTACT_KPIS if summary is not None else (), conv,
                                   channel, *segment)

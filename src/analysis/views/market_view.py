@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.data import provenance
 from analysis.research import market
 
 SPLIT_TYPES: tuple[str, ...] = ("service", "region", "vertical")
@@ -78,6 +79,9 @@ class MarketView:
                   "other market definitions": self.other_definitions}
         old = {name: split_by_age(frame, self.cutoff_year)[1] for name, frame in frames.items()}
         return {name: frame for name, frame in old.items() if len(frame)}
+    spread: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Every stated figure of the selection (all tiers, undated included) with how far it
+    stands from the other sources (``market.figure_spread``)."""
 
     @property
     def base(self) -> pd.Series:
@@ -88,6 +92,25 @@ class MarketView:
     def excluded_tiers(self) -> set[str]:
         """Tiers shown on charts but left out of every computed figure."""
         return set(market.TIER_ORDER) - set(market.tiers_at_or_above(self.min_reliability))
+
+    def _base_rows(self) -> pd.DataFrame:
+        # normalised has one row per evidence group, its source ids ";"-joined
+        ids = set(str(self.base["source_ids"]).split(";")) - {""}
+        rows = self.normalised[self.normalised["value_usd_bn"].notna()]
+        rows = rows.assign(source_id=rows["source_id"].str.split(";")).explode("source_id")
+        return rows[rows["source_id"].isin(ids)]
+
+    def base_evidence(self, sources: pd.DataFrame) -> provenance.Evidence:
+        """The evidence behind the base-year consensus (groups counted once)."""
+        return provenance.evidence_of(self._base_rows(), sources)
+
+    def base_groups(self) -> dict[str, list[str]]:
+        """Evidence groups of the consensus sources (for ``report_kit.record``)."""
+        return provenance.evidence_groups(self._base_rows())
+
+    def cagr_evidence(self, sources: pd.DataFrame) -> provenance.Evidence:
+        """The evidence behind the stated growth rates of the scenarios."""
+        return provenance.evidence_of(self.cagrs, sources)
 
     def cited_source_ids(self) -> set[str]:
         """Every source behind a figure the report shows (kept tiers only)."""
@@ -165,7 +188,9 @@ def build_market_view(
                  if len(cagrs) else pd.DataFrame())
 
     shares = {}
-    if segment == "Total BPO":
+    # Shares are of the global BPO market: applied to another geography's total they would
+    # mislead, so they are computed for the global view only.
+    if segment == "Total BPO" and geography == "Global":
         for split in SPLIT_TYPES:
             split_shares = market.segment_shares(joined, split, min_reliability,
                                                  since_year=base_year - SHARE_MAX_AGE_YEARS)
@@ -180,6 +205,9 @@ def build_market_view(
         country_revenue=market.country_series(joined, "industry_revenue", min_reliability),
         country_headcount=market.country_series(joined, "headcount", min_reliability),
         recent_years=recent_years,
+        spread=market.figure_spread(
+            market.size_estimates(joined, geography, segment, definition, include_undated=True),
+            first_year, base_year, max_extrapolation_years),
     )
 
 

@@ -21,7 +21,7 @@ import numbers
 import os
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,11 +120,14 @@ def record(
     unit: str = "",
     label: str = "",
     source_ids: Iterable[str] = (),
+    evidence_groups: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, Any]:
     """Store a key figure of the report; the build collects it. Returns the stored record.
 
     Key figures make the report's executive summary; ``source_ids`` (ids of ``sources.csv``)
-    put their sources in the report's key-figure sources appendix.
+    put their sources in the report's key-figure sources appendix and give the evidence
+    strength shown beside the figure. ``evidence_groups`` (``provenance.evidence_groups`` of
+    the rows used) makes sources that are not independent count once there.
     """
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValueError(
@@ -137,6 +140,8 @@ def record(
         "unit": unit,
         "label": label or name,
         "source_ids": sorted({source_ids} if isinstance(source_ids, str) else set(source_ids)),
+        "evidence_groups": {str(k): sorted({v} if isinstance(v, str) else {str(g) for g in v})
+                            for k, v in (evidence_groups or {}).items()},
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     target = os.environ.get(FIGURES_ENV)

@@ -187,3 +187,17 @@ def sources_table(sources: pd.DataFrame) -> Styler:
          "reliability_tier": "Tier", "url": "URL"},
         {"year": "{:.0f}"},
     )
+
+
+def spread_table(spread: pd.DataFrame) -> Styler:
+    """Every stated figure with its tier and how far it stands from the other sources."""
+    return styled(
+        spread,
+        {"publisher": "Publisher", "reliability_tier": "Tier", "year": "Year",
+         "is_forecast": "Forecast", "value_usd_bn": "USD bn",
+         "others_median_usd_bn": "Other sources, median (USD bn)", "others_n": "Other sources",
+         "vs_others_pct": "vs others (%)", "implied_growth_pct": "Implied growth (%/yr)",
+         "source_id": "Source id"},
+        {"value_usd_bn": USD_BN, "others_median_usd_bn": USD_BN, "others_n": "{:.0f}",
+         "vs_others_pct": "{:+.0f}", "implied_growth_pct": "{:+.1f}"},
+    )

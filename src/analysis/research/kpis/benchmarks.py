@@ -15,6 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
+from analysis.data.provenance import evidence_key
 from analysis.errors import ConfigError
 from analysis.research.kpis.conventions import Conventions
 from analysis.research.kpis.definitions import KPI_DEFINITIONS, Direction
@@ -56,7 +57,8 @@ def _median_of_source_medians(rows: pd.DataFrame, statistics: tuple[str, ...]) -
     picked = rows[rows["statistic"].isin(statistics)]
     if picked.empty:
         return math.nan
-    return float(picked.groupby("source_id")["value"].median().median())
+    # rows that are not independent (one evidence group) are one source's figures
+    return float(picked.groupby(evidence_key(picked))["value"].median().median())
 
 
 def _band(rows: pd.DataFrame) -> pd.Series:
@@ -75,7 +77,7 @@ def _band(rows: pd.DataFrame) -> pd.Series:
         "high": float(spread.max()) if len(spread) else math.nan,
         "target_low": float(targets.min()) if len(targets) else math.nan,
         "target_high": float(targets.max()) if len(targets) else math.nan,
-        "n_sources": int(rows["source_id"].nunique()),
+        "n_sources": int(evidence_key(rows).nunique()),
         "n_figures": len(rows),
         "year_min": rows["year"].min(),
         "year_max": rows["year"].max(),
@@ -294,6 +296,7 @@ def client_positions(
             "sentence": placed.label, "series": series or None,
             **{k: (None if band is None else band.get(k)) for k in (
                 "channel", "industry", "region", "basis", "p25", "median", "p75",
-                "best_performer", "low", "high", "n_sources")},
+                "best_performer", "low", "high", "n_sources", "evidence", "source_ids",
+                "evidence_groups")},
         })
     return pd.DataFrame(rows)

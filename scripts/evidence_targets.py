@@ -1,0 +1,113 @@
+"""Measure issue 16's evidence targets on the committed data, with the reports' own functions.
+
+    .venv/bin/python scripts/evidence_targets.py [--official-fx-max-year-gap N] [--tier T]
+
+Prints, from ``data/raw`` and the same package functions the reports call:
+
+1. the global total BPO consensus for the base year under the market-research definition:
+   independent sources (evidence groups counted once) and who they are, and the figures under
+   other definitions (third-party-only, IDC scope, ...) that are shown apart, never pooled;
+2. the countries of the sourcing table with a USD hourly figure (billing rate, loaded cost or
+   a wage converted with a cited rate), with the FX conversion default of the report;
+3. per benchmark KPI of the issue (ASA, abandonment, FCR, CSAT, AHT, attrition, cost per
+   contact): independent sources behind its best-supported band, behind all its bands, and the
+   industry splits sources publish (bands narrowed to one industry), with the evidence phrase.
+
+Nothing is written; the numbers are only as good as the curated rows they come from.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from analysis.data import catalog, provenance
+from analysis.research import sourcing
+from analysis.research.kpis import benchmark_bands
+from analysis.research.kpis.benchmarks import UNSPECIFIED
+from analysis.views import kpi_view, market_view
+
+# The issue's KPI names -> the curated ``kpi`` values that measure them.
+TARGET_KPIS = {
+    "ASA": ("average_speed_of_answer",),
+    "abandonment": ("abandonment_rate",),
+    "FCR": ("first_contact_resolution",),
+    "CSAT": ("customer_satisfaction",),
+    "AHT": ("average_handle_time",),
+    "attrition": ("agent_attrition",),
+    "cost per contact": ("cost_per_contact",),
+}
+
+
+def market_target(estimates: pd.DataFrame, sources: pd.DataFrame, tier: str) -> None:
+    view = market_view.build_market_view(estimates, sources, min_reliability=tier)
+    evidence = view.base_evidence(sources)
+    print(f"1. Global Total BPO {view.base_year}, market_research, tier {tier} or better: "
+          f"{int(view.base['n_sources'])} independent sources ({evidence.phrase()})")
+    kept = view.normalised.dropna(subset=["value_usd_bn"])
+    for _, row in kept.sort_values("value_usd_bn").iterrows():
+        print(f"   - {row['evidence_group']}: USD {row['value_usd_bn']:,.1f} bn "
+              f"({row['method']}; {row['source_id']})")
+    other = view.other_definitions
+    if len(other):
+        print("   shown apart (other definitions, never pooled):")
+        for definition, rows in other.groupby(other["definition"].fillna("unspecified")):
+            print(f"   - {definition}: {rows['source_id'].nunique()} source(s), "
+                  f"years {provenance.join_years(rows['year'])}")
+
+
+def sourcing_target(gap: int) -> None:
+    comparison = sourcing.location_comparison(
+        catalog.load("location_costs"), catalog.load("fx_rates"), "United States",
+        exchange_rates=catalog.load("exchange_rates"), official_max_year_gap=gap)
+    priced = comparison[comparison["usd_hourly"]]
+    print(f"2. Sourcing table, official_fx_max_year_gap={gap}: {len(priced)} of "
+          f"{len(comparison)} locations with a USD hourly figure")
+    for _, row in priced.iterrows():
+        kinds = [k for k in sourcing.COST_KINDS if pd.notna(row[f"{k}_median"])]
+        fx = sorted({row[f"{k}_fx"] for k in kinds if isinstance(row[f"{k}_fx"], str)
+                     and row[f"{k}_fx"]})
+        print(f"   - {row['country']}: {', '.join(kinds)}"
+              + (f" (converted: {'; '.join(fx)})" if fx else ""))
+
+
+def band_targets(tier: str) -> None:
+    benchmarks, sources = catalog.load("kpi_benchmarks"), catalog.load("sources")
+    kept = kpi_view.benchmarks_at_tier(benchmarks, sources, tier)
+    bands = kpi_view.with_evidence(benchmark_bands(kept), kept, sources)
+    print(f"3. Benchmark bands, tier {tier} or better (independent sources):")
+    for name, kpis in TARGET_KPIS.items():
+        rows = bands[bands["kpi"].isin(kpis)]
+        if rows.empty:
+            print(f"   - {name}: no band")
+            continue
+        best = rows.sort_values("n_sources", ascending=False).iloc[0]
+        used = kept[kept["kpi"].isin(kpis)].dropna(subset=["value"])
+        overall = provenance.evidence_of(used, sources)
+        splits = rows[~rows["industry"].fillna("").str.lower().isin(UNSPECIFIED)]
+        # one entry per industry: its best-supported band's independent sources
+        per_industry = splits.groupby("industry")["n_sources"].max().sort_values(ascending=False)
+        split_text = ", ".join(f"{industry} ({int(n)})" for industry, n in per_industry.items()
+                               ) or "none published"
+        print(f"   - {name}: best band {int(best['n_sources'])} "
+              f"[{best['series']}, {best['unit']}, {best['channel'] or 'any channel'}, "
+              f"{best['industry'] or 'all'}, region {best['region'] or 'unspecified'}] "
+              f"({best['evidence']}); all bands "
+              f"{overall.n_sources}; industry splits: {split_text}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--official-fx-max-year-gap", type=int, default=2)
+    parser.add_argument("--tier", default="relayed",
+                        choices=["primary", "relayed", "unattributed", "aggregator"])
+    args = parser.parse_args()
+    estimates, sources = catalog.load("market_estimates"), catalog.load("sources")
+    market_target(estimates, sources, args.tier)
+    sourcing_target(args.official_fx_max_year_gap)
+    band_targets(args.tier)
+
+
+if __name__ == "__main__":
+    main()
