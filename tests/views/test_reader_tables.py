@@ -36,7 +36,8 @@ BANDS = pd.DataFrame([
      "p25": 20.0, "median": 28.0, "p75": 40.0, "low": 10.0, "high": 50.0,
      "best_performer": math.nan, "target_low": math.nan, "target_high": math.nan,
      "n_sources": 3, "year_min": 2019, "year_max": 2024, "client_kpi": "asa_seconds",
-     "label": "Average speed of answer", "compared": True},
+     "label": "Average speed of answer", "compared": True,
+     "evidence": "3 sources, 2019–2024, 1 primary, 2 relayed"},
     {"kpi": "average_speed_of_answer", "series": "asa_ring_only", "unit": "seconds",
      "channel": "voice", "industry": "all", "region": "unspecified", "basis": "consensus",
      "p25": math.nan, "median": 7.0, "p75": math.nan, "low": 4.0, "high": 9.0,
@@ -68,6 +69,7 @@ def test_benchmark_table_in_words_other_definitions_apart_and_missing_in_one_lin
     assert (row["Low / p25"], row["Median"], row["High / p75"]) == (20.0, 28.0, 40.0)
     assert row["Years"] == "2019–2024" and row["Sources"] == 3
     assert "queue" in row["What it measures"]
+    assert row["Evidence"] == "3 sources, 2019–2024, 1 primary, 2 relayed"
     other = result.other.iloc[0]
     assert "ASA ring only" in other["Why not compared"]
     assert result.missing == ["Service level (% answered within 20 s)", "Average talk time"]

@@ -497,7 +497,8 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
 
     ``compared``: per compared band, the KPI, its definition in words, unit, the client's value,
     which band it is (quartiles p25/median/p75, or the low/median/high of the sources, or a
-    target range), the three values, scope, number of sources and their years. ``other``: the
+    target range), the three values, scope, number of sources and their years, and the evidence
+    phrase (independent sources, publication years, tiers). ``other``: the
     figures under another definition, with why they are not compared. ``missing``: KPIs (and
     definitions) with no sourced figure at all.
     """
@@ -521,7 +522,8 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
         else:
             band, low, high = "low / median / high of sources", row["low"], row["high"]
         common = {"KPI": row["label"], "Unit": unit, "Scope": _scope(row),
-                  "Sources": int(row["n_sources"]), "Years": _years(row)}
+                  "Sources": int(row["n_sources"]), "Years": _years(row),
+                  "Evidence": row.get("evidence") or ""}
         if row["compared"]:
             compared.append({
                 **common, "What it measures": KPI_DEFINITIONS[row["client_kpi"]].definition,
@@ -537,9 +539,9 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
                                     f"{KPI_DEFINITIONS[row['client_kpi']].definition}",
             })
     order = ["KPI", "What it measures", "Unit", "Client", "Band", "Low / p25", "Median",
-             "High / p75", "Best performer", "Scope", "Sources", "Years"]
+             "High / p75", "Best performer", "Scope", "Sources", "Years", "Evidence"]
     other_order = ["KPI", "Unit", "Median", "Low", "High", "Scope", "Sources", "Years",
-                   "Why not compared"]
+                   "Evidence", "Why not compared"]
     named = {str(m).split(" (")[0].split(",")[0] for m in missing}
     named |= {str(c["KPI"]) for c in compared}
     for _, row in positions.iterrows() if len(positions) else []:
