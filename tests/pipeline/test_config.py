@@ -55,7 +55,10 @@ def error_of(root: Path, text: str, client: str = "acme") -> str:
 def test_committed_configs_load_and_the_example_shows_every_option(root):
     clients = {client.id: client for client in load_clients()}
     assert list(clients)[0] == "house"
-    assert clients["house"].report_names() == list(REPORTS)
+    # The house set gets every report that needs no client inputs of its own.
+    assert clients["house"].report_names() == [n for n, s in REPORTS.items() if not s.client_only]
+    assert "vendor_lifecycle" not in clients["house"].report_names()
+    assert "vendor_lifecycle" in clients["example-client"].report_names()
     example = (root / "config" / "clients" / "example-client.yaml").read_text(encoding="utf-8")
     for key in [*ClientConfig.model_fields, "logo:", "accent:"]:
         assert key in example
@@ -214,7 +217,9 @@ def test_every_report_that_sizes_the_export_gets_the_same_staffing_settings(root
     """One set of staffing settings per client: the KPI and sourcing reports cannot disagree."""
     example = load_client("example-client")
     assert example.config.parameters["sourcing_models"]["workload_fte"] == "from_export"
-    plan = plan_client(example, {}, {"client": "example-client", "run_id": "r1"})
+    # (the vendor report's inputs are checked against data this copy has not got: left out)
+    plan = plan_client(example, {}, {"client": "example-client", "run_id": "r1"},
+                       ["sourcing_models", "kpi_benchmarks"])
     settings = example.config.staffing.model_dump(exclude_defaults=True)
     assert plan["sourcing_models"]["staffing"] == plan["kpi_benchmarks"]["staffing"] == settings
     assert plan["sourcing_models"]["kpi_export"] == plan["kpi_benchmarks"]["kpi_export"]

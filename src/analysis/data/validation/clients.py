@@ -23,6 +23,7 @@ from analysis.errors import ConfigError, DataValidationError
 from .report import CRITICAL, Finding
 
 MAPPING_GLOBS = ("*.yaml", "*.yml")
+RFP_FOLDER = "rfp"
 
 # The loader's rejection messages: "<path>: line <n>, column '<col>' [(→ canonical)]: value
 # '<value>' <reason>[ (<k> row(s) in all)]". The reason says which rule was broken.
@@ -63,7 +64,16 @@ def client_names(raw_dir: Path, clients: Sequence[str] | None) -> list[str]:
     if clients is not None:
         return list(clients)
     folder = raw_dir / "clients"
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not _rfp_only(p))
+
+
+def _rfp_only(folder: Path) -> bool:
+    """A client folder holding only RFP responses (``rfp/``, read and checked by
+    ``analysis.data.rfp`` when the vendor report is planned) has no operations export."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return bool(entries) and all(p.is_dir() and p.name == RFP_FOLDER for p in entries)
 
 
 def _label(raw_dir: Path, path: Path) -> str:
