@@ -80,3 +80,20 @@ def test_a_missing_table_is_named(copy: Path) -> None:
     (copy / "EXAMPLE_rate_cards.csv").unlink()
     with pytest.raises(DataValidationError, match=r"expected one \*rate_cards.csv, found 0"):
         read_rfp(copy)
+
+
+def test_validation_checks_rfp_folders_and_skips_them_as_exports(tmp_path: Path) -> None:
+    """An RFP-only client folder is no operations export; a bad RFP is a critical finding."""
+    from analysis.data.validation import validate_clients
+
+    raw = tmp_path / "raw"
+    folder = raw / "clients" / "example-client" / "rfp"
+    shutil.copytree(EXAMPLE, folder)
+    good = validate_clients(raw_dir=raw, out_dir=tmp_path / "ok")
+    assert good.success, [f.line for f in good.findings]
+    edit(folder / "EXAMPLE_rate_cards.csv", ",0.7,", ",0.5,")
+    bad = validate_clients(raw_dir=raw, out_dir=tmp_path / "bad")
+    assert not bad.success
+    (finding,) = bad.findings
+    assert finding.rule == "rfp_responses"
+    assert "EXAMPLE_rate_cards.csv" in finding.line and "shares_sum_to_1" in finding.line

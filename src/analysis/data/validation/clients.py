@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
 from analysis.data.client_exports.loader import LINE, read_raw
+from analysis.data.rfp import read_rfp
 from analysis.errors import ConfigError, DataValidationError
 
 from .report import CRITICAL, Finding
@@ -74,6 +75,25 @@ def _rfp_only(folder: Path) -> bool:
     ``analysis.data.rfp`` when the vendor report is planned) has no operations export."""
     entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
     return bool(entries) and all(p.is_dir() and p.name == RFP_FOLDER for p in entries)
+
+
+def rfp_findings(raw_dir: Path, clients: Sequence[str] | None) -> list[Finding]:
+    """A critical finding for each client RFP folder (``clients/<client>/rfp/``) that
+    ``analysis.data.rfp`` refuses, naming its file, line, column and rule."""
+    folder = raw_dir / "clients"
+    names = clients if clients is not None else (
+        sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else [])
+    findings = []
+    for client in names:
+        rfp = folder / client / RFP_FOLDER
+        if not rfp.is_dir():
+            continue
+        try:
+            read_rfp(rfp)
+        except DataValidationError as error:
+            findings.append(Finding(_label(raw_dir, rfp), None, "rfp_responses",
+                                    str(error), CRITICAL))
+    return findings
 
 
 def _label(raw_dir: Path, path: Path) -> str:
