@@ -88,6 +88,7 @@ def test_findings_on_the_example(view) -> None:
     assert "csat_top2_box" in text  # no window / measurement rule
     assert "rate alone" in text  # the chosen cheapest bid scores below the field
     assert "internal owner" not in text  # the example names one
+    assert "2025-01 has data on 26 of 31 days" in text  # the demo starts on 6 January
 
 
 # --------------------------------------------------------------------------- bad input

@@ -449,8 +449,11 @@ def gantt(phases: pd.DataFrame, title: str) -> Figure:
     ax.set_yticks(list(y), phases["phase"], fontsize=8)
     ax.invert_yaxis()
     ax.xaxis_date()
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.tick_params(axis="x", labelsize=8)
+    first, last = phases["start"].min().year, phases["end"].max().year
+    ax.set_xlabel(str(first) if first == last else f"{first}-{last}")
     ax.set_title(title)
     return _finish(fig)
 
@@ -474,11 +477,13 @@ def credit_trend(attained: pd.DataFrame, credits: pd.DataFrame, title: str) -> F
     fig, axes = plt.subplots(1, len(kpis) + 1, figsize=(3.0 * (len(kpis) + 1), 3.2))
     for ax, kpi in zip(axes, kpis, strict=False):
         rows = attained[attained["kpi"] == kpi]
-        ax.plot(rows["month"], rows["value"], marker="o", color=ACCENT)
+        months = rows["month"].dt.strftime("%Y-%m")
+        ax.plot(months, rows["value"], marker="o", color=ACCENT)
         ax.axhline(rows["target"].iloc[0], color="#c0504d", linestyle="--", linewidth=1)
-        missed = rows[~rows["met"].astype(bool)]
-        ax.scatter(missed["month"], missed["value"], color="#c0504d", zorder=3)
-        ax.set_title(kpi.replace("_", " "), fontsize=9)
+        missed = ~rows["met"].astype(bool)
+        ax.scatter(months[missed], rows.loc[missed, "value"], color="#c0504d", zorder=3)
+        name = rows["label"].iloc[0] if "label" in rows else kpi.replace("_", " ")
+        ax.set_title(f"{name} (target {rows['target'].iloc[0]:g})", fontsize=9)
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
     last = axes[-1]
     last.bar(credits["month"].dt.strftime("%Y-%m"), credits["credit_usd"], color="#c0504d")

@@ -142,6 +142,24 @@ def monthly_kpis(export: Path, sla: Mapping[str, Any]) -> pd.DataFrame:
     return monthly.rename_axis("month").reset_index()
 
 
+def month_coverage(export: Path, months: pd.Series) -> pd.DataFrame:
+    """Per SLA month: calendar days and days on which the export has contacts or tickets."""
+    tables = load_folder(export)
+    days: set[pd.Timestamp] = set()
+    daily = contact_kpis(tables, ("day",), None, Conventions())
+    if len(daily):
+        days |= set(pd.to_datetime(daily["day"]))
+    if "ticket_events" in tables:
+        days |= set(pd.to_datetime(ticket_kpis(tables["ticket_events"], by=("day",))["day"]))
+    stamps = pd.Series(sorted(days), dtype="datetime64[ns]")
+    rows = []
+    for month in pd.to_datetime(months):
+        inside = stamps[(stamps >= month) & (stamps < month + pd.offsets.MonthBegin(1))]
+        rows.append({"month": month, "days_in_month": month.days_in_month,
+                     "days_with_data": int(inside.nunique())})
+    return pd.DataFrame(rows)
+
+
 def check_inputs(client: str, selection: Mapping[str, Any] | None,
                  transition: Mapping[str, Any] | None, sla: Mapping[str, Any] | None,
                  kpi_export: str | Path | None = None) -> None:
@@ -320,6 +338,8 @@ def build_vendor_view(
     export = resolve_export(client, kpi_export)
     monthly = monthly_kpis(export, sla)
     attained = vendors.attainment(monthly, terms)
+    attained.insert(2, "label", [KPI_DEFINITIONS[k].label for k in attained["kpi"]])
+    coverage = month_coverage(export, monthly["month"])
     credits = vendors.service_credits(attained, float(sla["monthly_fee_usd"]),
                                       float(sla["at_risk_pct"]), sla.get("earn_back_months"))
     chosen = selection.get("chosen")
@@ -328,6 +348,11 @@ def build_vendor_view(
         chosen_quality_below_field=bool(chosen in passed and vendors.quality_below_field(
             scorecard, chosen)),
         transition=plan, internal_owner=internal_owner)
+    partial = coverage[coverage["days_with_data"] < coverage["days_in_month"]]
+    if len(partial):
+        findings.append("Partial months in the SLA period: " + ", ".join(
+            f"{row.month:%Y-%m} has data on {row.days_with_data} of {row.days_in_month} days"
+            for row in partial.itertuples()) + ". Credits for them rest on part of the month.")
     ids = {i for s in defaults["source_ids"] for i in str(s).split(";") if i}
     ids |= {i for a in assumptions.values() for i in a.source_ids.split(";") if i}
     sources = services.cited_sources(ids, catalog.load("sources"))
