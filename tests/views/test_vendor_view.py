@@ -197,3 +197,8 @@ def test_notebook_runs_with_the_example_client_config(tmp_path) -> None:
     assert "Finding." in text and "Moving " in text
     assert "Service credits per month" in html and "Calculation" in html
     assert images == 4  # sensitivity, Gantt, FTE ramp, attainment and credits
+
+
+def test_gates_no_vendor_can_pass_are_refused_at_plan_time() -> None:
+    assert "passes every gate (rule: at least one vendor to score)" in refused(
+        {"selection.gates.capacity_fte": 1_000_000})

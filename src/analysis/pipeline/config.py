@@ -183,9 +183,14 @@ class TransitionSettings(_Strict):
     @field_validator("go_live")
     @classmethod
     def _after_start(cls, value: date | None, info: Any) -> date | None:
+        from analysis.research.vendors import check_go_live
+
         start = info.data.get("start")
-        if value is not None and start is not None and value <= start:
-            raise ValueError(f"go-live {value} is not after the plan's start {start}")
+        if value is not None and start is not None:
+            try:
+                check_go_live(start, value)
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
         return value
 
 

@@ -201,6 +201,13 @@ def quality_below_field(scores: pd.DataFrame, vendor: str) -> bool:
 # --------------------------------------------------------------------------- transition
 
 
+def check_go_live(start: date, go_live: date) -> None:
+    """The one rule on the plan's dates: the go-live comes after the plan starts."""
+    if go_live <= start:
+        raise ConfigError(f"transition.go_live {go_live} is not after transition.start {start}: "
+                          "the go-live must come after the plan starts")
+
+
 @dataclass(frozen=True)
 class TransitionInputs:
     """What a transition plan is built from (weeks and days as stated by the client or the
@@ -217,9 +224,7 @@ class TransitionInputs:
     working_days_per_week: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.go_live <= self.start:
-            raise ConfigError(f"transition.go_live {self.go_live} is not after transition.start "
-                              f"{self.start}: the go-live must come after the plan starts")
+        check_go_live(self.start, self.go_live)
         if self.fte <= 0 or self.waves < 1 or self.training_days < 0 or self.nesting_weeks < 0:
             raise ConfigError("transition needs fte > 0, waves >= 1 and non-negative training "
                               "days and nesting weeks")

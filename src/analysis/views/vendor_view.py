@@ -169,7 +169,12 @@ def check_inputs(client: str, selection: Mapping[str, Any] | None,
             raise ConfigError(f"{name}: missing; the vendor_lifecycle report needs the "
                               "selection, transition and sla blocks")
     assert selection is not None and sla is not None
-    check_selection(read_rfp(rfp_folder(client)), selection)
+    rfp = read_rfp(rfp_folder(client))
+    check_selection(rfp, selection)
+    gates = vendors.apply_gates(rfp.responses, rfp.criteria, selection.get("gates") or {})
+    if not gates.attrs["passed"]:
+        raise ConfigError(f"selection.gates: no vendor of {rfp.files['responses']} passes every "
+                          "gate (rule: at least one vendor to score)")
     sla_terms(sla)
     monthly_kpis(resolve_export(client, kpi_export), sla)
 
@@ -208,6 +213,24 @@ class VendorView:
     sla: dict[str, Any]
     findings: list[str]
     sources: pd.DataFrame
+
+    def first_share(self, vendor: str) -> float:
+        """Share (0-1) of the perturbed weightings in which ``vendor`` ranks first."""
+        return float(self.first_shares.set_index("vendor").loc[vendor, "first_share"])
+
+    def terms_table(self) -> pd.DataFrame:
+        """The SLA terms as stated, a missing window or measurement rule said so."""
+        return pd.DataFrame([{
+            "kpi": t.kpi, "label": KPI_DEFINITIONS[t.kpi].label, "target": t.target,
+            "comparison": t.comparison.replace("_", " "), "weight": t.weight,
+            "window": t.window or "(not stated)", "measurement": t.measurement or "(not stated)",
+        } for t in self.terms])
+
+    def earn_back_rule(self) -> str:
+        """The earn-back rule in words."""
+        months = self.sla.get("earn_back_months")
+        return (f"a KPI's credit is returned after {months} following month(s) on target"
+                if months else "none")
 
 
 def transition_inputs(transition: Mapping[str, Any], fte: float,
@@ -304,8 +327,6 @@ def build_vendor_view(
     weights = {k: float(v) for k, v in selection["weights"].items()}
     gates = vendors.apply_gates(rfp.responses, rfp.criteria, selection.get("gates") or {})
     passed = list(gates.attrs["passed"])
-    if len(passed) < 1:
-        raise ConfigError("selection.gates: no vendor passes every gate")
     matrix = vendors.score_matrix(rfp.responses, rfp.criteria, passed, weights)
     scorecard = vendors.weighted_scores(matrix, weights)
     scorecard["quality"] = scorecard["vendor"].map(matrix.mean(axis=1) * 100)
