@@ -463,8 +463,15 @@ def fte_ramp(ramp: pd.DataFrame, title: str) -> Figure:
     fig, ax = plt.subplots()
     ax.stackplot(ramp["week"], ramp["training"], ramp["nesting"], ramp["live"],
                  labels=["provider: training", "provider: nesting", "provider: live"],
-                 colors=["#c9d9ea", "#9bbad6", ACCENT])
-    ax.plot(ramp["week"], ramp["inhouse"], color=GREY, linestyle="--", label="in-house team")
+                 colors=["#c9d9ea", "#9bbad6", ACCENT], step="post")
+    # Steps, not slopes: a wave moves from training to nesting to live on a given week.
+    ax.plot(ramp["week"], ramp["inhouse"], color=GREY, linestyle="--", label="in-house team",
+            drawstyle="steps-post")
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.tick_params(axis="x", labelsize=8)
     ax.set_ylabel("FTE")
     ax.legend(loc="center left", fontsize=8)
     ax.set_title(title)
