@@ -202,3 +202,13 @@ def test_notebook_runs_with_the_example_client_config(tmp_path) -> None:
 def test_gates_no_vendor_can_pass_are_refused_at_plan_time() -> None:
     assert "passes every gate (rule: at least one vendor to score)" in refused(
         {"selection.gates.capacity_fte": 1_000_000})
+
+
+def test_the_rfp_and_the_export_key_the_incremental_rebuild() -> None:
+    (deliverable,) = plan_deliverables(CLIENT, {}, ["vendor_lifecycle"])
+    (job,) = deliverable.jobs
+    names = {path.name for path in job.inputs}
+    assert {"EXAMPLE_criteria.csv", "EXAMPLE_responses.csv", "EXAMPLE_rate_cards.csv",
+            "EXAMPLE_synthetic_interactions.csv.gz", "location_costs.csv"} <= names
+    assert job.parameters["sla"]["monthly_fee_usd"] == 250000
+    assert job.parameters["internal_owner"].startswith("Dana Whitfield")
