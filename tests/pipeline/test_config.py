@@ -55,7 +55,10 @@ def error_of(root: Path, text: str, client: str = "acme") -> str:
 def test_committed_configs_load_and_the_example_shows_every_option(root):
     clients = {client.id: client for client in load_clients()}
     assert list(clients)[0] == "house"
-    assert clients["house"].report_names() == list(REPORTS)
+    # The house set gets every report that needs no client inputs of its own.
+    assert clients["house"].report_names() == [n for n, s in REPORTS.items() if not s.client_only]
+    assert "vendor_lifecycle" not in clients["house"].report_names()
+    assert "vendor_lifecycle" in clients["example-client"].report_names()
     example = (root / "config" / "clients" / "example-client.yaml").read_text(encoding="utf-8")
     for key in [*ClientConfig.model_fields, "logo:", "accent:"]:
         assert key in example
@@ -214,7 +217,9 @@ def test_every_report_that_sizes_the_export_gets_the_same_staffing_settings(root
     """One set of staffing settings per client: the KPI and sourcing reports cannot disagree."""
     example = load_client("example-client")
     assert example.config.parameters["sourcing_models"]["workload_fte"] == "from_export"
-    plan = plan_client(example, {}, {"client": "example-client", "run_id": "r1"})
+    # (the vendor report's inputs are checked against data this copy has not got: left out)
+    plan = plan_client(example, {}, {"client": "example-client", "run_id": "r1"},
+                       ["sourcing_models", "kpi_benchmarks"])
     settings = example.config.staffing.model_dump(exclude_defaults=True)
     assert plan["sourcing_models"]["staffing"] == plan["kpi_benchmarks"]["staffing"] == settings
     assert plan["sourcing_models"]["kpi_export"] == plan["kpi_benchmarks"]["kpi_export"]
@@ -242,3 +247,31 @@ def test_physical_parameters_are_bounded(name, value, message):
 
     with pytest.raises(ConfigError, match=message):
         check_parameter(name, value, None, "cfg")
+
+
+VENDOR = """display_name: Acme
+reports: [vendor_lifecycle]
+selection: {weights: {quality: 0.6, price: 0.4}}
+transition: {start: 2026-01-05, waves: 1, nesting_weeks: 2, kt_experts: 2, travel_usd: 0}
+sla: {monthly_fee_usd: 1000, at_risk_pct: 10, kpis: {service_level: {target: 80, weight: 1}}}
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("price: 0.4", "price: -0.4", ["selection.weights", "'price' must be a finite number at or "
+                                   "above 0"]),
+    ("price: 0.4", "price: 0.3", ["selection.weights", "weights must sum to 1 (they sum to 0.9)"]),
+    ("price: 0.4", "price: .nan", ["selection.weights", "'price' must be a finite number"]),
+    ("waves: 1", "waves: 1, go_live: 2025-12-01",
+     ["transition.go_live", "go_live 2025-12-01 is not after transition.start 2026-01-05"]),
+    ("service_level:", "service_levle:", ["sla.kpis", "unknown KPI 'service_levle'"]),
+    ("at_risk_pct: 10", "at_risk_pct: 0", ["sla.at_risk_pct", "greater than 0"]),
+    ("weight: 1}", "weight: 1.5}", ["sla.kpis.service_level.weight", "less than or equal to 1"]),
+    ("kt_experts: 2", "kt_expert: 2", ["transition.kt_expert", "unknown key",
+                                       "allowed: start, go_live"]),
+])
+def test_bad_vendor_blocks_are_refused_naming_file_and_key(root, old, new, expected):
+    assert old in VENDOR
+    message = error_of(root, VENDOR.replace(old, new))
+    for part in expected:
+        assert part in message

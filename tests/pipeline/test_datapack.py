@@ -87,3 +87,20 @@ def test_section_titles_map_each_code_cell_to_the_heading_above(tmp_path):
         cell["execution_count"] = count + 1
     nbformat.write(nb, path)
     assert section_titles(path) == {1: "Test report", 2: "Summary", 3: "Trend"}
+
+
+def test_every_chart_records_its_data_for_the_data_pack():
+    """A chart added later (staffing, vendor lifecycle...) must not drop out of the data pack."""
+    import inspect
+
+    from analysis.views import charts
+
+    public = [
+        name for name, fn in inspect.getmembers(charts, inspect.isfunction)
+        if fn.__module__ == charts.__name__ and not name.startswith("_")
+        and inspect.signature(fn).return_annotation in ("Figure", charts.Figure)
+    ]
+    # share_bars draws through range_bars, which records the frame it is given.
+    missing = [name for name in public
+               if not hasattr(getattr(charts, name), "__wrapped__") and name != "share_bars"]
+    assert len(public) > 10 and missing == []

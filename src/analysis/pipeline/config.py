@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import ast
 import base64
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -44,10 +46,13 @@ DEFAULT_ACCENT = "#1f4e79"
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 MAX_LOGO_BYTES = 256 * 1024
 # Parameters the build fills in itself for every notebook that declares them.
-AUTO_PARAMETERS = ("client", "run_id", "kpi_export", "staffing")
+AUTO_PARAMETERS = ("client", "run_id", "kpi_export", "staffing", "selection", "transition", "sla",
+                   "internal_owner")
 # Parameters whose value becomes a path: checked by ``check_path_parameter`` wherever they come
 # from (a config's ``kpi_export``, its per-report parameters, ``-p``).
 PATH_PARAMETERS = ("client", "kpi_export")
+VENDOR_REPORT = "vendor_lifecycle"
+VENDOR_BLOCKS = ("selection", "transition", "sla")
 
 _Year = Annotated[int, Field(ge=1990, le=2040)]
 # Every number with a physical meaning is finite (YAML's .inf / .nan are floats too) and bounded.
@@ -162,6 +167,96 @@ class StaffingSettings(_Strict):
     turnaround_hours: float | None = Field(None, gt=0, le=168)
 
 
+def _weights(value: dict[str, float]) -> dict[str, float]:
+    bad = [k for k, w in value.items() if not math.isfinite(w) or w < 0]
+    if bad:
+        raise ValueError(f"weight of {bad[0]!r} must be a finite number at or above 0 "
+                         f"(got {value[bad[0]]!r})")
+    total = sum(value.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"weights must sum to 1 (they sum to {total:g})")
+    return value
+
+
+class SelectionSettings(_Strict):
+    """Vendor selection: criterion weights and must-have gates over the client's RFP responses
+    (``data/raw/clients/<client>/rfp/``, see :mod:`analysis.data.rfp`)."""
+
+    weights: Annotated[dict[str, float], Field(min_length=1), AfterValidator(_weights)]
+    gates: dict[str, bool | float | list[_Name]] = Field(default_factory=dict)
+    chosen: _Name | None = None
+    """The vendor the client intends to pick, if any (checked for the rate-alone pitfall)."""
+    sensitivity_draws: int = Field(2000, ge=100, le=100_000)
+    sensitivity_spread_pct: float = Field(25.0, ge=0, lt=100)
+    sensitivity_seed: int = Field(15, ge=0)
+
+
+class TransitionSettings(_Strict):
+    """The transition plan's inputs; unset training_days and go_live take cited defaults."""
+
+    start: date
+    go_live: date | None = None
+    waves: int = Field(ge=1, le=20)
+    wave_interval_weeks: float = Field(0.0, ge=0, le=52)
+    nesting_weeks: float = Field(ge=0, le=26)
+    training_days: float | None = Field(None, ge=0, le=130)
+    kt_experts: float = Field(ge=0, le=500)
+    travel_usd: float = Field(ge=0, le=1e8)
+
+    @field_validator("go_live")
+    @classmethod
+    def _after_start(cls, value: date | None, info: Any) -> date | None:
+        from analysis.research.vendors import check_go_live
+
+        start = info.data.get("start")
+        if value is not None and start is not None:
+            try:
+                check_go_live(start, value)
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+
+class SlaConventions(_Strict):
+    """How a KPI is measured (the KPI report's conventions)."""
+
+    sl_threshold_seconds: float = Field(20.0, gt=0, le=600)
+    service_level: Literal["offered", "answered", "offered_excluding_short_abandons"] = "offered"
+    abandonment: Literal["offered", "queued"] = "offered"
+    phantom: Literal["exclude_from_handle_time", "exclude", "keep"] = "exclude_from_handle_time"
+
+
+class SlaKpi(_Strict):
+    """One KPI's service level: target, direction, share of the at-risk pool, how measured."""
+
+    target: float = Field(allow_inf_nan=False)
+    comparison: Literal["at_least", "at_most"] | None = None
+    weight: float = Field(ge=0, le=1, allow_inf_nan=False)
+    window: Literal["month"] | None = None
+    conventions: SlaConventions | None = None
+
+
+class SlaSettings(_Strict):
+    """SLA governance: per-KPI terms, the monthly fee, the at-risk share and the earn-back."""
+
+    kpis: dict[str, SlaKpi] = Field(min_length=1)
+    monthly_fee_usd: float = Field(gt=0, allow_inf_nan=False)
+    at_risk_pct: float = Field(gt=0, le=100)
+    earn_back_months: int | None = Field(None, ge=1, le=12)
+    first_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    last_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, value: dict[str, SlaKpi]) -> dict[str, SlaKpi]:
+        from analysis.research.kpis import KPI_DEFINITIONS
+
+        unknown = [k for k in value if k not in KPI_DEFINITIONS]
+        if unknown:
+            raise ValueError(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(KPI_DEFINITIONS)}")
+        return value
+
+
 class ClientConfig(_Strict):
     """The contents of one ``config/clients/<client>.yaml``."""
 
@@ -172,6 +267,11 @@ class ClientConfig(_Strict):
     paper: Literal["A4", "Letter"] = "A4"
     kpi_export: str | None = None
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
+    selection: SelectionSettings | None = None
+    transition: TransitionSettings | None = None
+    sla: SlaSettings | None = None
+    internal_owner: _Name | None = None
+    """The one named person accountable for the provider (the vendor lifecycle report checks)."""
 
     @field_validator("reports")
     @classmethod
@@ -208,8 +308,10 @@ class Client:
 
     def report_names(self) -> list[str]:
         """The reports this client gets, in registry order."""
-        chosen = self.config.reports or list(registry.REPORTS)
-        return [name for name in registry.REPORTS if name in chosen]
+        if self.config.reports is not None:
+            return [name for name in registry.REPORTS if name in self.config.reports]
+        # A report that needs a client's own inputs is built only where a config asks for it.
+        return [name for name, spec in registry.REPORTS.items() if not spec.client_only]
 
     def logo_data_uri(self) -> str | None:
         """The logo embedded as a ``data:`` URI (reports load nothing from outside the file)."""
@@ -336,12 +438,20 @@ def load_client(client: str) -> Client:
         allowed = ""
         if first["type"] == "extra_forbidden" and len(first["loc"]) <= 2:
             fields = {"branding": Branding.model_fields,
-                      "staffing": StaffingSettings.model_fields}.get(str(first["loc"][0]))
+                      "staffing": StaffingSettings.model_fields,
+                      "selection": SelectionSettings.model_fields,
+                      "transition": TransitionSettings.model_fields,
+                      "sla": SlaSettings.model_fields}.get(str(first["loc"][0]))
             allowed = f"; allowed: {', '.join(fields or ClientConfig.model_fields)}"
         elif first["loc"] and first["loc"][0] in ("reports", "parameters"):
             allowed = f"; allowed reports: {', '.join(registry.REPORTS)}"
         raise ConfigError(f"{file}: {_where(first)}: {_describe(first)}{allowed}") from None
     loaded = Client(client, file, config)
+    if VENDOR_REPORT in loaded.report_names():
+        missing = [name for name in VENDOR_BLOCKS if getattr(config, name) is None]
+        if missing:
+            raise ConfigError(f"{file}: {missing[0]}: missing; the {VENDOR_REPORT} report needs "
+                              f"the {', '.join(VENDOR_BLOCKS)} blocks (see example-client.yaml)")
     if config.branding.logo:
         _logo_path(file, config.branding.logo)
     if config.kpi_export:
@@ -463,6 +573,24 @@ def check_report_parameters(report: str, parameters: Mapping[str, Any], where: s
         check_parameter(name, value, declared[name].get("default"), where)
 
 
+def vendor_parameters(client: Client) -> dict[str, Any]:
+    """The vendor lifecycle report's inputs from the client config, checked against the data
+    they point at (the RFP responses, the KPI export) so bad input stops the run at plan time:
+    one line naming the file, the key and the rule."""
+    from analysis.views.vendor_view import check_inputs
+
+    config = client.config
+    values = {name: getattr(config, name).model_dump(mode="json") for name in VENDOR_BLOCKS
+              if getattr(config, name) is not None}
+    export = client.kpi_export_path()
+    try:
+        check_inputs(client.id, values.get("selection"), values.get("transition"),
+                     values.get("sla"), export)
+    except ConfigError as error:
+        raise ConfigError(f"{client.file}: {error}") from None
+    return {**values, "internal_owner": config.internal_owner}
+
+
 def plan_client(
     client: Client,
     given: Mapping[str, Any],
@@ -496,6 +624,8 @@ def plan_client(
         automatic["kpi_export"] = str(export)
     # One set of staffing settings per client: every report that sizes the export gets the same.
     automatic["staffing"] = client.config.staffing.model_dump(exclude_defaults=True)
+    if VENDOR_REPORT in names:
+        automatic.update(vendor_parameters(client))
     plan: dict[str, dict[str, Any]] = {}
     declared_anywhere: set[str] = set()
     for name, spec in specs.items():

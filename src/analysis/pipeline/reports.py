@@ -26,6 +26,8 @@ class ReportSpec:
     notebook: str
     title: str
     inputs: tuple[str, ...] = ()
+    client_only: bool = False
+    """Built only for a client whose config lists it (it needs the client's own inputs)."""
 
     def notebook_path(self) -> Path:
         return project_root() / self.notebook
@@ -56,6 +58,13 @@ REPORTS: dict[str, ReportSpec] = {
         "KPI benchmarks and client positioning",
         inputs=("kpi_benchmarks.csv", "sources.csv",
                 "{kpi_export}|clients/{client}/**|clients/demo/**"),
+    ),
+    "vendor_lifecycle": ReportSpec(
+        "notebooks/vendor_lifecycle.ipynb",
+        "Vendor lifecycle: selection, transition and SLA governance",
+        inputs=("location_costs.csv", "fx_rates.csv", "sources.csv", "workforce_planning.csv",
+                "clients/{client}/rfp/**", "{kpi_export}|clients/demo/**"),
+        client_only=True,
     ),
 }
 

@@ -433,6 +433,7 @@ def kpi_trend(trend: pd.DataFrame, band: pd.Series | None, title: str, ylabel: s
 # --- staffing (sourcing and KPI notebooks) -----------------------------------------------------
 
 
+@records_data
 def staffing_curve(intraday: pd.DataFrame, title: str) -> Figure:
     """Offered contacts per interval (bars, left axis) against agents required on the phones and
     scheduled after shrinkage (lines, right axis). ``intraday`` from ``StaffingView.intraday``."""
@@ -456,6 +457,7 @@ def staffing_curve(intraday: pd.DataFrame, title: str) -> Figure:
     return _finish(fig)
 
 
+@records_data
 def sensitivity_bars(frame: pd.DataFrame, title: str) -> Figure:
     """Paid FTE per scenario (one bar each, base highlighted), grouped by what moved."""
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(frame) + 1.4))
@@ -468,4 +470,88 @@ def sensitivity_bars(frame: pd.DataFrame, title: str) -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("paid FTE")
     ax.set_title(title)
+    return _finish(fig)
+
+
+@records_data
+def first_share_bars(shares: pd.DataFrame, title: str) -> Figure:
+    """How often each vendor ranks first under perturbed weights (``rank_first_shares``)."""
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(shares) + 1.4))
+    y = range(len(shares))
+    ax.barh(y, shares["first_share"] * 100, color=ACCENT)
+    for i, value in enumerate(shares["first_share"] * 100):
+        ax.text(value, i, f" {value:.1f} %", va="center", fontsize=8)
+    ax.set_yticks(list(y), shares["vendor"])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("share of weight draws in which the vendor ranks first (%)")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+@records_data
+def gantt(phases: pd.DataFrame, title: str) -> Figure:
+    """Transition phases as horizontal bars on a date axis (``transition_plan`` phases)."""
+    import matplotlib.dates as mdates
+
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(phases) + 1.5))
+    y = range(len(phases))
+    starts = mdates.date2num(phases["start"])
+    widths = mdates.date2num(phases["end"]) - starts
+    colours = [GREY if w == 0 else ACCENT for w in phases["wave"]]
+    ax.barh(list(y), widths, left=starts, color=colours, height=0.6)
+    ax.set_yticks(list(y), phases["phase"], fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.tick_params(axis="x", labelsize=8)
+    first, last = phases["start"].min().year, phases["end"].max().year
+    ax.set_xlabel(str(first) if first == last else f"{first}-{last}")
+    ax.set_title(title)
+    return _finish(fig)
+
+
+@records_data
+def fte_ramp(ramp: pd.DataFrame, title: str) -> Figure:
+    """Weekly FTE in training, nesting and live at the provider, and still in-house."""
+    fig, ax = plt.subplots()
+    ax.stackplot(ramp["week"], ramp["training"], ramp["nesting"], ramp["live"],
+                 labels=["provider: training", "provider: nesting", "provider: live"],
+                 colors=["#c9d9ea", "#9bbad6", ACCENT], step="post")
+    # Steps, not slopes: a wave moves from training to nesting to live on a given week.
+    ax.plot(ramp["week"], ramp["inhouse"], color=GREY, linestyle="--", label="in-house team",
+            drawstyle="steps-post")
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylabel("FTE")
+    ax.legend(loc="center left", fontsize=8)
+    ax.set_title(title)
+    return _finish(fig)
+
+
+@records_data
+def credit_trend(attained: pd.DataFrame, credits: pd.DataFrame, title: str) -> Figure:
+    """Per KPI, attainment against target by month (left) and the service credits (right)."""
+    kpis = list(dict.fromkeys(attained["kpi"]))
+    fig, axes = plt.subplots(1, len(kpis) + 1, figsize=(3.0 * (len(kpis) + 1), 3.2))
+    for ax, kpi in zip(axes, kpis, strict=False):
+        rows = attained[attained["kpi"] == kpi]
+        months = rows["month"].dt.strftime("%Y-%m")
+        ax.plot(months, rows["value"], marker="o", color=ACCENT)
+        ax.axhline(rows["target"].iloc[0], color="#c0504d", linestyle="--", linewidth=1)
+        missed = ~rows["met"].astype(bool)
+        ax.scatter(months[missed], rows.loc[missed, "value"], color="#c0504d", zorder=3)
+        name = rows["label"].iloc[0] if "label" in rows else kpi.replace("_", " ")
+        ax.set_title(f"{name} (target {rows['target'].iloc[0]:g})", fontsize=9)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    last = axes[-1]
+    last.bar(credits["month"].dt.strftime("%Y-%m"), credits["credit_usd"], color="#c0504d")
+    last.set_title("service credits (USD)", fontsize=9)
+    last.tick_params(axis="x", labelrotation=45, labelsize=7)
+    last.yaxis.set_major_formatter(lambda v, _pos: f"{v:,.0f}")
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=11)
     return _finish(fig)

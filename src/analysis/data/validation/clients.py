@@ -19,12 +19,14 @@ import pandas as pd
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
 from analysis.data.client_exports.loader import LINE, read_raw
 from analysis.data.client_exports.mapping import export_file
+from analysis.data.rfp import read_rfp
 from analysis.errors import ConfigError, DataValidationError, UnsafeInputError
 from analysis.paths import contained
 
 from .report import CRITICAL, Finding
 
 MAPPING_GLOBS = ("*.yaml", "*.yml")
+RFP_FOLDER = "rfp"
 
 # The loader's rejection messages: "<path>: line <n>, column '<col>' [(→ canonical)]: value
 # '<value>' <reason>[ (<k> row(s) in all)]". The reason says which rule was broken.
@@ -65,7 +67,35 @@ def client_names(raw_dir: Path, clients: Sequence[str] | None) -> list[str]:
     if clients is not None:
         return list(clients)
     folder = raw_dir / "clients"
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not _rfp_only(p))
+
+
+def _rfp_only(folder: Path) -> bool:
+    """A client folder holding only RFP responses (``rfp/``, read and checked by
+    ``analysis.data.rfp`` when the vendor report is planned) has no operations export."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return bool(entries) and all(p.is_dir() and p.name == RFP_FOLDER for p in entries)
+
+
+def rfp_findings(raw_dir: Path, clients: Sequence[str] | None) -> list[Finding]:
+    """A critical finding for each client RFP folder (``clients/<client>/rfp/``) that
+    ``analysis.data.rfp`` refuses, naming its file, line, column and rule."""
+    folder = raw_dir / "clients"
+    names = clients if clients is not None else (
+        sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else [])
+    findings = []
+    for client in names:
+        rfp = folder / client / RFP_FOLDER
+        if not rfp.is_dir():
+            continue
+        try:
+            read_rfp(rfp)
+        except DataValidationError as error:
+            findings.append(Finding(_label(raw_dir, rfp), None, "rfp_responses",
+                                    str(error), CRITICAL))
+    return findings
 
 
 def _label(raw_dir: Path, path: Path) -> str:

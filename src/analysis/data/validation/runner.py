@@ -21,7 +21,14 @@ import pandas as pd
 from analysis import paths
 from analysis.errors import BpoError
 
-from .clients import ClientTable, client_names, export_lines, load_client_exports, stored_frame
+from .clients import (
+    ClientTable,
+    client_names,
+    export_lines,
+    load_client_exports,
+    rfp_findings,
+    stored_frame,
+)
 from .contracts import TableSpec
 from .docs import render_html
 from .filechecks import read_checked
@@ -214,6 +221,7 @@ def validate_all(
         loaded, rejected = load_client_exports(raw_dir, client)
         exports.extend(loaded)
         findings.extend(rejected)
+    findings.extend(rfp_findings(raw_dir, clients))
     judged = _validate_tables(specs, tables, exports) if tables or exports else _Judged()
     findings.extend(judged.findings)
     datasets = {name: len(table) for name, table in tables.items()}

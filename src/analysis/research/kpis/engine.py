@@ -24,8 +24,8 @@ from analysis.research.kpis.conventions import (
     ServiceLevelBase,
 )
 
-GroupKey = Literal["day", "week", "interval", "time_of_day", "queue", "channel"]
-"""``day``/``week``: calendar buckets; ``interval``: each 15/30/60-minute slot;
+GroupKey = Literal["day", "week", "month", "interval", "time_of_day", "queue", "channel"]
+"""``day``/``week``/``month``: calendar buckets; ``interval``: each 15/30/60-minute slot;
 ``time_of_day``: slots pooled across days (the intraday profile); ``queue``; ``channel``."""
 
 IntervalMinutes = Literal[15, 30, 60]
@@ -50,6 +50,7 @@ def group_expressions(by: Sequence[str], time_column: str, interval_minutes: int
     known = {
         "day": f"CAST({time_column} AS DATE)",
         "week": f"CAST(date_trunc('week', {time_column}) AS DATE)",
+        "month": f"CAST(date_trunc('month', {time_column}) AS DATE)",
         "interval": bucket,
         "time_of_day": f"CAST({bucket} AS TIME)",
         "queue": "queue",

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.research.kpis.engine import TableSource, group_expressions, parquet_path, run_grouped
 
-TicketGroupKey = Literal["day", "week", "queue", "channel", "priority"]
+TicketGroupKey = Literal["day", "week", "month", "queue", "channel", "priority"]
 
 
 def ticket_kpis(table: TableSource, by: Sequence[TicketGroupKey] = ()) -> pd.DataFrame:

@@ -1,0 +1,99 @@
+"""RFP responses: the example reads, is labelled and regenerates byte for byte; bad files stop
+with the file, line, column and rule."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+from analysis.data import rfp_example
+from analysis.data.rfp import read_rfp
+from analysis.errors import DataValidationError
+
+EXAMPLE = paths.raw_dir() / "clients" / "example-client" / "rfp"
+
+
+def test_example_rfp_is_committed_as_generated_and_labelled() -> None:
+    for name, text in rfp_example.build().items():
+        assert (EXAMPLE / name).read_text(encoding="utf-8") == text, name
+    assert rfp_example.build() == rfp_example.build()
+    loaded = read_rfp(EXAMPLE)
+    assert loaded.is_example and len(loaded.vendors) == 5
+    assert all("(example)" in vendor for vendor in loaded.vendors)
+    assert loaded.responses["evidence"].str.contains("EXAMPLE DATA").all()
+    assert set(loaded.score_criteria) == {"service_quality", "operating_model", "workforce",
+                                          "technology", "transition"}
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rfp"
+    shutil.copytree(EXAMPLE, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -> None:
+    responses = copy / "EXAMPLE_responses.csv"
+    lines = responses.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if ",service_quality," in line)
+    vendor, criterion, _value, evidence = lines[number - 1].split(",", 3)
+    lines[number - 1] = ",".join([vendor, criterion, "7", evidence])
+    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        read_rfp(copy)
+    message = str(caught.value)
+    assert message.startswith(f"{responses}: line {number}, column 'value': score 7")
+    assert "outside the stated scale 1-5 (rule: scale)" in message
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expected"), [
+    ("EXAMPLE_responses.csv", ",technology,", ",technologie,",
+     "column 'criterion': criterion 'technologie' is not in the criteria file "
+     "(rule: known_criterion)"),
+    ("EXAMPLE_rate_cards.csv", ",0.7,", ",0.6,",
+     "shares sum to 0.9, not 1 (rule: shares_sum_to_1)"),
+    ("EXAMPLE_rate_cards.csv", ",13.37,", ",-1,", "must be above 0 (rule: positive)"),
+    ("EXAMPLE_criteria.csv", ",score,1,5,", ",score,5,1,", "scale 5-1 is empty (rule: scale)"),
+    ("EXAMPLE_criteria.csv", ",yes_no,", ",boolean,", "kind 'boolean' is not one of"),
+    ("EXAMPLE_responses.csv", "pci_dss,no,", "pci_dss,maybe,", "must be yes or no (rule: yes_no)"),
+])
+def test_bad_rfp_files_are_refused(copy: Path, file: str, old: str, new: str,
+                                   expected: str) -> None:
+    edit(copy / file, old, new)
+    with pytest.raises(DataValidationError, match=None) as caught:
+        read_rfp(copy)
+    assert str(caught.value).startswith(str(copy / file))
+    assert expected in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_table_is_named(copy: Path) -> None:
+    (copy / "EXAMPLE_rate_cards.csv").unlink()
+    with pytest.raises(DataValidationError, match=r"expected one \*rate_cards.csv, found 0"):
+        read_rfp(copy)
+
+
+def test_validation_checks_rfp_folders_and_skips_them_as_exports(tmp_path: Path) -> None:
+    """An RFP-only client folder is no operations export; a bad RFP is a critical finding."""
+    from analysis.data.validation import validate_clients
+
+    raw = tmp_path / "raw"
+    folder = raw / "clients" / "example-client" / "rfp"
+    shutil.copytree(EXAMPLE, folder)
+    good = validate_clients(raw_dir=raw, out_dir=tmp_path / "ok")
+    assert good.success, [f.line for f in good.findings]
+    edit(folder / "EXAMPLE_rate_cards.csv", ",0.7,", ",0.5,")
+    bad = validate_clients(raw_dir=raw, out_dir=tmp_path / "bad")
+    assert not bad.success
+    (finding,) = bad.findings
+    assert finding.rule == "rfp_responses"
+    assert "EXAMPLE_rate_cards.csv" in finding.line and "shares_sum_to_1" in finding.line
