@@ -186,7 +186,15 @@ def test_notebook_runs_with_the_example_client_config(tmp_path) -> None:
                        ["vendor_lifecycle"])
     params = copy.deepcopy(plan["vendor_lifecycle"])
     out = tmp_path / "vendor_lifecycle.ipynb"
-    execute.execute_notebook(paths.notebooks_dir() / "vendor_lifecycle.ipynb", out, params)
+    built = execute.execute_notebook(paths.notebooks_dir() / "vendor_lifecycle.ipynb", out, params)
+    # Opened by hand with its defaults, the notebook takes the same blocks from the config.
+    by_hand = execute.execute_notebook(paths.notebooks_dir() / "vendor_lifecycle.ipynb",
+                                       tmp_path / "defaults.ipynb", {})
+
+    def values(result: execute.ExecutionResult) -> dict:
+        return {name: figure["value"] for name, figure in result.figures.items()}
+
+    assert values(by_hand) == values(built) and len(values(built)) == 7
     nb = nbformat.read(out, as_version=4)
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells
                      for o in c.get("outputs", []))

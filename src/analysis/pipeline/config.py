@@ -646,3 +646,13 @@ def plan_client(
             f"{', '.join(sorted(declared_anywhere - set(AUTO_PARAMETERS)))}"
         )
     return plan
+
+
+def planned_parameters(client: str, report: str) -> dict[str, Any]:
+    """The parameters ``bpo report --client <client>`` passes to ``report``'s notebook.
+
+    For a notebook opened by hand in JupyterLab that needs a client's config blocks: it gets
+    exactly what the build would pass (checked the same way), not a second copy of them.
+    """
+    return plan_client(load_client(client), {}, {"client": client, "run_id": None},
+                       [report])[report]
