@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
-from analysis.data.client_exports.loader import LINE, read_raw
 from analysis.errors import ConfigError, DataValidationError
 
 from .report import CRITICAL, Finding
@@ -130,16 +131,10 @@ def load_client_exports(
     return tables, findings
 
 
-def export_lines(table: ClientTable, rows: Sequence[int | None]) -> tuple[int | None, ...]:
-    """The export file line of each 1-based canonical row (re-reads the export: failures only)."""
-    raw = read_raw(table.table.source_file, read_mapping(table.mapping))
-    lines = raw[LINE]
-    return tuple(
-        int(lines.iloc[row - 1]) if row is not None and 0 < row <= len(lines) else None
-        for row in rows
-    )
+# Parquet integers and booleans with nulls read as nullable pandas types, not float/object.
+ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 def stored_frame(table: ClientTable) -> pd.DataFrame:
-    """The canonical table as stored in Parquet: the types the KPI engine will read."""
-    return pd.read_parquet(table.table.path)
+    """The canonical table as stored in Parquet (``source_line`` included)."""
+    return pq.read_table(table.table.path).to_pandas(types_mapper=ARROW_TO_PANDAS.get)

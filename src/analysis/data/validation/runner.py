@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
-from analysis.errors import BpoError
+from analysis.data.client_exports.query import SOURCE_LINE
 
-from .clients import ClientTable, client_names, export_lines, load_client_exports, stored_frame
+from .clients import ClientTable, client_names, load_client_exports, stored_frame
 from .contracts import TableSpec
 from .docs import render_html
 from .filechecks import read_checked
@@ -144,30 +144,24 @@ def _validate_tables(
         judged.run(source, name, specs[name].file, frame, built)
     for export in exports:
         stored = stored_frame(export)
+        lines = stored.pop(SOURCE_LINE).to_numpy()
         schema = export.table.schema
         frame = client_suites.prepare(schema, stored)
         built = client_suites.build_suite(schema, export.dataset, frame, list(stored.columns))
         before = len(judged.findings)
         judged.run(source, export.dataset, export.file, frame, built)
-        judged.findings[before:] = _with_export_lines(export, judged.findings[before:])
+        judged.findings[before:] = [_with_export_lines(f, lines)
+                                    for f in judged.findings[before:]]
     return judged
 
 
-def _with_export_lines(export: ClientTable, findings: list[Finding]) -> list[Finding]:
-    """Findings of one client table with the export's own line numbers for their samples."""
-    sampled = [f for f in findings if any(row is not None for row, _value in f.sample)]
-    if not sampled:
-        return findings
-    try:
-        lines = export_lines(export, [row for f in sampled for row, _value in f.sample])
-    except (BpoError, OSError, ValueError):
-        return findings  # the rows alone still point at the bad records
-    located = iter(lines)
-    return [
-        replace(f, lines=tuple(next(located) for _ in f.sample))
-        if any(f is s for s in sampled) else f
-        for f in findings
-    ]
+def _with_export_lines(finding: Finding, lines: Any) -> Finding:
+    """A finding of one client table with the export's own line for each sampled row."""
+    if not any(row is not None for row, _value in finding.sample):
+        return finding
+    return replace(finding, lines=tuple(
+        int(lines[row - 1]) if row is not None and 0 < row <= len(lines) else None
+        for row, _value in finding.sample))
 
 
 def _write(out_dir: Path, payload: dict[str, Any], html: str) -> None:
