@@ -142,6 +142,11 @@ class ExportMapping(_Strict):
         """Whether the export is an Excel workbook."""
         return self.file.lower().endswith((".xlsx", ".xlsm"))
 
+    @property
+    def is_parquet(self) -> bool:
+        """Whether the export is a Parquet file (a data lake's usual format)."""
+        return self.file.lower().endswith((".parquet", ".pq"))
+
 
 def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""

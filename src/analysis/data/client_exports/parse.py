@@ -94,20 +94,25 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
     declared encoding, a missing header, or two columns with the same name (both named).
     """
     encoding = "utf-8-sig" if _norm(mapping.encoding) in ("utf8", "utf8sig") else mapping.encoding
-    line_no = 0
+    line_no, line = 0, ""
     try:
-        with _open_binary(source) as raw, io.TextIOWrapper(raw, encoding=encoding,
-                                                          newline="") as text:
-            line = ""
-            for line_no in range(1, mapping.header_offset + 2):
-                line = text.readline()
-                if not line:
-                    raise DataValidationError(
-                        f"{source}: ends at line {line_no - 1}, before the header on line "
-                        f"{mapping.header_offset + 1}")
+        "".encode(encoding)
     except LookupError:
         raise ConfigError(
             f"{source}: unknown encoding '{mapping.encoding}' in the mapping") from None
+    try:
+        with _open_binary(source) as raw:
+            # Line by line, so a decoding error names its line (UTF-16 needs a text reader).
+            text = (io.TextIOWrapper(raw, encoding=encoding, newline="")
+                    if _norm(encoding).startswith("utf16") else None)
+            for line_no in range(1, mapping.header_offset + 2):
+                chunk = text.readline() if text else raw.readline()
+                if not chunk:
+                    raise DataValidationError(
+                        f"{source}: ends at line {line_no - 1}, before the header on line "
+                        f"{mapping.header_offset + 1}")
+                line = chunk if isinstance(chunk, str) else chunk.decode(
+                    encoding if line_no == 1 else encoding.replace("-sig", ""))
     except UnicodeDecodeError as exc:
         raise DataValidationError(
             f"{source}: line {max(line_no, 1)}: text is not valid {mapping.encoding} "
@@ -132,7 +137,7 @@ def check_unique_names(source: Path, names: list[str], line: int) -> None:
 
 
 def _why(exc: BaseException) -> str:
-    if isinstance(exc, EOFError):
+    if isinstance(exc, EOFError) or "end of GZIP stream" in str(exc):
         return "the compressed file is truncated (ends before its end-of-stream marker)"
     if isinstance(exc, gzip.BadGzipFile | zlib.error):
         return f"the compressed file is corrupt ({exc})"
@@ -185,8 +190,11 @@ def _blank_thresholds(con: duckdb.DuckDBPyConnection, source_sql: str, encoding:
 
 
 def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
-                  names: list[str], encoding: str) -> str:
-    """SQL for the export's rows as text columns plus ``_line`` (physical line)."""
+                  names: list[str], encoding: str) -> tuple[str, bool]:
+    """SQL for the export's rows as text columns plus ``_line`` (physical line).
+
+    The flag says whether the rows may come out of file order (blank lines were mapped).
+    """
     compression = "gzip" if _is_gzip(path) else "none"
     header_lines = mapping.header_offset + 1
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
@@ -200,11 +208,12 @@ def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMap
     numbered = f"SELECT *, row_number() OVER () + {header_lines} AS _j FROM {reader}"
     blanks = _blank_thresholds(con, src, encoding, compression, header_lines)
     if not blanks:
-        return f"(SELECT * EXCLUDE (_j), _j AS _line FROM ({numbered}))"
+        return f"(SELECT * EXCLUDE (_j), _j AS _line FROM ({numbered}))", False
     values = ", ".join(f"({t}, {i})" for t, i in blanks)
     con.execute(f"CREATE TEMP TABLE _blanks AS SELECT * FROM (VALUES {values}) v(t, i)")
     return (f"(SELECT r.* EXCLUDE (_j), r._j + coalesce(b.i, 0) AS _line FROM ({numbered}) r "
-            f"ASOF LEFT JOIN (SELECT t, max(i) AS i FROM _blanks GROUP BY t) b ON r._j > b.t)")
+            f"ASOF LEFT JOIN (SELECT t, max(i) AS i FROM _blanks GROUP BY t) b ON r._j > b.t)",
+            True)
 
 
 def _cell_text(value: object, decimal: str) -> str:
@@ -264,6 +273,21 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
     table = pa.table({**data, "_line": list(range(first, first + len(rows) - 1))})
     con.register("_sheet", table)
     return "_sheet", names
+
+
+def _parquet_relation(source: Path) -> tuple[str, list[str]]:
+    """A Parquet export's columns as text plus ``_line`` (its 1-based row)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.ParquetFile(source).schema_arrow.names)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataValidationError(f"{source}: cannot be read as Parquet: {_why(exc)}") from None
+    check_unique_names(source, names, 0)
+    casts = ", ".join(f"CAST({ident(n)} AS VARCHAR) AS {ident(n)}" for n in names)
+    return (f"(SELECT {casts}, row_number() OVER () AS _line "
+            f"FROM read_parquet({literal(str(source))}))"), names
 
 
 def _rule_checks(schema: TableSchema) -> list[tuple[str, str, str]]:
@@ -375,10 +399,13 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: Export
         f"lines {lines}{', ...' if len(rows) > 5 else ''}): {shown!r}")
 
 
-def _raise_first_problem(con: duckdb.DuckDBPyConnection, staged: str, source: Path,
+def _raise_first_problem(con: duckdb.DuckDBPyConnection, staged: str, where: str,
                          parsed: list[Parsed], rules: list[tuple[str, str, str]],
                          kind: str) -> dict[int, int]:
-    """Raise for the first parse failure, else rule failure; return rows per exclusion rule."""
+    """Raise for the first parse failure, else rule failure; return rows per exclusion rule.
+
+    ``where`` starts each message: "<file>: line" (or "row" for a Parquet export).
+    """
     aggregates = ["count(*) FILTER (_excluded = 0)"]
     for i in range(len(parsed)):
         aggregates += [f"count(*) FILTER (_bad & {1 << i} <> 0)",
@@ -394,25 +421,25 @@ def _raise_first_problem(con: duckdb.DuckDBPyConnection, staged: str, source: Pa
             code, text = con.sql(f"SELECT _bad_code, _bad_text FROM {staged} WHERE "
                                  f"{SOURCE_LINE} = {int(line)} LIMIT 1").fetchall()[0]
             raise DataValidationError(
-                f"{source}: line {line}, column '{'+'.join(p.sources)}' (→ {p.column}): value "
+                f"{where} {line}, column '{'+'.join(p.sources)}' (→ {p.column}): value "
                 f"'{text}' is {p.reasons[int(code) - 1]} ({count} row(s) in all)")
     offset = 2 * len(parsed)
     order = list(range(len(rules)))
     # Duplicate ids are judged after every column rule and before the CSAT scale, as always.
     csat_last = [i for i in order if rules[i][1] == "csat > csat_scale"]
     for i in [i for i in order if i not in csat_last]:
-        _raise_rule(con, staged, source, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
+        _raise_rule(con, staged, where, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
     if kind == "interactions":
-        _raise_duplicates(con, staged, source)
+        _raise_duplicates(con, staged, where)
     for i in csat_last:
-        _raise_rule(con, staged, source, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
+        _raise_rule(con, staged, where, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
     excluded = dict(con.sql(f"SELECT _excluded, count(*) FROM {staged} WHERE _excluded > 0 "
                             "GROUP BY ALL").fetchall())
     excluded[0] = kept_rows
     return excluded
 
 
-def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, source: Path,
+def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
                 rule: tuple[str, str, str], count: int, line: int | None) -> None:
     if not count:
         return
@@ -420,11 +447,11 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, source: Path,
     (value,) = con.sql(f"SELECT {column} FROM {staged} WHERE {SOURCE_LINE} = {int(line)} "
                        "LIMIT 1").fetchall()[0]
     raise DataValidationError(
-        f"{source}: line {line}, column '{column}': value '{_shown(value)}' {why} "
+        f"{where} {line}, column '{column}': value '{_shown(value)}' {why} "
         f"({count} row(s) in all)")
 
 
-def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, source: Path) -> None:
+def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -> None:
     """One query over the whole table: an id seen twice anywhere in the file is found."""
     (extra,) = con.sql(f"SELECT count(*) - count(DISTINCT interaction_id) FROM {staged} "
                        "WHERE _excluded = 0").fetchall()[0]
@@ -436,7 +463,7 @@ def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, source: Path)
         f"FROM {staged} WHERE _excluded = 0) WHERE n > 1 ORDER BY {SOURCE_LINE} LIMIT 1"
     ).fetchall()[0]
     raise DataValidationError(
-        f"{source}: line {line}, column 'interaction_id': value '{value}' is a duplicate id "
+        f"{where} {line}, column 'interaction_id': value '{value}' is a duplicate id "
         f"({extra} row(s) in all)")
 
 
@@ -447,6 +474,26 @@ def _cleanup(*files: Path) -> Iterator[None]:
     finally:
         for file in files:
             file.unlink(missing_ok=True)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping, utf8: Path,
+           staged: Path) -> tuple[list[Parsed], list[tuple[str, str, str]], list[str], bool]:
+    """Run the compiled query over the export into ``staged`` (canonical + check columns)."""
+    reordered = False
+    if mapping.is_excel:
+        relation, names = _excel_relation(con, source, mapping)
+    elif mapping.is_parquet:
+        relation, names = _parquet_relation(source)
+    else:
+        names = read_header(source, mapping)
+        read_from, encoding = source, _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
+        if encoding is None:
+            _transcode(source, mapping, utf8)
+            read_from, encoding = utf8, "utf-8"
+        relation, reordered = _csv_relation(con, read_from, mapping, names, encoding)
+    sql, parsed, rules = compile_query(mapping, relation, names, source)
+    con.execute(f"COPY ({sql}) TO {literal(str(staged))} (FORMAT parquet, COMPRESSION zstd)")
+    return parsed, rules, names, reordered
 
 
 def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult:
@@ -462,40 +509,31 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult
     partial = out.with_name(f".{out.stem}.partial-{tag}.parquet")
     utf8 = out.with_name(f".{out.stem}.utf8-{tag}.csv")
     with _cleanup(staged, partial, utf8), duckdb_connection() as con:
-        check: _GzipCheck | None = None
-        if mapping.is_excel:
-            relation, names = _excel_relation(con, source, mapping)
-        else:
-            names = read_header(source, mapping)
-            read_from, encoding = source, _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
-            if encoding is None:
-                _transcode(source, mapping, utf8)
-                read_from, encoding = utf8, "utf-8"
-            elif _is_gzip(source):
-                check = _GzipCheck(source)
-                check.start()
-            relation = _csv_relation(con, read_from, mapping, names, encoding)
-        sql, parsed, rules = compile_query(mapping, relation, names, source)
+        check = _GzipCheck(source) if _is_gzip(source) else None
+        if check is not None:
+            check.start()
         try:
-            con.execute(f"COPY ({sql}) TO {literal(str(staged))} "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            parsed, rules, names, reordered = _stage(con, source, mapping, utf8, staged)
         except duckdb.Error as exc:
+            why = _why(exc)
             if check is not None:
                 check.join()
-                if check.error:
-                    raise DataValidationError(f"{source}: cannot be read: {check.error}") from None
-            raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
+                why = check.error or why
+            raise DataValidationError(f"{source}: cannot be read: {why}") from None
         if check is not None:
             check.join()
             if check.error:
                 raise DataValidationError(f"{source}: cannot be read: {check.error}")
-        if not mapping.is_excel:
+        if not (mapping.is_excel or mapping.is_parquet):
             _raise_rejects(con, source, mapping, len(names))
         staged_sql = f"read_parquet({literal(str(staged))})"
-        counts = _raise_first_problem(con, staged_sql, source, parsed, rules, mapping.kind)
+        unit = "row" if mapping.is_parquet else "line"
+        counts = _raise_first_problem(con, staged_sql, f"{source}: {unit}", parsed, rules,
+                                      mapping.kind)
         names_out = [*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE]
         con.execute(
-            f"COPY (SELECT {', '.join(names_out)} FROM {staged_sql} WHERE _excluded = 0) "
+            f"COPY (SELECT {', '.join(names_out)} FROM {staged_sql} WHERE _excluded = 0"
+            f"{f' ORDER BY {SOURCE_LINE}' if reordered else ''}) "
             f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
         partial.replace(out)  # atomic: a reader never sees a half-written table
     excluded = {rule.label: int(counts.get(i, 0))

@@ -28,7 +28,8 @@ MAPPING_GLOBS = ("*.yaml", "*.yml")
 # The loader's rejection messages: "<path>: line <n>, column '<col>' [(→ canonical)]: value
 # '<value>' <reason>[ (<k> row(s) in all)]". The reason says which rule was broken.
 _REJECTION = re.compile(
-    r"^(?P<path>.+?): line (?P<line>\d+), column '(?P<column>[^']*)'(?: \(→ (?P<canonical>\w+)\))?"
+    r"^(?P<path>.+?): (?:line|row) (?P<line>\d+), column '(?P<column>[^']*)'"
+    r"(?: \(→ (?P<canonical>\w+)\))?"
     r": value '(?P<value>.*?)' (?P<reason>.+?)(?: \((?P<count>\d+) row\(s\) in all\))?$",
     re.DOTALL,
 )
