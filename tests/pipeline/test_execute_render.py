@@ -188,3 +188,16 @@ def test_missing_kernel_says_how_to_fix_it(tmp_path):
     notebook = write_notebook(tmp_path / "k.ipynb", "n = 1", ["n"])
     with pytest.raises(BuildError, match="make setup"):
         execute_notebook(notebook, tmp_path / "out.ipynb", {}, kernel="no-such-kernel-xyz")
+
+
+def test_data_quality_appendix_states_rows_each_exclusion_rule_left_out(report, tmp_path):
+    from analysis.data.validation.report import ValidationReport
+    from analysis.pipeline.render import data_quality
+
+    result, _ = report
+    outcome = ValidationReport([], tmp_path, "v1", datasets={"demo/interactions": 10},
+                               excluded={"demo/interactions": {"phantom calls": 1234}})
+    page = notebook_to_html(result.output, tmp_path / "r.html", title="KPI",
+                            meta={"data_quality": data_quality(outcome)}).read_text()
+    appendix = page.split('id="sec-appendix-data-quality"')[-1]
+    assert "phantom calls" in appendix and "<td>1234</td>" in appendix

@@ -60,7 +60,7 @@ def validate(log: Callable[[str], None], *, use_cache: bool) -> tuple[bool, dict
     if outcome is None:
         log("validation module not installed: inputs were NOT validated")
         return True, {"status": "not validated"}
-    for line in outcome.summary_lines:
+    for line in [*outcome.summary_lines, *(getattr(outcome, "notes", None) or [])]:
         log(line)
     warnings = list(outcome.warnings or [])
     ok = bool(outcome.success)
@@ -68,6 +68,7 @@ def validate(log: Callable[[str], None], *, use_cache: bool) -> tuple[bool, dict
         "status": "passed" if ok else "failed",
         "warnings": [str(getattr(w, "line", w)) for w in warnings],
         "datasets": dict(getattr(outcome, "datasets", {}) or {}),
+        "excluded": dict(getattr(outcome, "excluded", {}) or {}),
         "result_dir": str(outcome.result_dir),
         "run_id": str(getattr(outcome, "run_id", "") or ""),
         "elapsed_s": round(time.perf_counter() - started, 2),

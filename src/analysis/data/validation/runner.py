@@ -212,14 +212,17 @@ def validate_all(
     findings.extend(judged.findings)
     datasets = {name: len(table) for name, table in tables.items()}
     datasets.update({export.dataset: export.table.rows for export in exports})
+    excluded = {e.dataset: dict(e.table.excluded) for e in exports if e.table.excluded}
     report = ValidationReport(
-        findings=findings, result_dir=result_dir, run_id=run_id, datasets=datasets
+        findings=findings, result_dir=result_dir, run_id=run_id, datasets=datasets,
+        excluded=excluded,
     )
     payload = {
         "run_id": run_id,
         "raw_dir": str(raw_dir),
         "success": report.success,
         "datasets": report.datasets,
+        "excluded_rows": report.excluded,
         "client_exports": {e.dataset: {"file": e.file, "canonical": str(e.table.path)}
                            for e in exports},
         "file_checks": [p.to_dict() for p in file_problems],
@@ -261,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = validate_all(
         args.raw_dir, args.out_dir, clients=args.clients, research=not args.clients_only
     )
-    for line in report.summary_lines:
+    for line in [*report.summary_lines, *report.notes]:
         print(line)
     rows = sum(report.datasets.values())
     status = "passed" if report.success else "FAILED"
