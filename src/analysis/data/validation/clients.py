@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
 from analysis.errors import ConfigError, DataValidationError
@@ -134,8 +133,3 @@ def load_client_exports(
 
 # Parquet integers and booleans with nulls read as nullable pandas types, not float/object.
 ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-
-
-def stored_frame(table: ClientTable) -> pd.DataFrame:
-    """The canonical table as stored in Parquet (``source_line`` included)."""
-    return pq.read_table(table.table.path).to_pandas(types_mapper=ARROW_TO_PANDAS.get)
