@@ -282,7 +282,9 @@ def validate_all(
         if table is not None:
             tables[name] = table
     exports: list[ClientTable] = []
-    for client in client_names(raw_dir, clients):
+    chosen = client_names(raw_dir, clients)
+    skipped = [c for c in client_names(raw_dir, None) if c not in chosen]
+    for client in chosen:
         loaded, rejected = load_client_exports(raw_dir, client)
         exports.extend(loaded)
         findings.extend(rejected)
@@ -293,7 +295,7 @@ def validate_all(
     excluded = {e.dataset: dict(e.table.excluded) for e in exports if e.table.excluded}
     report = ValidationReport(
         findings=findings, result_dir=result_dir, run_id=run_id, datasets=datasets,
-        excluded=excluded,
+        excluded=excluded, skipped=skipped,
     )
     payload = {
         "run_id": run_id,
@@ -301,6 +303,7 @@ def validate_all(
         "success": report.success,
         "datasets": report.datasets,
         "excluded_rows": report.excluded,
+        "skipped_clients": report.skipped,
         "client_exports": {e.dataset: {"file": e.file, "canonical": str(e.table.path)}
                            for e in exports},
         "file_checks": [p.to_dict() for p in file_problems],
