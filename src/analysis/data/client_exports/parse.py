@@ -334,25 +334,39 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str],
             raise DataValidationError(
                 f"{source}: exclude rule column '{rule.column}' not in the header "
                 f"(found: {names})")
-    blank = " AND ".join(f"trim(coalesce({ident(n)}, '')) = ''" for n in names) or "FALSE"
+    every = " AND ".join(f"trim(coalesce({ident(n)}, '')) = ''" for n in names) or "FALSE"
+    # A row is blank when every cell is; most rows show a non-blank first cell at once.
+    blank = (f"CASE WHEN trim(coalesce({ident(names[0])}, '')) <> '' THEN FALSE ELSE {every} END"
+             if names else "FALSE")
     excluded = "CASE " + " ".join(
         f"WHEN trim(coalesce({ident(r.column)}, '')) IN "
         f"({', '.join(literal(v) for v in r.values)}) THEN {i} "
         for i, r in enumerate(mapping.exclude, start=1)
     ) + "ELSE 0 END" if mapping.exclude else "0"
-    codes = [f"({p.bad})" for p in parsed]
+    kept = f"SELECT *, {excluded} AS _excluded FROM {relation} WHERE NOT ({blank})"
+    # One layer per step, so each expression is computed once per row and the checks below
+    # only compare columns: text -> mapped -> parsed -> bad code.
+    layers = [
+        ("texts", "SELECT _line, _excluded" + "".join(
+            f", {p.text} AS _t{p.index}" for p in parsed) + " FROM kept"),
+        ("mapped", "SELECT *" + "".join(
+            f", {p.mapped} AS _m{p.index}" for p in parsed) + " FROM texts"),
+        ("parsed", "SELECT *" + "".join(
+            f", {p.parsed} AS _p{p.index}" for p in parsed) + " FROM mapped"),
+        ("judged", "SELECT *" + "".join(
+            f", CASE WHEN _excluded = 0 THEN {p.bad} ELSE 0 END AS _b{p.index}"
+            for p in parsed) + " FROM parsed"),
+    ]
+    codes = [f"_b{p.index}" for p in parsed]
     first_code = ("CASE " + " ".join(f"WHEN {c} <> 0 THEN {c}" for c in codes) + " ELSE 0 END"
                   if codes else "0")
-    first_text = ("CASE " + " ".join(f"WHEN {c} <> 0 THEN {p.text}"
-                                     for c, p in zip(codes, parsed, strict=True)) + " END"
-                  if codes else "CAST(NULL AS VARCHAR)")
-    kept = f"SELECT *, {excluded} AS _excluded FROM {relation} WHERE NOT ({blank})"
+    first_text = ("CASE " + " ".join(f"WHEN _b{p.index} <> 0 THEN _t{p.index}" for p in parsed)
+                  + " END" if codes else "CAST(NULL AS VARCHAR)")
     # Excluded rows are neither parsed nor judged: a test call may carry any value.
     canonical = (
         f"SELECT {', '.join(select)}, _line AS {SOURCE_LINE}, _excluded, "
-        f"CASE WHEN _excluded = 0 THEN {_bitmask([f'{c} <> 0' for c in codes])} ELSE 0 END "
-        f"AS _bad, CASE WHEN _excluded = 0 THEN {first_code} ELSE 0 END AS _bad_code, "
-        f"CASE WHEN _excluded = 0 THEN {first_text} END AS _bad_text FROM kept"
+        f"{_bitmask([f'{c} <> 0' for c in codes])} AS _bad, {first_code} AS _bad_code, "
+        f"{first_text} AS _bad_text FROM judged"
     )
     if mapping.kind == "interactions":
         body = derive_interactions(set(mapping.columns) | set(mapping.constants))
@@ -360,7 +374,8 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str],
         body = "SELECT * FROM c"
     rules = _rule_checks(schema)
     rule_mask = _bitmask([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
-    sql = (f"WITH kept AS ({kept}), c AS ({canonical}), derived AS ({body}) "
+    ctes = ", ".join(f"{name} AS ({body_sql})" for name, body_sql in layers)
+    sql = (f"WITH kept AS ({kept}), {ctes}, c AS ({canonical}), derived AS ({body}) "
            f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE 0 END AS _rule "
            "FROM derived")
     return sql, parsed, rules

@@ -53,15 +53,24 @@ def _in(expr: str, values: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
-    """One mapped column: its text, its typed value, when it is bad and why."""
+    """One mapped column, as layered SQL so each step is computed once per row.
+
+    ``text`` reads the source columns (trimmed, missing markers NULL) into ``_t<i>``;
+    ``mapped`` applies the value map to ``_t<i>`` into ``_m<i>``; ``parsed`` reads ``_m<i>``
+    into ``_p<i>``; ``value`` is the canonical value from ``_p<i>``; ``bad`` is 0 for a good
+    row, else the code of ``reasons``: 1 a map miss, 2 text present but unparsed, 3 the
+    column's extra rule (a negative duration, a fraction in a whole-number column).
+    """
 
     column: str
     sources: tuple[str, ...]
+    index: int
     text: str
+    mapped: str
+    parsed: str
     value: str
     bad: str
     reasons: tuple[str, str, str]
-    """Why a value is bad, by ``bad`` code 1 (map miss), 2 (unparsed), 3 (extra rule)."""
 
 
 def source_text(spec: ColumnSpec, mapping: ExportMapping) -> str:
@@ -92,18 +101,19 @@ def _part(text: str, index: int) -> str:
 
 
 def _duration(text: str, fmt: str, decimal: str) -> tuple[str, str, str]:
-    """(seconds, extra bad condition, its reason) for a duration format."""
+    """(seconds, extra bad condition over ``{p}``, its reason) for a duration format."""
     if fmt == "hms":
-        value = (f"CASE WHEN regexp_full_match({text}, '{_HMS}') THEN {_part(text, 1)} * 3600 + "
-                 f"{_part(text, 2)} * 60 + {_part(text, 3)} END")
+        # The pattern decides what is a duration; DuckDB's INTERVAL cast then reads it fast
+        # (alone it is lenient: it would take "1 day" or "-0:00:05").
+        value = (f"CASE WHEN regexp_full_match({text}, '{_HMS}') THEN "
+                 f"epoch(TRY_CAST(replace({text}, ',', '.') AS INTERVAL)) END")
         return value, "FALSE", "not a H:MM:SS duration"
     if fmt == "ms":
         value = (f"CASE WHEN regexp_full_match({text}, '{_MS}') THEN {_part(text, 1)} * 60 + "
                  f"{_part(text, 2)} END")
         return value, "FALSE", "not a M:SS duration"
     scale = {"seconds": "1.0", "minutes": "60.0", "day_fraction": "86400.0"}[fmt]
-    number = _number(text, decimal, None)
-    return f"({number} * {scale})", f"{number} < 0", "negative duration"
+    return f"({_number(text, decimal, None)} * {scale})", "{p} < 0", "negative duration"
 
 
 def _timestamp(text: str, fmt: str | None) -> tuple[str, str]:
@@ -121,55 +131,54 @@ def _timestamp(text: str, fmt: str | None) -> tuple[str, str]:
     return f"try_strptime({text}, {literal(fmt)})", f"not a timestamp in format '{fmt}'"
 
 
-def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping) -> Parsed:
-    """The SQL that reads one mapped canonical column, with its bad-value condition."""
-    text = source_text(spec, mapping)
-    bad_extra, extra_reason = "FALSE", ""
+def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping,
+                     index: int) -> Parsed:
+    """The layered SQL that reads one mapped canonical column (``index``: its layer names)."""
+    t, m, p = f"_t{index}", f"_m{index}", f"_p{index}"
+    extra, extra_reason = "FALSE", ""
     if spec.values is not None:
         cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in spec.values.items())
-        mapped = f"(CASE {text} {cases} END)"
-        allowed = sorted(spec.values)
-        map_bad = f"({text} IS NOT NULL AND {mapped} IS NULL)"
-        map_reason = f"not one of the mapped values {allowed}"
+        mapped = f"CASE {t} {cases} END"
+        map_bad = f"{t} IS NOT NULL AND {m} IS NULL"
+        map_reason = f"not one of the mapped values {sorted(spec.values)}"
     else:
-        mapped, map_bad, map_reason = text, "FALSE", ""
+        mapped, map_bad, map_reason = t, "FALSE", ""
     if col.type == "timestamp":
-        value, reason = _timestamp(mapped, spec.format)
+        parsed, reason = _timestamp(m, spec.format)
     elif col.type == "bool":
         trues = sorted({v.lower() for v in spec.true_values})
         falses = sorted({v.lower() for v in spec.false_values})
-        value = (f"CASE WHEN {_in(f'lower({mapped})', trues)} THEN TRUE "
-                 f"WHEN {_in(f'lower({mapped})', falses)} THEN FALSE END")
+        parsed = (f"CASE WHEN {_in(f'lower({m})', trues)} THEN TRUE "
+                  f"WHEN {_in(f'lower({m})', falses)} THEN FALSE END")
         reason = f"not a yes/no value (true: {trues}, false: {falses})"
     elif col.type == "str":
-        value, reason = mapped, ""
+        parsed, reason = m, ""
     elif spec.format in DURATION_FORMATS:
-        value, bad_extra, extra_reason = _duration(mapped, spec.format, mapping.decimal)
+        parsed, negative, extra_reason = _duration(m, spec.format, mapping.decimal)
+        extra = negative.format(p=p)
         reason = {"hms": "not a H:MM:SS duration", "ms": "not a M:SS duration"}.get(
             spec.format, "not a number")
-        bad_extra = f"coalesce({bad_extra}, FALSE)"
     elif spec.format in PERCENT_FORMATS:
         # "85,0 %" carries a decimal comma even in files whose numbers otherwise use a dot.
-        stripped = f"replace(trim(replace(replace({mapped}, '%', ''), chr(160), '')), ',', '.')"
-        value = f"TRY_CAST({stripped} AS DOUBLE)"
+        stripped = f"replace(trim(replace(replace({m}, '%', ''), chr(160), '')), ',', '.')"
+        parsed = f"TRY_CAST({stripped} AS DOUBLE)"
         if spec.format == "fraction":
-            value = f"({value} * 100)"
+            parsed = f"({parsed} * 100)"
         reason = "not a percentage"
     elif spec.format is None:
-        value, reason = _number(mapped, mapping.decimal, mapping.thousands), "not a number"
+        parsed, reason = _number(m, mapping.decimal, mapping.thousands), "not a number"
     else:
         raise ConfigError(f"column '{col.name}': format '{spec.format}' does not apply to a "
                           f"{col.type} column")
+    value = p
     if col.type == "int":
-        number = value
-        value = f"CAST({number} AS BIGINT)"
-        bad_extra = f"coalesce({number} % 1 <> 0, FALSE)"
-        extra_reason = "not a whole number"
-    # The bad condition: a map miss first, then text present but unparsed, then the extra rule.
-    bad = (f"CASE WHEN {map_bad} THEN 1 WHEN {mapped} IS NOT NULL AND ({value}) IS NULL THEN 2 "
-           f"WHEN {bad_extra} THEN 3 ELSE 0 END")
-    return Parsed(col.name, tuple(spec.sources), text, value, bad,
-                  (map_reason, reason, extra_reason))
+        value = f"CAST({p} AS BIGINT)"
+        extra, extra_reason = f"{p} % 1 <> 0", "not a whole number"
+    # A map miss first, then text present but unparsed, then the column's extra rule.
+    bad = (f"CASE WHEN {map_bad} THEN 1 WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
+           f"WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
+    return Parsed(col.name, tuple(spec.sources), index, source_text(spec, mapping), mapped,
+                  parsed, value, bad, (map_reason, reason, extra_reason))
 
 
 def constant_expression(col: ColumnSchema, value: Any) -> str:
@@ -188,7 +197,7 @@ def canonical_select(mapping: ExportMapping) -> tuple[list[Parsed], list[str]]:
     for col in schema.columns:
         spec = mapping.spec(col.name)
         if spec is not None:
-            p = parse_expression(col, spec, mapping)
+            p = parse_expression(col, spec, mapping, len(parsed))
             parsed.append(p)
             select.append(f"{p.value} AS {col.name}")
         elif col.name in mapping.constants:
