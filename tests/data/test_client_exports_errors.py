@@ -219,3 +219,14 @@ def test_parquet_export_goes_through_the_same_rules(root: Path) -> None:
         encoding="utf-8")
     with pytest.raises(DataValidationError, match=r"calls\.parquet: row 2, column 'Wait'"):
         load_export(folder / "calls.yaml")
+
+
+def test_a_glob_in_the_export_name_is_refused_not_expanded(root: Path) -> None:
+    from analysis.errors import ConfigError
+
+    folder = client(root)
+    export(folder, [row(1)], name="calls-a.csv")
+    (folder / "calls.yaml").write_text(MAPPING.format(file="calls-*.csv", encoding="utf-8"))
+    (folder / "calls-*.csv").write_text("BANNER\n" + HEADER + "\n" + row(2) + "\n")
+    with pytest.raises(ConfigError, match=r"must not contain any of \*"):
+        load_export(folder / "calls.yaml")

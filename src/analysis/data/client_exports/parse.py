@@ -518,6 +518,10 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult
     many rows share the problem) for anything the mapping cannot parse or the schema forbids;
     nothing is written then.
     """
+    if any(ch in str(source) for ch in "*?[]{}"):
+        # DuckDB expands these as a glob: one mapping must read exactly its one file.
+        raise ConfigError(f"{source}: an export path must not contain any of * ? [ ] {{ }} "
+                          "(rename the file)")
     out.parent.mkdir(parents=True, exist_ok=True)
     tag = f"{os.getpid()}-{threading.get_ident()}"
     staged = out.with_name(f".{out.stem}.staged-{tag}.parquet")
