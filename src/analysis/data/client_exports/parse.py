@@ -45,7 +45,7 @@ from analysis.data.client_exports.query import (
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
 from analysis.errors import ConfigError, DataValidationError
 
-DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "600MB")
+DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
 """DuckDB's memory cap for a parse; it spills to ``build/duckdb_tmp`` beyond it."""
 
 REJECTS_LIMIT = 10_000

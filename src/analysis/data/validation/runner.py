@@ -149,7 +149,7 @@ def _validate_tables(
     return judged
 
 
-BATCH_ROWS = int(os.environ.get("BPO_VALIDATION_BATCH_ROWS", "500000"))
+BATCH_ROWS = int(os.environ.get("BPO_VALIDATION_BATCH_ROWS", "250000"))
 """Rows of a canonical client table validated at a time: memory stays flat in table size."""
 
 
