@@ -41,6 +41,7 @@ from analysis.data.client_exports.query import (
     derive_interactions,
     ident,
     literal,
+    repeated_key_rows,
 )
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
 from analysis.errors import ConfigError, DataValidationError
@@ -468,15 +469,16 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
 
 def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -> None:
     """One query over the whole table: an id seen twice anywhere in the file is found."""
-    (extra,) = con.sql(f"SELECT count(*) - count(DISTINCT interaction_id) FROM {staged} "
-                       "WHERE _excluded = 0").fetchall()[0]
+    kept = f"(SELECT interaction_id, {SOURCE_LINE} FROM {staged} WHERE _excluded = 0)"
+    repeated = repeated_key_rows(kept, ("interaction_id",), f"interaction_id, {SOURCE_LINE}")
+    found = con.sql(
+        f"SELECT count(*) - count(DISTINCT interaction_id), min(second), arg_min(interaction_id, "
+        f"second) FROM (SELECT interaction_id, {SOURCE_LINE}, CASE WHEN row_number() OVER "
+        f"(PARTITION BY interaction_id ORDER BY {SOURCE_LINE}) = 2 THEN {SOURCE_LINE} END "
+        f"AS second FROM ({repeated}))").fetchall()[0]
+    extra, line, value = found
     if not extra:
         return
-    line, value = con.sql(
-        f"SELECT {SOURCE_LINE}, interaction_id FROM (SELECT {SOURCE_LINE}, interaction_id, "
-        f"row_number() OVER (PARTITION BY interaction_id ORDER BY {SOURCE_LINE}) AS n "
-        f"FROM {staged} WHERE _excluded = 0) WHERE n > 1 ORDER BY {SOURCE_LINE} LIMIT 1"
-    ).fetchall()[0]
     raise DataValidationError(
         f"{where} {line}, column 'interaction_id': value '{value}' is a duplicate id "
         f"({extra} row(s) in all)")

@@ -207,6 +207,19 @@ def canonical_select(mapping: ExportMapping) -> tuple[list[Parsed], list[str]]:
     return parsed, select
 
 
+def repeated_key_rows(table: str, key: tuple[str, ...], columns: str) -> str:
+    """SQL selecting ``columns`` of every row of ``table`` whose ``key`` occurs more than once.
+
+    A GROUP BY over the whole table (a hash aggregate that spills to disk), then only the rows
+    of repeated keys: uniqueness is judged on the whole table, never per batch. The loader and
+    the validation's whole-table check both use it.
+    """
+    cols = ", ".join(ident(k) for k in key)
+    return (f"WITH _t AS (SELECT * FROM {table}), "
+            f"_repeated AS (SELECT {cols} FROM _t GROUP BY ALL HAVING count(*) > 1) "
+            f"SELECT {columns} FROM _t SEMI JOIN _repeated USING ({cols})")
+
+
 def derive_interactions(mapped: set[str]) -> str:
     """SELECT list filling interaction fields a source leaves out but implies.
 

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from analysis.data.client_exports.parse import duckdb_connection
-from analysis.data.client_exports.query import SOURCE_LINE, ident, literal
+from analysis.data.client_exports.query import SOURCE_LINE, ident, literal, repeated_key_rows
 from analysis.data.client_exports.schema import TableSchema
 
 from .client_rules import TABLE_RULES
@@ -49,14 +49,10 @@ class TableCheck:
 
 
 def _unique(key: tuple[str, ...]) -> Callable[[str], str]:
-    cols = ", ".join(ident(k) for k in key)
     shown = " || ', ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in key)
 
     def query(table: str) -> str:
-        # GROUP BY first (a hash aggregate that spills), rows of repeated keys only then.
-        return (f"WITH t AS (SELECT file_row_number + 1 AS row, {cols} FROM {table}), "
-                f"d AS (SELECT {cols} FROM t GROUP BY ALL HAVING count(*) > 1) "
-                f"SELECT row, {shown} AS value FROM t SEMI JOIN d USING ({cols})")
+        return repeated_key_rows(table, key, f"file_row_number + 1 AS row, {shown} AS value")
 
     return query
 
