@@ -293,6 +293,6 @@ def test_duplicate_far_apart_is_found_with_its_second_line_and_count(tmp_path: P
     rows = [f"c{n};05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5" for n in range(1, 3001)]
     rows[2500] = rows[3].replace("08:01:10", "09:00:00")  # c4 again, 2,497 lines later
     rows[2900] = rows[3]
-    with pytest.raises(DataValidationError, match=r"line 2503, column 'interaction_id': value "
+    with pytest.raises(DataValidationError, match=r"line 2502, column 'interaction_id': value "
                        r"'c4' is a duplicate id \(2 row\(s\) in all\)"):
         load_export(write_export(tmp_path / "a", rows))
