@@ -296,3 +296,12 @@ def test_duplicate_far_apart_is_found_with_its_second_line_and_count(tmp_path: P
     with pytest.raises(DataValidationError, match=r"line 2502, column 'interaction_id': value "
                        r"'c4' is a duplicate id \(2 row\(s\) in all\)"):
         load_export(write_export(tmp_path / "a", rows))
+
+
+def test_a_corrupt_cached_table_is_rebuilt_not_read(tmp_path: Path) -> None:
+    mapping = write_export(tmp_path / "acme", GOOD_ROWS)
+    first = load_export(mapping)
+    first.path.write_bytes(b"PAR1 not parquet any more PAR1")
+    again = load_export(mapping)
+    assert again.path == first.path and again.rows == 3
+    assert again.to_pandas()["interaction_id"].tolist() == ["c1", "c2", "c3"]
