@@ -215,9 +215,9 @@ def repeated_key_rows(table: str, key: tuple[str, ...], columns: str) -> str:
     the validation's whole-table check both use it.
     """
     cols = ", ".join(ident(k) for k in key)
-    return (f"WITH _t AS (SELECT * FROM {table}), "
-            f"_repeated AS (SELECT {cols} FROM _t GROUP BY ALL HAVING count(*) > 1) "
-            f"SELECT {columns} FROM _t SEMI JOIN _repeated USING ({cols})")
+    # No CTE: DuckDB would materialise one read twice, the whole table in memory.
+    return (f"SELECT {columns} FROM {table} AS _t SEMI JOIN (SELECT {cols} FROM {table} "
+            f"GROUP BY ALL HAVING count(*) > 1) AS _repeated USING ({cols})")
 
 
 def derive_interactions(mapped: set[str]) -> str:
