@@ -41,7 +41,7 @@ def project(tmp_path_factory):
     (root / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
     validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
 
-    def fake_validation():
+    def fake_validation(clients=None):
         validation.calls += 1
         return validation.outcome
 

@@ -244,3 +244,64 @@ def test_cache_is_keyed_on_content(tmp_path: Path) -> None:
     write_export(tmp_path / "acme", GOOD_ROWS[:2])
     changed = load_export(mapping)
     assert changed.path != first.path and changed.rows == 2
+
+
+FILTERED_MAPPING = CALLS_MAPPING.replace(
+    "constants:",
+    "exclude:\n"
+    "  - {{column: Result, values: [PHANTOM], reason: phantom calls}}\n"
+    "  - {{column: Queue, values: [QA Test, Internal]}}\n"
+    "constants:",
+)
+
+
+def test_row_filters_leave_rows_out_and_count_them_per_rule(tmp_path: Path) -> None:
+    rows = [
+        *GOOD_ROWS,
+        # A phantom call may carry anything: it is neither parsed nor judged.
+        "c4;05/02/2025;08:09:00;Billing;never;?;PHANTOM;?;?",
+        "c5;05/02/2025;08:10:00;Billing;0:00:01;?;PHANTOM;?;?",
+        "c6;05/02/2025;08:11:00; QA Test ;0:00:01;0:01:00;ANS;1;5",
+        "c1;05/02/2025;08:12:00;Internal;0:00:01;0:01:00;ANS;1;5",  # excluded: not a duplicate
+    ]
+    table = load_export(write_export(tmp_path / "acme", rows, mapping=FILTERED_MAPPING))
+    frame = table.to_pandas(with_lines=True)
+    assert frame["interaction_id"].tolist() == ["c1", "c2", "c3"] and table.rows == 3
+    assert frame["source_line"].tolist() == [2, 3, 4]
+    assert table.excluded == {"phantom calls": 2, "Queue is QA Test, Internal": 2}
+    # The counts survive the cache.
+    assert load_export(table.source_file.parent / "mapping.yaml").excluded == table.excluded
+
+
+def test_a_code_neither_mapped_nor_excluded_is_still_an_error(tmp_path: Path) -> None:
+    rows = [*GOOD_ROWS, "c9;13/02/2025;09:00:00;Sales;0:00:03;?;XFER;?;?"]
+    mapping = write_export(tmp_path / "acme", rows, mapping=FILTERED_MAPPING)
+    with pytest.raises(DataValidationError, match=r"calls\.csv: line 5, column 'Result' "
+                       r"\(→ outcome\): value 'XFER' is not one of the mapped values"):
+        load_export(mapping)
+
+
+def test_an_exclusion_rule_on_a_column_the_export_lacks_is_named(tmp_path: Path) -> None:
+    mapping = write_export(tmp_path / "acme", GOOD_ROWS,
+                           mapping=FILTERED_MAPPING.replace("column: Queue", "column: Split"))
+    with pytest.raises(DataValidationError, match=r"exclude rule column 'Split' not in the "
+                       r"header"):
+        load_export(mapping)
+
+
+def test_duplicate_far_apart_is_found_with_its_second_line_and_count(tmp_path: Path) -> None:
+    rows = [f"c{n};05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5" for n in range(1, 3001)]
+    rows[2500] = rows[3].replace("08:01:10", "09:00:00")  # c4 again, 2,497 lines later
+    rows[2900] = rows[3]
+    with pytest.raises(DataValidationError, match=r"line 2502, column 'interaction_id': value "
+                       r"'c4' is a duplicate id \(2 row\(s\) in all\)"):
+        load_export(write_export(tmp_path / "a", rows))
+
+
+def test_a_corrupt_cached_table_is_rebuilt_not_read(tmp_path: Path) -> None:
+    mapping = write_export(tmp_path / "acme", GOOD_ROWS)
+    first = load_export(mapping)
+    first.path.write_bytes(b"PAR1 not parquet any more PAR1")
+    again = load_export(mapping)
+    assert again.path == first.path and again.rows == 3
+    assert again.to_pandas()["interaction_id"].tolist() == ["c1", "c2", "c3"]

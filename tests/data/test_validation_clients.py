@@ -217,7 +217,7 @@ def test_suites_are_derived_from_the_canonical_schemas() -> None:
     for kind, schema in CANONICAL_SCHEMAS.items():
         empty = pd.DataFrame({c.name: pd.Series(dtype=c.pandas_dtype) for c in schema.columns})
         frame = prepare(schema, empty)
-        built = build_suite(schema, kind, frame, list(empty.columns))
+        built = build_suite(schema, kind, frame)
         judged = {(e.meta["column"], e.meta["rule"]) for e in built.expectations}
         assert not built.skipped
         for column in schema.columns:
@@ -266,7 +266,8 @@ def test_bpo_report_stops_on_a_bad_client_export_before_any_notebook(
     (tmp_path / "reports" / "index.html").write_text("<html>published</html>", encoding="utf-8")
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
     monkeypatch.setenv("CI", "true")
-    monkeypatch.setattr(reports, "REPORTS", {"kpi": ReportSpec("notebooks/kpi.ipynb", "KPI")})
+    monkeypatch.setattr(reports, "REPORTS", {"kpi": ReportSpec("notebooks/kpi.ipynb", "KPI",
+                                                               inputs=("clients/demo/**",))})
     before = _snapshot(tmp_path)
 
     code = bpo(["report", "--reports", "kpi"])
@@ -276,3 +277,27 @@ def test_bpo_report_stops_on_a_bad_client_export_before_any_notebook(
     assert f"CRITICAL {INTERVALS}, column 'abandoned'" in out
     assert "[abandoned_within_offered]" in out
     assert _snapshot(tmp_path) == before
+
+
+def test_only_the_clients_being_built_are_validated_and_the_rest_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis.pipeline.validate import clients_read_by, validate
+
+    shutil.copytree(paths.raw_dir(), tmp_path / "data" / "raw",
+                    ignore=shutil.ignore_patterns("clients"))
+    _copy_clients(tmp_path / "data" / "raw", KEEP_ROWS)
+    _edit(TIMED, 1, handle="-30")(tmp_path / "data" / "raw")  # acme's export is broken
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+
+    class Job:
+        inputs = (tmp_path / "data" / "raw" / CALLS, tmp_path / "data" / "raw" / "sources.csv")
+
+    logged: list[str] = []
+    assert clients_read_by([Job()]) == ["demo"]
+    passed, summary = validate(logged.append, use_cache=False, clients=["demo"])
+
+    assert passed and summary["skipped_clients"] == ["acme"]
+    assert any("not validated (not being built): acme" in line for line in logged)
+    passed, _ = validate(logged.append, use_cache=False, clients=["acme", "demo"])
+    assert not passed

@@ -100,7 +100,7 @@ def site(tmp_path_factory):
         mp.setenv("BPO_ROOT", str(root))
         mp.setenv("CI", "true")
         mp.setattr(reports, "REPORTS", {"kpi": ReportSpec("notebooks/kpi.ipynb", "Contact KPIs")})
-        mp.setattr(gate, "run_validation", FakeValidation)
+        mp.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
         code = cli.main(["report"])
         pages = {
             client: (root / "reports" / client / "latest" / "kpi.html").read_text(encoding="utf-8")
@@ -198,7 +198,8 @@ def test_bad_config_stops_before_validation_and_any_notebook(site, capsys):
     write_config(site.root, "gamma", "display_name: Gamma\nparameters: {kpi: {fokus: x}}\n")
     try:
         calls = []
-        site.mp.setattr(gate, "run_validation", lambda: calls.append(1) or FakeValidation())
+        site.mp.setattr(gate, "run_validation",
+                        lambda clients=None: calls.append(1) or FakeValidation())
         code = cli.main(["report"])
     finally:
         (site.root / "config" / "clients" / "gamma.yaml").unlink()

@@ -222,3 +222,16 @@ def test_key_figures_show_evidence_strength_and_the_appendix_an_evidence_table(t
     assert '<span class="kf-evidence">2 sources, 2023–2026, 1 primary, 1 relayed</span>' in page
     assert "Evidence behind the key figures" in page
     assert '<tr class="single-source"><td>Csat</td>' in page
+
+
+def test_data_quality_appendix_states_rows_each_exclusion_rule_left_out(report, tmp_path):
+    from analysis.data.validation.report import ValidationReport
+    from analysis.pipeline.render import data_quality
+
+    result, _ = report
+    outcome = ValidationReport([], tmp_path, "v1", datasets={"demo/interactions": 10},
+                               excluded={"demo/interactions": {"phantom calls": 1234}})
+    page = notebook_to_html(result.output, tmp_path / "r.html", title="KPI",
+                            meta={"data_quality": data_quality(outcome)}).read_text()
+    appendix = page.split('id="sec-appendix-data-quality"')[-1]
+    assert "phantom calls" in appendix and "<td>1234</td>" in appendix

@@ -61,7 +61,7 @@ from analysis.pipeline.reports import ReportSpec
 registry = {registry}
 reports.REPORTS.clear()
 reports.REPORTS.update(registry)
-gate.run_validation = lambda: None
+gate.run_validation = lambda clients=None: None
 sys.exit(cli.main(["refresh", *sys.argv[1:]]))
 """
 
@@ -114,7 +114,7 @@ def project(tmp_path_factory):
     reports.REPORTS.update(REGISTRY)
     validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
 
-    def fake_validation():
+    def fake_validation(clients=None):
         validation.calls += 1
         return validation.outcome
 

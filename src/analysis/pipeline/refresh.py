@@ -59,7 +59,7 @@ from analysis.pipeline.publish import (
 )
 from analysis.pipeline.render import cited_sources, data_vintage, notebook_to_html
 from analysis.pipeline.runlog import RunLog
-from analysis.pipeline.validate import validate
+from analysis.pipeline.validate import clients_read_by, validate
 from analysis.views.report_kit import load_tables
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD, EXIT_NOTHING, EXIT_LOCKED = 0, 1, 2, 3, 4
@@ -486,7 +486,8 @@ def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
                 log(f"removed leftover of an interrupted run: {leftover}")
             # Every config and parameter set is checked before anything slow runs.
             deliverables = plan_request(request)
-            passed, validation = validate(log, use_cache=False)
+            passed, validation = validate(log, use_cache=False, clients=clients_read_by(
+                job for d in deliverables for job in d.jobs))
             if not passed:
                 return EXIT_VALIDATION
             return build_deliverables(
@@ -562,7 +563,9 @@ def _refresh(
         return done(EXIT_BUILD)
 
     def validate_now() -> tuple[bool, dict[str, Any]]:
-        passed, record["validation"] = validate(log, use_cache=not request.force)
+        passed, record["validation"] = validate(
+            log, use_cache=not request.force,
+            clients=clients_read_by(job for d in deliverables for job in d.jobs))
         return passed, record["validation"]
 
     try:

@@ -252,6 +252,7 @@ def data_quality(outcome: Any) -> dict[str, Any] | None:
     return {
         "status": "passed" if outcome.success else "failed",
         "datasets": dict(getattr(outcome, "datasets", {}) or {}),
+        "excluded": dict(getattr(outcome, "excluded", {}) or {}),
         "warnings": [str(line) for line in warnings],
         "run_id": str(getattr(outcome, "run_id", "") or ""),
     }

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from analysis.errors import BpoError
-from analysis.paths import build_dir
+from analysis.paths import build_dir, raw_dir
 from analysis.pipeline.fingerprint import data_tree_digest
 
 VALIDATION_CACHE = "validation/last_success.json"
@@ -27,21 +27,43 @@ class ValidationOutcome(Protocol):
     result_dir: Path
 
 
-def run_validation() -> ValidationOutcome | None:
-    """Run every data contract on ``data/raw`` (``analysis.data.validation.validate_all``)."""
+def run_validation(clients: Sequence[str] | None = None) -> ValidationOutcome | None:
+    """Run every data contract on ``data/raw`` (``analysis.data.validation.validate_all``).
+
+    ``clients``: the client export folders to validate (default every one).
+    """
     from analysis.data.validation import validate_all
 
-    return validate_all()
+    return validate_all(clients=clients)
 
 
-def validate(log: Callable[[str], None], *, use_cache: bool) -> tuple[bool, dict[str, Any]]:
+def clients_read_by(jobs: Iterable[Any]) -> list[str]:
+    """The client export folders (``data/raw/clients/<name>``) any of these jobs reads."""
+    base = raw_dir() / "clients"
+    found = set()
+    for job in jobs:
+        for path in getattr(job, "inputs", ()):
+            try:
+                parts = Path(path).resolve().relative_to(base.resolve()).parts
+            except ValueError:
+                continue
+            if len(parts) > 1:
+                found.add(parts[0])
+    return sorted(found)
+
+
+def validate(log: Callable[[str], None], *, use_cache: bool,
+             clients: Sequence[str] | None = None) -> tuple[bool, dict[str, Any]]:
     """Run the data contracts unless the same inputs and code already passed them.
 
-    Returns (passed, summary for the data-quality appendix and the run manifest); every line
-    of the outcome goes to ``log``.
+    ``clients``: only these client exports are validated (those the build reads: a bad export
+    of one client does not stop another's reports); default every one. Returns (passed,
+    summary for the data-quality appendix and the run manifest); every line of the outcome
+    goes to ``log``.
     """
     cache = build_dir() / VALIDATION_CACHE
-    key = data_tree_digest() if use_cache else None
+    scope = "all" if clients is None else ",".join(sorted(clients))
+    key = f"{data_tree_digest()}|clients={scope}" if use_cache else None
     if key is not None and cache.is_file():
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))
@@ -53,14 +75,14 @@ def validate(log: Callable[[str], None], *, use_cache: bool) -> tuple[bool, dict
             return True, {**cached.get("summary", {}), "cached": True}
     started = time.perf_counter()
     try:
-        outcome = run_validation()
+        outcome = run_validation(clients)
     except BpoError as error:
         log(f"validation failed: {error}")
         return False, {"status": "failed", "error": str(error)}
     if outcome is None:
         log("validation module not installed: inputs were NOT validated")
         return True, {"status": "not validated"}
-    for line in outcome.summary_lines:
+    for line in [*outcome.summary_lines, *(getattr(outcome, "notes", None) or [])]:
         log(line)
     warnings = list(outcome.warnings or [])
     ok = bool(outcome.success)
@@ -68,6 +90,8 @@ def validate(log: Callable[[str], None], *, use_cache: bool) -> tuple[bool, dict
         "status": "passed" if ok else "failed",
         "warnings": [str(getattr(w, "line", w)) for w in warnings],
         "datasets": dict(getattr(outcome, "datasets", {}) or {}),
+        "excluded": dict(getattr(outcome, "excluded", {}) or {}),
+        "skipped_clients": list(getattr(outcome, "skipped", []) or []),
         "result_dir": str(outcome.result_dir),
         "run_id": str(getattr(outcome, "run_id", "") or ""),
         "elapsed_s": round(time.perf_counter() - started, 2),

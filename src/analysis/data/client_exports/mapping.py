@@ -12,6 +12,8 @@ Example::
     delimiter: ";"
     header_offset: 1          # one preamble line before the header
     missing: ["?"]
+    exclude:                  # rows that must not count; each rule's count is reported
+      - {column: Result, values: [PHANTOM], reason: phantom calls}
     columns:
       interaction_id: Call ID
       arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
@@ -70,6 +72,20 @@ class ColumnSpec(_Strict):
         return [self.source] if isinstance(self.source, str) else list(self.source)
 
 
+class RowFilter(_Strict):
+    """Rows to leave out: those whose source ``column`` holds one of ``values`` (trimmed)."""
+
+    column: str = Field(description="Source column (export header name) the rule looks at.")
+    values: list[str] = Field(min_length=1, description="Values that mark a row to exclude.")
+    reason: str | None = Field(default=None, description="Why, as the report states it.")
+
+    @property
+    def label(self) -> str:
+        """How the data-quality appendix names the rule."""
+        shown = ", ".join(self.values)
+        return self.reason or f"{self.column} is {shown}"
+
+
 class ExportMapping(_Strict):
     """One export file and how its columns map onto a canonical table."""
 
@@ -86,6 +102,10 @@ class ExportMapping(_Strict):
     columns: dict[str, str | ColumnSpec]
     constants: dict[str, Any] = Field(
         default_factory=dict, description="Canonical columns with one value for the whole file."
+    )
+    exclude: list[RowFilter] = Field(
+        default_factory=list,
+        description="Rows that must not count (test calls, internal queues), counted per rule.",
     )
 
     @field_validator("delimiter")
@@ -122,6 +142,11 @@ class ExportMapping(_Strict):
     def is_excel(self) -> bool:
         """Whether the export is an Excel workbook."""
         return self.file.lower().endswith((".xlsx", ".xlsm"))
+
+    @property
+    def is_parquet(self) -> bool:
+        """Whether the export is a Parquet file (a data lake's usual format)."""
+        return self.file.lower().endswith((".parquet", ".pq"))
 
 
 def read_mapping(path: Path) -> ExportMapping:

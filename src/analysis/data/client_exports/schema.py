@@ -13,7 +13,7 @@ from typing import Literal
 ExportKind = Literal["interactions", "interval_aggregates", "ticket_events"]
 ColumnType = Literal["str", "timestamp", "float", "int", "bool"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever a canonical schema changes, so cached Parquet files are rebuilt."""
 
 PANDAS_DTYPES: dict[ColumnType, str] = {

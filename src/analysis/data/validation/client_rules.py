@@ -1,9 +1,14 @@
 """Consistency rules of the canonical client tables that no single-column expectation covers.
 
-Like ``rules``, each is a pure pandas function of the canonical frame returning one cell per row:
-missing when the row is fine, otherwise a short explanation ("answered 07:04:20 before arrival
-07:04:28"). The suite asserts those cells are null, so a broken rule reports its rows, count and
-explanations through the same result structure as every other expectation.
+Row rules look at one row at a time. Like ``rules``, each is a pure pandas function of a batch of
+the canonical table returning one cell per row: missing when the row is fine, otherwise a short
+explanation ("answered 07:04:20 before arrival 07:04:28"). The suite asserts those cells are
+null, so a broken rule reports its rows, count and explanations through the same result
+structure as every other expectation, batch after batch.
+
+Table rules compare rows with each other (a ticket's events with its created event): a batch
+cannot judge them, so each is one DuckDB query over the whole table (``TABLE_RULES``) returning
+the bad rows' ``row`` (1-based position in the table) and ``explanation``.
 """
 
 from __future__ import annotations
@@ -84,23 +89,27 @@ def answered_plus_abandoned_over_offered(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def events_before_creation(frame: pd.DataFrame) -> pd.Series:
-    """Ticket events dated before the same ticket's ``created`` event."""
-    created = frame["event_at"].where(frame["event"] == "created")
-    first = created.groupby(frame["ticket_id"]).transform("min")
-    return _explain(
-        frame, frame["event_at"] < first,
-        lambda bad: bad["event"] + " " + _when(bad["event_at"]) + " before ticket "
-        + bad["ticket_id"] + " was created " + _when(first[bad.index]),
+_WHEN_SQL = "strftime({}, '%Y-%m-%d %H:%M:%S')"
+
+
+def events_before_creation_sql(table: str) -> str:
+    """Ticket events dated before the same ticket's ``created`` event (one query)."""
+    return (
+        "SELECT row, event || ' ' || " + _WHEN_SQL.format("event_at") + " || ' before ticket ' "
+        "|| ticket_id || ' was created ' || " + _WHEN_SQL.format("created") + " AS explanation "
+        "FROM (SELECT file_row_number + 1 AS row, event, event_at, ticket_id, "
+        "min(event_at) FILTER (event = 'created') OVER (PARTITION BY ticket_id) AS created "
+        f"FROM {table}) WHERE event_at < created"
     )
 
 
-def tickets_without_creation(frame: pd.DataFrame) -> pd.Series:
+def tickets_without_creation_sql(table: str) -> str:
     """Events of tickets the log never shows being created (turnaround has no start)."""
-    has_created = (frame["event"] == "created").groupby(frame["ticket_id"]).transform("any")
-    return _explain(
-        frame, ~has_created,
-        lambda bad: "ticket " + bad["ticket_id"] + " has no created event",
+    return (
+        "SELECT row, 'ticket ' || ticket_id || ' has no created event' AS explanation "
+        "FROM (SELECT file_row_number + 1 AS row, ticket_id, "
+        "bool_or(event = 'created') OVER (PARTITION BY ticket_id) AS has_created "
+        f"FROM {table}) WHERE NOT coalesce(has_created, FALSE)"
     )
 
 
@@ -141,12 +150,32 @@ CLIENT_RULES: dict[str, tuple[Rule, ...]] = {
              "answered + abandoned should not exceed offered", WARNING,
              answered_plus_abandoned_over_offered),
     ),
+}
+"""Row rules per canonical kind; ids are the ``[rule]`` shown in messages."""
+
+
+@dataclass(frozen=True)
+class TableRule:
+    """One rule judged over the whole table: id, column, wording, severity, its query.
+
+    ``query(table)`` is DuckDB SQL over ``table`` (a ``read_parquet(..., file_row_number =
+    true)``) selecting ``row`` and ``explanation`` of every bad row.
+    """
+
+    rule: str
+    column: str
+    description: str
+    severity: str
+    query: Callable[[str], str]
+
+
+TABLE_RULES: dict[str, tuple[TableRule, ...]] = {
     "ticket_events": (
-        Rule("events_after_creation", "event_at",
-             "a ticket's events must not be dated before its created event", CRITICAL,
-             events_before_creation),
-        Rule("ticket_created", "ticket_id", "every ticket should have a created event", WARNING,
-             tickets_without_creation),
+        TableRule("events_after_creation", "event_at",
+                  "a ticket's events must not be dated before its created event", CRITICAL,
+                  events_before_creation_sql),
+        TableRule("ticket_created", "ticket_id", "every ticket should have a created event",
+                  WARNING, tickets_without_creation_sql),
     ),
 }
-"""Consistency rules per canonical kind; ids are the ``[rule]`` shown in messages."""
+"""Whole-table rules per canonical kind."""

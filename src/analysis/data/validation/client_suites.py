@@ -2,8 +2,8 @@
 
 The schema declares each column once (name, type, nullability, allowed values, minimum); the
 loader enforces it at parse time and this module turns the same declaration into a GX suite, so
-a canonical table is judged again, as stored, before any KPI is computed. Ids, percentages and
-the cross-column rules of ``client_rules`` are added here.
+a canonical table is judged again, as stored, before any KPI is computed. Percentages and the
+row rules of ``client_rules`` are added here; whole-table checks live in ``client_tables``.
 """
 
 from __future__ import annotations
@@ -15,26 +15,22 @@ from analysis.data.client_exports.schema import TableSchema
 from ._gx import gxe
 from .client_rules import CLIENT_RULES
 from .report import CRITICAL
-from .suites import COLUMN_SET_RULE, SuiteBuilder, check_column
+from .suites import SuiteBuilder, check_column
 
 # GX names the pandas dtypes by their numpy kind: nullable ``Int64`` is observed as ``int64``.
 GX_TYPES = {"str": "str", "timestamp": "datetime64", "float": "float64", "int": "int64",
             "bool": "bool"}
-# Columns that identify one row: an id counted twice is a contact counted twice.
-UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
-    "interactions": ("interaction_id",),
-    "interval_aggregates": ("interval_start", "interval_minutes", "queue", "channel"),
-}
 PERCENT_SUFFIX = "_pct"
 
 
-def prepare(schema: TableSchema, table: pd.DataFrame) -> pd.DataFrame:
-    """The frame a suite judges: the table with one explanation column per consistency rule.
+def prepare(schema: TableSchema, table: pd.DataFrame, first_row: int = 1) -> pd.DataFrame:
+    """The frame a suite judges: the table with one explanation column per row rule.
 
-    The index is the 1-based row of the canonical table, so GX samples name rows, not offsets.
+    The index is the 1-based row of the canonical table (``first_row`` for the first row of a
+    batch), so GX samples name rows, not offsets.
     """
     frame = table.copy()
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame), name="row")
     for rule in CLIENT_RULES.get(schema.kind, ()):
         try:
             frame[check_column(rule.rule)] = rule.check(frame)
@@ -44,35 +40,15 @@ def prepare(schema: TableSchema, table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_suite(schema: TableSchema, name: str, frame: pd.DataFrame, file_columns: list[str]) -> (
-    SuiteBuilder
-):
-    """The suite of one canonical table (``.suite``) and the expectations it had to skip."""
+def build_suite(schema: TableSchema, name: str, frame: pd.DataFrame) -> SuiteBuilder:
+    """The row-level suite of one canonical table (``.suite``), run batch by batch.
+
+    What a batch cannot judge (row count, column set, uniqueness, rules across rows) is not in
+    it: ``client_tables`` runs each of those as one query over the whole table.
+    """
     builder = SuiteBuilder(name, set(frame.columns))
-    builder.add(
-        gxe.ExpectTableRowCountToBeBetween, severity=CRITICAL, rule="has_rows", about=None,
-        description="must have at least one data row", min_value=1,
-    )
-    builder.add(
-        gxe.ExpectTableColumnsToMatchSet, severity=CRITICAL, rule=COLUMN_SET_RULE, about=None,
-        description=f"the canonical {schema.kind} table must have exactly its schema's columns",
-        column_set=schema.names + [c for c in frame.columns if c not in set(file_columns)],
-        exact_match=True,
-    )
     for column in schema.columns:
         _column_expectations(builder, column)
-    key = UNIQUE_KEYS.get(schema.kind, ())
-    if len(key) == 1:
-        builder.add(
-            gxe.ExpectColumnValuesToBeUnique, severity=CRITICAL, rule="unique_id", about=key[0],
-            description="id must be unique", column=key[0],
-        )
-    elif key:
-        builder.add(
-            gxe.ExpectCompoundColumnsToBeUnique, severity=CRITICAL, rule="unique_id",
-            about=", ".join(key), description="must be unique (one row per interval and queue)",
-            column_list=list(key),
-        )
     for rule in CLIENT_RULES.get(schema.kind, ()):
         builder.add(
             gxe.ExpectColumnValuesToBeNull, severity=rule.severity, rule=rule.rule,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from analysis.data.client_exports import CanonicalTable, load_export, read_mapping
-from analysis.data.client_exports.loader import LINE, read_raw
 from analysis.data.client_exports.mapping import export_file
 from analysis.data.rfp import read_rfp
 from analysis.errors import ConfigError, DataValidationError, UnsafeInputError
@@ -31,7 +31,8 @@ RFP_FOLDER = "rfp"
 # The loader's rejection messages: "<path>: line <n>, column '<col>' [(→ canonical)]: value
 # '<value>' <reason>[ (<k> row(s) in all)]". The reason says which rule was broken.
 _REJECTION = re.compile(
-    r"^(?P<path>.+?): line (?P<line>\d+), column '(?P<column>[^']*)'(?: \(→ (?P<canonical>\w+)\))?"
+    r"^(?P<path>.+?): (?:line|row) (?P<line>\d+), column '(?P<column>[^']*)'"
+    r"(?: \(→ (?P<canonical>\w+)\))?"
     r": value '(?P<value>.*?)' (?P<reason>.+?)(?: \((?P<count>\d+) row\(s\) in all\))?$",
     re.DOTALL,
 )
@@ -169,16 +170,5 @@ def load_client_exports(
     return tables, findings
 
 
-def export_lines(table: ClientTable, rows: Sequence[int | None]) -> tuple[int | None, ...]:
-    """The export file line of each 1-based canonical row (re-reads the export: failures only)."""
-    raw = read_raw(table.table.source_file, read_mapping(table.mapping))
-    lines = raw[LINE]
-    return tuple(
-        int(lines.iloc[row - 1]) if row is not None and 0 < row <= len(lines) else None
-        for row in rows
-    )
-
-
-def stored_frame(table: ClientTable) -> pd.DataFrame:
-    """The canonical table as stored in Parquet: the types the KPI engine will read."""
-    return pd.read_parquet(table.table.path)
+# Parquet integers and booleans with nulls read as nullable pandas types, not float/object.
+ARROW_TO_PANDAS = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}

@@ -76,6 +76,10 @@ class ValidationReport:
     result_dir: Path
     run_id: str
     datasets: dict[str, int] = field(default_factory=dict)
+    excluded: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Client exports' rows left out by their mapping's exclusion rules: dataset -> rule -> rows."""
+    skipped: list[str] = field(default_factory=list)
+    """Client folders not validated in this run (not among the clients being built)."""
 
     @property
     def success(self) -> bool:
@@ -96,6 +100,17 @@ class ValidationReport:
     def summary_lines(self) -> list[str]:
         """One plain-language line per failed expectation or file check, critical first."""
         return [f.line for f in self.critical + self.warnings]
+
+    @property
+    def notes(self) -> list[str]:
+        """Lines that are not findings: rows left out by exclusion rules, clients skipped."""
+        lines = [f"excluded {rows} row(s) of {dataset}: {rule}"
+                 for dataset, rules in sorted(self.excluded.items())
+                 for rule, rows in sorted(rules.items())]
+        if self.skipped:
+            lines.append("client exports not validated (not being built): "
+                         + ", ".join(self.skipped))
+        return lines
 
     def raise_for_failure(self) -> None:
         """Raise ``DataValidationError`` listing every critical finding, if there is one."""

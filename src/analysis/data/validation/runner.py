@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from analysis import paths
-from analysis.errors import BpoError
+from analysis.data.client_exports.query import SOURCE_LINE
 
+from .client_tables import judge_table
 from .clients import (
+    ARROW_TO_PANDAS,
     ClientTable,
     client_names,
-    export_lines,
     load_client_exports,
     rfp_findings,
-    stored_frame,
 )
 from .contracts import TableSpec
 from .docs import render_html
@@ -138,7 +139,7 @@ def _validate_tables(
     specs: dict[str, TableSpec], tables: dict[str, pd.DataFrame], exports: list[ClientTable]
 ) -> _Judged:
     """Run one suite per readable research table and per loaded client export."""
-    from . import client_suites, suites  # GX import: seconds, so only when a validation runs
+    from . import suites  # GX import: seconds, so only when a validation runs
     from ._gx import ephemeral_context
 
     judged = _Judged()
@@ -150,31 +151,101 @@ def _validate_tables(
         built = suites.build_suite(specs[name], frame, list(tables[name].columns), refs)
         judged.run(source, name, specs[name].file, frame, built)
     for export in exports:
-        stored = stored_frame(export)
-        schema = export.table.schema
-        frame = client_suites.prepare(schema, stored)
-        built = client_suites.build_suite(schema, export.dataset, frame, list(stored.columns))
-        before = len(judged.findings)
-        judged.run(source, export.dataset, export.file, frame, built)
-        judged.findings[before:] = _with_export_lines(export, judged.findings[before:])
+        judge_export(judged, source, export)
     return judged
 
 
-def _with_export_lines(export: ClientTable, findings: list[Finding]) -> list[Finding]:
-    """Findings of one client table with the export's own line numbers for their samples."""
-    sampled = [f for f in findings if any(row is not None for row, _value in f.sample)]
-    if not sampled:
-        return findings
-    try:
-        lines = export_lines(export, [row for f in sampled for row, _value in f.sample])
-    except (BpoError, OSError, ValueError):
-        return findings  # the rows alone still point at the bad records
-    located = iter(lines)
-    return [
-        replace(f, lines=tuple(next(located) for _ in f.sample))
-        if any(f is s for s in sampled) else f
-        for f in findings
-    ]
+BATCH_ROWS = int(os.environ.get("BPO_VALIDATION_BATCH_ROWS", "250000"))
+"""Rows of a canonical client table validated at a time: memory stays flat in table size."""
+
+
+@dataclass
+class _Merged:
+    """One expectation's results over every batch, shaped like a GX result for ``_outcome``."""
+
+    expectation_config: Any
+    success: bool
+    result: dict[str, Any]
+    exception_info: dict[str, Any] | None
+
+    def add(self, other: Any) -> None:
+        """Fold in the same expectation's result on the next batch."""
+        self.success = self.success and bool(other.success)
+        mine, theirs = self.result, other.result or {}
+        for key in ("unexpected_count", "element_count", "missing_count"):
+            if key in theirs:
+                mine[key] = (mine.get(key) or 0) + (theirs[key] or 0)
+        for key in ("partial_unexpected_list", "partial_unexpected_index_list"):
+            if theirs.get(key):
+                mine[key] = ((mine.get(key) or []) + list(theirs[key]))[
+                    : _RESULT_FORMAT["partial_unexpected_count"]]
+        if "observed_value" in theirs and not other.success:
+            mine["observed_value"] = theirs["observed_value"]
+        if not (self.exception_info or {}).get("exception_message"):
+            self.exception_info = other.exception_info
+
+
+def judge_export(judged: _Judged, source: Any, export: ClientTable) -> None:
+    """Validate one canonical client table without loading it whole.
+
+    Row-level expectations run batch by batch (``BATCH_ROWS``) on the GX pandas source, their
+    counts and samples added up; whole-table checks (row count, column set, uniqueness, rules
+    across rows) run as one query each over the whole file (``client_tables``).
+    """
+    from . import client_suites  # GX import: only when a validation runs
+
+    schema, path = export.table.schema, export.table.path
+    rows, findings = judge_table(path, schema, export.file)
+    parquet = pq.ParquetFile(path)
+    present = set(parquet.schema_arrow.names)
+    columns = [c for c in schema.names if c in present]
+    merged: list[_Merged] = []
+    lines: dict[int, int] = {}
+    built = None
+    first = 1
+    batches = 0
+    asset = source.add_dataframe_asset(name=export.dataset).add_batch_definition_whole_dataframe(
+        "batch")
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[*columns, SOURCE_LINE]):
+        frame = batch.to_pandas(types_mapper=ARROW_TO_PANDAS.get)
+        source_lines = frame.pop(SOURCE_LINE).to_numpy()
+        frame = client_suites.prepare(schema, frame, first_row=first)
+        if built is None:
+            built = client_suites.build_suite(schema, export.dataset, frame)
+        result = asset.get_batch(batch_parameters={"dataframe": frame}).validate(
+            built.suite, result_format=_RESULT_FORMAT)
+        for position, one in enumerate(result.results):
+            if batches == 0:
+                merged.append(_Merged(one.expectation_config, bool(one.success),
+                                      dict(one.result or {}), one.exception_info))
+            else:
+                merged[position].add(one)
+            for index in (one.result or {}).get("partial_unexpected_index_list") or []:
+                row = _row_number(index)
+                if row is not None and first <= row < first + len(source_lines):
+                    lines[row] = int(source_lines[row - first])
+        first += len(frame)
+        batches += 1
+        del frame, batch
+    judged.raw[export.dataset] = {
+        "batches": batches, "batch_rows": BATCH_ROWS,
+        "skipped_expectations": built.skipped if built else [],
+        "whole_table_checks": rows,
+    }
+    for one in merged:
+        row, found = _outcome(export.file, one)
+        judged.rows.append({"dataset": export.dataset, **row})
+        findings.extend(found)
+    judged.rows.extend({"dataset": export.dataset, **row} for row in rows)
+    judged.findings.extend(_with_export_lines(f, lines) for f in findings)
+
+
+def _with_export_lines(finding: Finding, lines: dict[int, int]) -> Finding:
+    """A finding of one client table with the export's own line for each sampled row."""
+    if finding.lines or not any(row is not None for row, _value in finding.sample):
+        return finding
+    return replace(finding, lines=tuple(
+        lines.get(row) if row is not None else None for row, _value in finding.sample))
 
 
 def _write(out_dir: Path, payload: dict[str, Any], html: str) -> None:
@@ -217,7 +288,9 @@ def validate_all(
         if table is not None:
             tables[name] = table
     exports: list[ClientTable] = []
-    for client in client_names(raw_dir, clients):
+    chosen = client_names(raw_dir, clients)
+    skipped = [c for c in client_names(raw_dir, None) if c not in chosen]
+    for client in chosen:
         loaded, rejected = load_client_exports(raw_dir, client)
         exports.extend(loaded)
         findings.extend(rejected)
@@ -226,14 +299,18 @@ def validate_all(
     findings.extend(judged.findings)
     datasets = {name: len(table) for name, table in tables.items()}
     datasets.update({export.dataset: export.table.rows for export in exports})
+    excluded = {e.dataset: dict(e.table.excluded) for e in exports if e.table.excluded}
     report = ValidationReport(
-        findings=findings, result_dir=result_dir, run_id=run_id, datasets=datasets
+        findings=findings, result_dir=result_dir, run_id=run_id, datasets=datasets,
+        excluded=excluded, skipped=skipped,
     )
     payload = {
         "run_id": run_id,
         "raw_dir": str(raw_dir),
         "success": report.success,
         "datasets": report.datasets,
+        "excluded_rows": report.excluded,
+        "skipped_clients": report.skipped,
         "client_exports": {e.dataset: {"file": e.file, "canonical": str(e.table.path)}
                            for e in exports},
         "file_checks": [p.to_dict() for p in file_problems],
@@ -275,7 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = validate_all(
         args.raw_dir, args.out_dir, clients=args.clients, research=not args.clients_only
     )
-    for line in report.summary_lines:
+    for line in [*report.summary_lines, *report.notes]:
         print(line)
     rows = sum(report.datasets.values())
     status = "passed" if report.success else "FAILED"

@@ -1,0 +1,562 @@
+"""Parse a client export into canonical Parquet inside DuckDB, streaming, with exact lines.
+
+The mapping is compiled (``query.py``) into one query that DuckDB runs over the export; ``COPY``
+writes the result, so the export never sits in Python memory and memory stays flat in rows.
+Each output row carries ``source_line``, the export's physical line, so every error (and every
+validation sample later) names the line an analyst opens the file at.
+
+Two passes over written Parquet, never over the export twice: the query writes the canonical
+columns plus compact check columns (which parse or rule failed, the first bad text, which
+exclusion rule matched) to a staging file; one aggregate over those check columns finds the
+first problem of each kind and how many rows share it; only when there is none is the
+canonical table copied, without the check columns, to a temporary name and renamed into place.
+A failed parse leaves no file behind.
+
+Excel workbooks are read with openpyxl (a sheet holds at most about a million rows) and go
+through the same query.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import os
+import threading
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analysis import paths
+from analysis.data.client_exports.mapping import ExportMapping
+from analysis.data.client_exports.query import (
+    SOURCE_LINE,
+    Parsed,
+    canonical_select,
+    derive_interactions,
+    ident,
+    literal,
+    repeated_key_rows,
+)
+from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
+from analysis.errors import ConfigError, DataValidationError
+
+DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
+"""DuckDB's memory cap for a parse; it spills to ``build/duckdb_tmp`` beyond it."""
+
+REJECTS_LIMIT = 10_000
+"""Malformed lines DuckDB records per file; more are counted as "at least"."""
+
+# DuckDB reads these natively; any other declared encoding is transcoded line by line first.
+_NATIVE_ENCODINGS = {"utf8": "utf-8", "utf8sig": "utf-8", "latin1": "latin-1",
+                     "iso88591": "latin-1", "utf16": "utf-16"}
+_CHECKS = ("_bad", "_bad_code", "_bad_text", "_rule", "_excluded")
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What a parse wrote: rows kept and rows left out by each exclusion rule (by label)."""
+
+    rows: int
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+def _norm(encoding: str) -> str:
+    return encoding.lower().replace("-", "").replace("_", "")
+
+
+def duckdb_connection() -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with a memory cap, spilling inside the project's ``build/``."""
+    spill = paths.build_dir() / "duckdb_tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT,
+                                 "temp_directory": str(spill)})
+    con.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
+    return con
+
+
+def _is_gzip(source: Path) -> bool:
+    return source.name.lower().endswith(".gz")
+
+
+def _open_binary(source: Path) -> io.BufferedIOBase:
+    return gzip.open(source, "rb") if _is_gzip(source) else open(source, "rb")  # noqa: SIM115
+
+
+def read_header(source: Path, mapping: ExportMapping) -> list[str]:
+    """The export's column names (stripped), after ``header_offset`` preamble lines.
+
+    ``DataValidationError`` naming the file and line for an unreadable file, text not in the
+    declared encoding, a missing header, or two columns with the same name (both named).
+    """
+    encoding = "utf-8-sig" if _norm(mapping.encoding) in ("utf8", "utf8sig") else mapping.encoding
+    line_no, line = 0, ""
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"{source}: unknown encoding '{mapping.encoding}' in the mapping") from None
+    try:
+        with _open_binary(source) as raw:
+            # Line by line, so a decoding error names its line (UTF-16 needs a text reader).
+            text = (io.TextIOWrapper(raw, encoding=encoding, newline="")
+                    if _norm(encoding).startswith("utf16") else None)
+            for line_no in range(1, mapping.header_offset + 2):
+                chunk = text.readline() if text else raw.readline()
+                if not chunk:
+                    raise DataValidationError(
+                        f"{source}: ends at line {line_no - 1}, before the header on line "
+                        f"{mapping.header_offset + 1}")
+                line = chunk if isinstance(chunk, str) else chunk.decode(
+                    encoding if line_no == 1 else encoding.replace("-sig", ""))
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(
+            f"{source}: line {max(line_no, 1)}: text is not valid {mapping.encoding} "
+            f"({exc.reason})") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
+    names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
+                                                delimiter=mapping.delimiter))]
+    check_unique_names(source, names, mapping.header_offset + 1)
+    return names
+
+
+def check_unique_names(source: Path, names: list[str], line: int) -> None:
+    """Two header columns with one name would make the mapping ambiguous: name both."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise DataValidationError(
+                f"{source}: line {line}: the header names column '{name}' twice (columns "
+                f"{seen[name]} and {position}); rename one in the export")
+        seen[name] = position
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, EOFError) or "end of GZIP stream" in str(exc):
+        return "the compressed file is truncated (ends before its end-of-stream marker)"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"the compressed file is corrupt ({exc})"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+class _GzipCheck(threading.Thread):
+    """Reads a .gz file to its end alongside DuckDB: a corrupt member fails its CRC here."""
+
+    def __init__(self, source: Path) -> None:
+        super().__init__(daemon=True)
+        self.source = source
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            with gzip.open(self.source, "rb") as handle:
+                while handle.read(1 << 22):
+                    pass
+        except (OSError, EOFError, zlib.error) as exc:
+            self.error = _why(exc)
+
+
+def _transcode(source: Path, mapping: ExportMapping, target: Path) -> None:
+    """A copy of a non-native-encoding export in UTF-8, decoded line by line (exact lines)."""
+    with _open_binary(source) as raw, open(target, "wb") as out:
+        for number, line in enumerate(raw, start=1):
+            try:
+                out.write(line.decode(mapping.encoding).encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise DataValidationError(
+                    f"{source}: line {number}: text is not valid {mapping.encoding} "
+                    f"({exc.reason})") from None
+
+
+def _blank_thresholds(con: duckdb.DuckDBPyConnection, source_sql: str, encoding: str,
+                      compression: str, first: int) -> list[tuple[int, int]]:
+    """(b_i - i, i) for the i-th empty line b_i after line ``first``: DuckDB skips them.
+
+    The j-th non-empty line sits at physical line j + #{i : b_i - i < j}.
+    """
+    rows = con.sql(
+        f"SELECT rn FROM (SELECT row_number() OVER () AS rn, l FROM read_csv({source_sql}, "
+        f"columns={{'l': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
+        f"auto_detect=false, encoding={literal(encoding)}, compression={literal(compression)}, "
+        f"strict_mode=false, null_padding=true, ignore_errors=true)) "
+        f"WHERE l IS NULL AND rn > {first} ORDER BY rn"
+    ).fetchall()
+    return [(b - i, i) for i, (b,) in enumerate(rows, start=1)]
+
+
+def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
+                  names: list[str], encoding: str) -> tuple[str, bool]:
+    """SQL for the export's rows as text columns plus ``_line`` (physical line).
+
+    The flag says whether the rows may come out of file order (blank lines were mapped).
+    """
+    compression = "gzip" if _is_gzip(path) else "none"
+    header_lines = mapping.header_offset + 1
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    src = literal(str(path))
+    reader = (
+        f"read_csv({src}, columns={columns}, header=false, skip={header_lines}, "
+        f"delim={literal(mapping.delimiter)}, quote='\"', escape='\"', auto_detect=false, "
+        f"encoding={literal(encoding)}, compression={literal(compression)}, strict_mode=true, "
+        f"store_rejects=true, rejects_limit={REJECTS_LIMIT})"
+    )
+    numbered = f"SELECT *, row_number() OVER () + {header_lines} AS _j FROM {reader}"
+    blanks = _blank_thresholds(con, src, encoding, compression, header_lines)
+    if not blanks:
+        return f"(SELECT * EXCLUDE (_j), _j AS _line FROM ({numbered}))", False
+    values = ", ".join(f"({t}, {i})" for t, i in blanks)
+    con.execute(f"CREATE TEMP TABLE _blanks AS SELECT * FROM (VALUES {values}) v(t, i)")
+    return (f"(SELECT r.* EXCLUDE (_j), r._j + coalesce(b.i, 0) AS _line FROM ({numbered}) r "
+            f"ASOF LEFT JOIN (SELECT t, max(i) AS i FROM _blanks GROUP BY t) b ON r._j > b.t)",
+            True)
+
+
+def _cell_text(value: object, decimal: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.time):
+        return f"{value.hour}:{value.minute:02d}:{value.second:02d}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value.total_seconds())
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+        return text.replace(".", decimal)
+    return str(value)
+
+
+def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
+                    mapping: ExportMapping) -> tuple[str, list[str]]:
+    """The chosen sheet as an Arrow table of text plus ``_line`` (sheet row), registered."""
+    import openpyxl
+    import pyarrow as pa
+
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        raise DataValidationError(
+            f"{source}: cannot open as an Excel workbook: {_why(exc)}") from None
+    try:
+        sheet_key = mapping.sheet if mapping.sheet is not None else 0
+        if isinstance(sheet_key, int):
+            if not 0 <= sheet_key < len(book.worksheets):
+                raise DataValidationError(f"{source}: no sheet number {sheet_key} (the workbook "
+                                          f"has {len(book.worksheets)})")
+            sheet = book.worksheets[sheet_key]
+        elif sheet_key in book.sheetnames:
+            sheet = book[sheet_key]
+        else:
+            raise DataValidationError(
+                f"{source}: no sheet '{sheet_key}' (sheets: {', '.join(book.sheetnames)})")
+        try:
+            rows = list(sheet.iter_rows(min_row=mapping.header_offset + 1, values_only=True))
+        except Exception as exc:  # a damaged sheet part fails only when it is read
+            raise DataValidationError(
+                f"{source}: cannot read sheet '{sheet.title}': {_why(exc)}") from None
+    finally:
+        book.close()
+    if not rows:
+        raise DataValidationError(f"{source}: the sheet has no header row")
+    names = [_cell_text(v, ".").strip() for v in rows[0]]
+    check_unique_names(source, names, mapping.header_offset + 1)
+    first = mapping.header_offset + 2
+    data = {name: [_cell_text(r[i] if i < len(r) else None, mapping.decimal) for r in rows[1:]]
+            for i, name in enumerate(names)}
+    table = pa.table({**data, "_line": list(range(first, first + len(rows) - 1))})
+    con.register("_sheet", table)
+    return "_sheet", names
+
+
+def _parquet_relation(source: Path) -> tuple[str, list[str]]:
+    """A Parquet export's columns as text plus ``_line`` (its 1-based row)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.ParquetFile(source).schema_arrow.names)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataValidationError(f"{source}: cannot be read as Parquet: {_why(exc)}") from None
+    check_unique_names(source, names, 0)
+    casts = ", ".join(f"CAST({ident(n)} AS VARCHAR) AS {ident(n)}" for n in names)
+    return (f"(SELECT {casts}, row_number() OVER () AS _line "
+            f"FROM read_parquet({literal(str(source))}))"), names
+
+
+def _rule_checks(schema: TableSchema) -> list[tuple[str, str, str]]:
+    """(column, SQL bad condition, wording) per row-level rule, in the order they are judged."""
+    checks = []
+    for col in schema.columns:
+        if not col.nullable:
+            checks.append((col.name, f"{col.name} IS NULL", "is missing but required"))
+        if col.allowed is not None:
+            allowed = ", ".join(literal(v) for v in col.allowed)
+            checks.append((col.name, f"{col.name} NOT IN ({allowed})",
+                           f"is not one of {list(col.allowed)}"))
+        if col.min_value is not None:
+            checks.append((col.name, f"{col.name} < {col.min_value!r}",
+                           f"is below the minimum {col.min_value:g}"))
+        if col.max_value is not None:
+            checks.append((col.name, f"{col.name} > {col.max_value!r}",
+                           f"is above the maximum {col.max_value:g}"))
+    if schema.kind == "interactions":
+        checks.append(("csat", "csat > csat_scale", "is above the CSAT scale maximum"))
+    return checks
+
+
+def _bitmask(conditions: list[str]) -> str:
+    if not conditions:
+        return "CAST(0 AS BIGINT)"
+    return " + ".join(f"(CASE WHEN {c} THEN {1 << i} ELSE 0 END)::BIGINT"
+                      for i, c in enumerate(conditions))
+
+
+def compile_query(mapping: ExportMapping, relation: str, names: list[str],
+                  source: Path) -> tuple[str, list[Parsed], list[tuple[str, str, str]]]:
+    """The one query from export rows to canonical rows plus check columns."""
+    schema = CANONICAL_SCHEMAS[mapping.kind]
+    parsed, select = canonical_select(mapping)
+    for p in parsed:
+        missing = [c for c in p.sources if c not in names]
+        if missing:
+            raise DataValidationError(
+                f"{source}: column(s) {missing} mapped to '{p.column}' not in the header "
+                f"(found: {names})")
+    for rule in mapping.exclude:
+        if rule.column not in names:
+            raise DataValidationError(
+                f"{source}: exclude rule column '{rule.column}' not in the header "
+                f"(found: {names})")
+    every = " AND ".join(f"trim(coalesce({ident(n)}, '')) = ''" for n in names) or "FALSE"
+    # A row is blank when every cell is; most rows show a non-blank first cell at once.
+    blank = (f"CASE WHEN trim(coalesce({ident(names[0])}, '')) <> '' THEN FALSE ELSE {every} END"
+             if names else "FALSE")
+    excluded = "CASE " + " ".join(
+        f"WHEN trim(coalesce({ident(r.column)}, '')) IN "
+        f"({', '.join(literal(v) for v in r.values)}) THEN {i} "
+        for i, r in enumerate(mapping.exclude, start=1)
+    ) + "ELSE 0 END" if mapping.exclude else "0"
+    kept = f"SELECT *, {excluded} AS _excluded FROM {relation} WHERE NOT ({blank})"
+    # One layer per step, so each expression is computed once per row and the checks below
+    # only compare columns: text -> mapped -> parsed -> bad code.
+    layers = [
+        ("texts", "SELECT _line, _excluded" + "".join(
+            f", {p.text} AS _t{p.index}" for p in parsed) + " FROM kept"),
+        ("mapped", "SELECT *" + "".join(
+            f", {p.mapped} AS _m{p.index}" for p in parsed) + " FROM texts"),
+        ("parsed", "SELECT *" + "".join(
+            f", {p.parsed} AS _p{p.index}" for p in parsed) + " FROM mapped"),
+        ("judged", "SELECT *" + "".join(
+            f", CASE WHEN _excluded = 0 THEN {p.bad} ELSE 0 END AS _b{p.index}"
+            for p in parsed) + " FROM parsed"),
+    ]
+    codes = [f"_b{p.index}" for p in parsed]
+    first_code = ("CASE " + " ".join(f"WHEN {c} <> 0 THEN {c}" for c in codes) + " ELSE 0 END"
+                  if codes else "0")
+    first_text = ("CASE " + " ".join(f"WHEN _b{p.index} <> 0 THEN _t{p.index}" for p in parsed)
+                  + " END" if codes else "CAST(NULL AS VARCHAR)")
+    # Excluded rows are neither parsed nor judged: a test call may carry any value.
+    canonical = (
+        f"SELECT {', '.join(select)}, _line AS {SOURCE_LINE}, _excluded, "
+        f"{_bitmask([f'{c} <> 0' for c in codes])} AS _bad, {first_code} AS _bad_code, "
+        f"{first_text} AS _bad_text FROM judged"
+    )
+    if mapping.kind == "interactions":
+        body = derive_interactions(set(mapping.columns) | set(mapping.constants))
+    else:
+        body = "SELECT * FROM c"
+    rules = _rule_checks(schema)
+    rule_mask = _bitmask([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
+    ctes = ", ".join(f"{name} AS ({body_sql})" for name, body_sql in layers)
+    sql = (f"WITH kept AS ({kept}), {ctes}, c AS ({canonical}), derived AS ({body}) "
+           f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE 0 END AS _rule "
+           "FROM derived")
+    return sql, parsed, rules
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
+                   width: int) -> None:
+    try:
+        rows = con.sql("SELECT line, column_name, error_type, csv_line, error_message "
+                       "FROM reject_errors ORDER BY line").fetchall()
+    except duckdb.CatalogException:
+        return
+    if not rows:
+        return
+    line, column, kind, text, message = rows[0]
+    what = {
+        "TOO MANY COLUMNS": f"more fields than the header's {width}",
+        "MISSING COLUMNS": f"fewer fields than the header's {width}",
+        "INVALID ENCODING": f"text is not valid {mapping.encoding}",
+        "INVALID UNICODE": f"text is not valid {mapping.encoding}",
+        "UNQUOTED VALUE": "a quote opened inside an unquoted field",
+    }.get(str(kind), str(message).splitlines()[0] if message else str(kind).lower())
+    count = f"at least {len(rows)}" if len(rows) >= REJECTS_LIMIT else str(len(rows))
+    lines = ", ".join(str(r[0]) for r in rows[:5])
+    shown = (text or "")[:120]
+    raise DataValidationError(
+        f"{source}: line {line}: malformed line, {what} ({count} malformed line(s) in all, at "
+        f"lines {lines}{', ...' if len(rows) > 5 else ''}): {shown!r}")
+
+
+def _raise_first_problem(con: duckdb.DuckDBPyConnection, staged: str, where: str,
+                         parsed: list[Parsed], rules: list[tuple[str, str, str]],
+                         kind: str) -> dict[int, int]:
+    """Raise for the first parse failure, else rule failure; return rows per exclusion rule.
+
+    ``where`` starts each message: "<file>: line" (or "row" for a Parquet export).
+    """
+    aggregates = ["count(*) FILTER (_excluded = 0)"]
+    for i in range(len(parsed)):
+        aggregates += [f"count(*) FILTER (_bad & {1 << i} <> 0)",
+                       f"min({SOURCE_LINE}) FILTER (_bad & {1 << i} <> 0)"]
+    for i in range(len(rules)):
+        aggregates += [f"count(*) FILTER (_rule & {1 << i} <> 0)",
+                       f"min({SOURCE_LINE}) FILTER (_rule & {1 << i} <> 0)"]
+    row = con.sql(f"SELECT {', '.join(aggregates)} FROM {staged}").fetchall()[0]
+    kept_rows, stats = row[0], row[1:]
+    for i, p in enumerate(parsed):
+        count, line = stats[2 * i], stats[2 * i + 1]
+        if count:
+            code, text = con.sql(f"SELECT _bad_code, _bad_text FROM {staged} WHERE "
+                                 f"{SOURCE_LINE} = {int(line)} LIMIT 1").fetchall()[0]
+            raise DataValidationError(
+                f"{where} {line}, column '{'+'.join(p.sources)}' (→ {p.column}): value "
+                f"'{text}' is {p.reasons[int(code) - 1]} ({count} row(s) in all)")
+    offset = 2 * len(parsed)
+    order = list(range(len(rules)))
+    # Duplicate ids are judged after every column rule and before the CSAT scale, as always.
+    csat_last = [i for i in order if rules[i][1] == "csat > csat_scale"]
+    for i in [i for i in order if i not in csat_last]:
+        _raise_rule(con, staged, where, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
+    if kind == "interactions":
+        _raise_duplicates(con, staged, where)
+    for i in csat_last:
+        _raise_rule(con, staged, where, rules[i], stats[offset + 2 * i], stats[offset + 2 * i + 1])
+    excluded = dict(con.sql(f"SELECT _excluded, count(*) FROM {staged} WHERE _excluded > 0 "
+                            "GROUP BY ALL").fetchall())
+    excluded[0] = kept_rows
+    return excluded
+
+
+def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
+                rule: tuple[str, str, str], count: int, line: int | None) -> None:
+    if not count:
+        return
+    column, _cond, why = rule
+    (value,) = con.sql(f"SELECT {column} FROM {staged} WHERE {SOURCE_LINE} = {int(line)} "
+                       "LIMIT 1").fetchall()[0]
+    raise DataValidationError(
+        f"{where} {line}, column '{column}': value '{_shown(value)}' {why} "
+        f"({count} row(s) in all)")
+
+
+def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -> None:
+    """One query over the whole table: an id seen twice anywhere in the file is found."""
+    kept = f"(SELECT interaction_id, {SOURCE_LINE} FROM {staged} WHERE _excluded = 0)"
+    repeated = repeated_key_rows(kept, ("interaction_id",), f"interaction_id, {SOURCE_LINE}")
+    found = con.sql(
+        f"SELECT count(*) - count(DISTINCT interaction_id), min(second), arg_min(interaction_id, "
+        f"second) FROM (SELECT interaction_id, {SOURCE_LINE}, CASE WHEN row_number() OVER "
+        f"(PARTITION BY interaction_id ORDER BY {SOURCE_LINE}) = 2 THEN {SOURCE_LINE} END "
+        f"AS second FROM ({repeated}))").fetchall()[0]
+    extra, line, value = found
+    if not extra:
+        return
+    raise DataValidationError(
+        f"{where} {line}, column 'interaction_id': value '{value}' is a duplicate id "
+        f"({extra} row(s) in all)")
+
+
+@contextmanager
+def _cleanup(*files: Path) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for file in files:
+            file.unlink(missing_ok=True)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping, utf8: Path,
+           staged: Path) -> tuple[list[Parsed], list[tuple[str, str, str]], list[str], bool]:
+    """Run the compiled query over the export into ``staged`` (canonical + check columns)."""
+    reordered = False
+    if mapping.is_excel:
+        relation, names = _excel_relation(con, source, mapping)
+    elif mapping.is_parquet:
+        relation, names = _parquet_relation(source)
+    else:
+        names = read_header(source, mapping)
+        read_from, encoding = source, _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
+        if encoding is None:
+            _transcode(source, mapping, utf8)
+            read_from, encoding = utf8, "utf-8"
+        relation, reordered = _csv_relation(con, read_from, mapping, names, encoding)
+    sql, parsed, rules = compile_query(mapping, relation, names, source)
+    con.execute(f"COPY ({sql}) TO {literal(str(staged))} (FORMAT parquet, COMPRESSION zstd)")
+    return parsed, rules, names, reordered
+
+
+def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult:
+    """Parse ``source`` through ``mapping`` into canonical Parquet at ``out`` (atomically).
+
+    Raises ``DataValidationError`` naming the file, physical line, column and value (and how
+    many rows share the problem) for anything the mapping cannot parse or the schema forbids;
+    nothing is written then.
+    """
+    if any(ch in str(source) for ch in "*?[]{}"):
+        # DuckDB expands these as a glob: one mapping must read exactly its one file.
+        raise ConfigError(f"{source}: an export path must not contain any of * ? [ ] {{ }} "
+                          "(rename the file)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}-{threading.get_ident()}"
+    staged = out.with_name(f".{out.stem}.staged-{tag}.parquet")
+    partial = out.with_name(f".{out.stem}.partial-{tag}.parquet")
+    utf8 = out.with_name(f".{out.stem}.utf8-{tag}.csv")
+    with _cleanup(staged, partial, utf8), duckdb_connection() as con:
+        check = _GzipCheck(source) if _is_gzip(source) else None
+        if check is not None:
+            check.start()
+        try:
+            parsed, rules, names, reordered = _stage(con, source, mapping, utf8, staged)
+        except duckdb.Error as exc:
+            why = _why(exc)
+            if check is not None:
+                check.join()
+                why = check.error or why
+            raise DataValidationError(f"{source}: cannot be read: {why}") from None
+        if check is not None:
+            check.join()
+            if check.error:
+                raise DataValidationError(f"{source}: cannot be read: {check.error}")
+        if not (mapping.is_excel or mapping.is_parquet):
+            _raise_rejects(con, source, mapping, len(names))
+        staged_sql = f"read_parquet({literal(str(staged))})"
+        unit = "row" if mapping.is_parquet else "line"
+        counts = _raise_first_problem(con, staged_sql, f"{source}: {unit}", parsed, rules,
+                                      mapping.kind)
+        names_out = [*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE]
+        con.execute(
+            f"COPY (SELECT {', '.join(names_out)} FROM {staged_sql} WHERE _excluded = 0"
+            f"{f' ORDER BY {SOURCE_LINE}' if reordered else ''}) "
+            f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
+        partial.replace(out)  # atomic: a reader never sees a half-written table
+    excluded = {rule.label: int(counts.get(i, 0))
+                for i, rule in enumerate(mapping.exclude, start=1)}
+    return ParseResult(rows=int(counts[0]), excluded=excluded)

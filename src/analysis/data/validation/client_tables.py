@@ -1,0 +1,129 @@
+"""Whole-table checks of a canonical client table: each one query over the whole Parquet file.
+
+A batch sees only part of a table, so uniqueness and rules across rows (a ticket's events
+against its created event) cannot be judged batch by batch: a duplicate id split across two
+batches would pass. Here each is one DuckDB query over the whole file, with memory capped and
+spilling inside ``build/``; the row count and column set come from the Parquet footer. Results
+have the same shape as the Great Expectations ones (docs row, findings with rows, values and
+export lines), so reports and messages do not tell them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from analysis.data.client_exports.parse import duckdb_connection
+from analysis.data.client_exports.query import SOURCE_LINE, ident, literal, repeated_key_rows
+from analysis.data.client_exports.schema import TableSchema
+
+from .client_rules import TABLE_RULES
+from .report import CRITICAL, SAMPLE_SIZE, Finding
+
+COLUMN_SET_RULE = "columns_match_schema"
+
+UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
+    "interactions": ("interaction_id",),
+    "interval_aggregates": ("interval_start", "interval_minutes", "queue", "channel"),
+}
+"""Columns that identify one row: an id counted twice is a contact counted twice."""
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """One whole-table check: rule id, column, wording, severity and its query.
+
+    ``query(table)`` selects ``row`` (1-based position in the table) and ``value`` (the bad
+    value or an explanation) of every bad row.
+    """
+
+    rule: str
+    column: str
+    description: str
+    severity: str
+    query: Callable[[str], str]
+
+
+def _unique(key: tuple[str, ...]) -> Callable[[str], str]:
+    shown = " || ', ' || ".join(f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in key)
+
+    def query(table: str) -> str:
+        return repeated_key_rows(table, key, f"file_row_number + 1 AS row, {shown} AS value")
+
+    return query
+
+
+def table_checks(schema: TableSchema) -> list[TableCheck]:
+    """The whole-table checks of a canonical kind: its unique key, then its table rules."""
+    checks = []
+    key = UNIQUE_KEYS.get(schema.kind, ())
+    if key:
+        about = key[0] if len(key) == 1 else ", ".join(key)
+        wording = ("id must be unique" if len(key) == 1
+                   else "must be unique (one row per interval and queue)")
+        checks.append(TableCheck("unique_id", about, wording, CRITICAL, _unique(key)))
+    checks += [TableCheck(r.rule, r.column, r.description, r.severity, r.query)
+               for r in TABLE_RULES.get(schema.kind, ())]
+    return checks
+
+
+def _result(file: str, check: TableCheck, bad: int, sample: tuple[tuple[int, Any], ...],
+            lines: tuple[int | None, ...]) -> tuple[dict[str, Any], list[Finding]]:
+    row = {"file": file, "column": check.column, "rule": check.rule,
+           "description": check.description, "severity": check.severity,
+           "expectation": "duckdb_whole_table_query", "success": bad == 0,
+           "bad_rows": bad, "sample": [list(s) for s in sample]}
+    if not bad:
+        return row, []
+    return row, [Finding(file, check.column, check.rule, check.description, check.severity,
+                         bad_rows=bad, sample=sample, lines=lines)]
+
+
+def judge_table(path: Path, schema: TableSchema, file: str) -> tuple[list[dict], list[Finding]]:
+    """Row count, column set and every whole-table check of one canonical Parquet table."""
+    parquet = pq.ParquetFile(path)
+    names = [n for n in parquet.schema_arrow.names if n != SOURCE_LINE]
+    rows, findings = [], []
+    base = {"file": file, "severity": CRITICAL, "expectation": "parquet_footer"}
+    has_rows = parquet.metadata.num_rows > 0
+    rows.append({**base, "column": None, "rule": "has_rows",
+                 "description": "must have at least one data row", "success": has_rows,
+                 "bad_rows": None, "sample": []})
+    if not has_rows:
+        findings.append(Finding(file, None, "has_rows", "must have at least one data row",
+                                CRITICAL, sample=((None, "0 rows"),)))
+    for column, wording in (
+        *((c, "required column is missing from the table") for c in schema.names
+          if c not in names),
+        *((c, "column is not in the canonical schema") for c in names if c not in schema.names),
+    ):
+        findings.append(Finding(file, column, COLUMN_SET_RULE, wording, CRITICAL))
+    rows.append({**base, "column": None, "rule": COLUMN_SET_RULE,
+                 "description": f"the canonical {schema.kind} table must have exactly its "
+                 "schema's columns", "success": names == schema.names, "bad_rows": None,
+                 "sample": []})
+    table = f"read_parquet({literal(str(path))}, file_row_number = true)"
+    with duckdb_connection() as con:
+        for check in table_checks(schema):
+            needed = {c.strip() for c in check.column.split(",")}
+            if not needed <= set(names):
+                continue  # reported once by the column set
+            sql = check.query(table)
+            (bad,) = con.sql(f"SELECT count(*) FROM ({sql})").fetchall()[0]
+            sample: tuple[tuple[int, Any], ...] = ()
+            lines: tuple[int | None, ...] = ()
+            if bad:
+                found = con.sql(
+                    f"SELECT q.row, q.* EXCLUDE (row), t.{SOURCE_LINE} FROM ({sql}) q "
+                    f"JOIN {table} t ON t.file_row_number + 1 = q.row "
+                    f"ORDER BY q.row LIMIT {SAMPLE_SIZE}").fetchall()
+                sample = tuple((int(r[0]), r[1]) for r in found)
+                lines = tuple(int(r[2]) if r[2] is not None else None for r in found)
+            row, found_findings = _result(file, check, int(bad), sample, lines)
+            rows.append(row)
+            findings += found_findings
+    return rows, findings
