@@ -289,7 +289,7 @@ def template(tmp_path_factory):
         mp.setenv("BPO_ROOT", str(root))
         mp.setenv("CI", "true")
         mp.setattr(reports, "REPORTS", REGISTRY)
-        mp.setattr(gate, "run_validation", FakeValidation)
+        mp.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
         assert cli.main(["report"]) == 0
     shutil.rmtree(root / "build")
     return root
@@ -303,7 +303,7 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CI", "true")
     monkeypatch.setattr(reports, "REPORTS", REGISTRY)
     if not case.real_validation:
-        monkeypatch.setattr(gate, "run_validation", FakeValidation)
+        monkeypatch.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
     if "BPO_TEST_FREE_BYTES" in case.env:
         free = int(case.env["BPO_TEST_FREE_BYTES"])
         real = shutil.disk_usage

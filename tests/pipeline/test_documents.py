@@ -70,7 +70,7 @@ def project(tmp_path_factory):
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("BPO_ROOT", str(root))
             mp.setenv("CI", "true")
-            mp.setattr(gate, "run_validation", lambda: FakeValidation())
+            mp.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
             code = cli.main(["report", "--client", "acme"])
             run = root / "reports" / "acme" / os.readlink(root / "reports" / "acme" / "latest")
             yield SimpleNamespace(root=root, code=code, run=run, source=source, mp=mp)
