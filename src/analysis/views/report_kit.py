@@ -144,15 +144,21 @@ def record(
                             for k, v in (evidence_groups or {}).items()},
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    target = os.environ.get(FIGURES_ENV)
+    return _append(FIGURES_ENV, entry, _in_memory)
+
+
+def _append(env: str, entry: dict[str, Any], in_memory: list[dict[str, Any]]) -> dict[str, Any]:
+    """Append ``entry`` to the side file ``$env`` names (the build collects it), else keep it in
+    this process (interactive use). One JSON object per line: appending never rewrites earlier
+    entries."""
+    target = os.environ.get(env)
     if target:
         path = Path(target)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # One JSON object per line: appending never rewrites earlier figures.
         with path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
     else:
-        _in_memory.append(entry)
+        in_memory.append(entry)
     return entry
 
 
@@ -195,15 +201,7 @@ def record_table(title: str, frame: Any, kind: str = "table") -> dict[str, Any]:
     rows = [[_json_value(value) for value in row] for row in frame.itertuples(index=False)]
     entry = {"title": str(title or ""), "kind": kind, "cell": _execution_count(),
              "columns": columns, "rows": rows}
-    target = os.environ.get(TABLES_ENV)
-    if target:
-        path = Path(target)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    else:
-        _tables_in_memory.append(entry)
-    return entry
+    return _append(TABLES_ENV, entry, _tables_in_memory)
 
 
 def recorded_tables() -> list[dict[str, Any]]:
