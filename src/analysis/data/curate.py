@@ -581,18 +581,26 @@ def _finish_row(record: Row, origin: Origin, index: int, erratum: rules.Erratum 
     return record
 
 
+def _kept_rows(
+    rows: Sequence[Row], origin: Origin, excluded: list[Row]
+) -> Iterator[tuple[int, str, Row, rules.Erratum | None]]:
+    """Each upstream row with its errata applied, as (index, "file line N", row, erratum);
+    a row an erratum excludes goes to ``excluded`` with its reason instead."""
+    for index, raw in enumerate(rows, start=1):
+        row, erratum = _erratum(origin, index, raw)
+        if erratum is not None and erratum.exclude:
+            excluded.append(_excluded(origin.label, index, erratum.reason, row))
+            continue
+        yield index, f"{origin.label} line {index + 1}", row, erratum
+
+
 def curate_market(
     rows: Sequence[Row], sources: SourceRegistry, origin: Origin
 ) -> tuple[list[Row], list[Row]]:
     """Market rows of one upstream file -> (curated estimates, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, raw in enumerate(rows, start=1):
-        what = f"{origin.label} line {index + 1}"
-        row, erratum = _erratum(origin, index, raw)
-        if erratum is not None and erratum.exclude:
-            excluded.append(_excluded(origin.label, index, erratum.reason, row))
-            continue
+    for index, what, row, erratum in _kept_rows(rows, origin, excluded):
         if _CJK_NUMERALS.search(row["value"]):
             excluded.append(_excluded(origin.label, index, rules.REASON_CJK_MIXED_UNITS, row))
             continue
@@ -770,12 +778,7 @@ def curate_kpi(
     """KPI rows of one upstream file -> (curated benchmarks, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, raw in enumerate(rows, start=1):
-        what = f"{origin.label} line {index + 1}"
-        row, erratum = _erratum(origin, index, raw)
-        if erratum is not None and erratum.exclude:
-            excluded.append(_excluded(origin.label, index, erratum.reason, row))
-            continue
+    for index, what, row, erratum in _kept_rows(rows, origin, excluded):
         unit = row["unit"].strip()
         if unit == "min:sec":  # "9:13" is 9 min 13 s: carried as whole seconds
             with _at(what):
@@ -827,12 +830,7 @@ def curate_location(
     """Location rows of one upstream file -> (curated location figures, excluded rows)."""
     curated: list[Row] = []
     excluded: list[Row] = []
-    for index, raw in enumerate(rows, start=1):
-        what = f"{origin.label} line {index + 1}"
-        row, erratum = _erratum(origin, index, raw)
-        if erratum is not None and erratum.exclude:
-            excluded.append(_excluded(origin.label, index, erratum.reason, row))
-            continue
+    for index, what, row, erratum in _kept_rows(rows, origin, excluded):
         numbers = [_number(row[c], what) for c in ("value", "value_low", "value_high")]
         if not any(numbers):
             excluded.append(_excluded(origin.label, index, "no number", row))
