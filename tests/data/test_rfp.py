@@ -91,6 +91,9 @@ def test_validation_checks_rfp_folders_and_skips_them_as_exports(tmp_path: Path)
     shutil.copytree(EXAMPLE, folder)
     good = validate_clients(raw_dir=raw, out_dir=tmp_path / "ok")
     assert good.success, [f.line for f in good.findings]
+    # bpo report names the client folders its reports read: the RFP-only one is still no export
+    given = validate_clients(raw_dir=raw, out_dir=tmp_path / "given", clients=["example-client"])
+    assert given.success, [f.line for f in given.findings]
     edit(folder / "EXAMPLE_rate_cards.csv", ",0.7,", ",0.5,")
     bad = validate_clients(raw_dir=raw, out_dir=tmp_path / "bad")
     assert not bad.success

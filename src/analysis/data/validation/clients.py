@@ -64,10 +64,11 @@ class ClientTable:
 
 
 def client_names(raw_dir: Path, clients: Sequence[str] | None) -> list[str]:
-    """The clients to validate: those given, else every folder in ``raw_dir/clients``."""
-    if clients is not None:
-        return list(clients)
+    """The client exports to validate: those given, else every folder in ``raw_dir/clients``;
+    either way without folders that hold only RFP responses (they have no export)."""
     folder = raw_dir / "clients"
+    if clients is not None:
+        return [c for c in clients if not (folder / c).is_dir() or not _rfp_only(folder / c)]
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and not _rfp_only(p))
