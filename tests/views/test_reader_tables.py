@@ -20,6 +20,13 @@ def test_reader_frame_drops_empty_columns_and_says_yes_no():
     assert list(view["Forecast"]) == ["yes", "no"] and missing == []
 
 
+def test_mixed_columns_read_as_words_not_python():
+    frame = pd.DataFrame({"gate": ["iso", "languages", "capacity"],
+                          "required": [True, ["English", "Spanish"], 60.0]})
+    view, _ = tables.reader_frame(frame, {"gate": "Gate", "required": "Required"})
+    assert list(view["Required"]) == ["yes", "English, Spanish", 60.0]
+
+
 def test_rows_with_nothing_but_their_label_collapse_into_one_line():
     frame = pd.DataFrame({"country": ["India", "Chad", "Peru"], "shore": ["off", "off", "near"],
                           "rate": [9.0, None, None], "wage": [2.0, None, None]})

@@ -44,7 +44,23 @@ def reader_frame(
     view = view.loc[:, [c for c in view.columns if view[c].notna().any() or not len(view)]]
     view = view.assign(**{c: view[c].map({True: "yes", False: "no"}, na_action="ignore")
                           for c in view.columns if _is_flag(view[c])})
+    # Mixed columns (a gate's "required": true, a list of languages, a number) read as words.
+    view = view.assign(**{c: view[c].map(_as_words) for c in view.columns
+                          if view[c].dtype == object and view[c].map(_is_listy_or_flag).any()})
     return view.rename(columns=present), missing
+
+
+def _is_listy_or_flag(value: object) -> bool:
+    return isinstance(value, bool | list | tuple | set)
+
+
+def _as_words(value: object) -> object:
+    """``True`` -> "yes", ``["English", "Spanish"]`` -> "English, Spanish"; others unchanged."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(str(item) for item in value)
+    return value
 
 
 def styled(
