@@ -230,3 +230,11 @@ def test_a_glob_in_the_export_name_is_refused_not_expanded(root: Path) -> None:
     (folder / "calls-*.csv").write_text("BANNER\n" + HEADER + "\n" + row(2) + "\n")
     with pytest.raises(ConfigError, match=r"must not contain any of \*"):
         load_export(folder / "calls.yaml")
+
+
+def test_declared_utf16_on_a_utf8_export_is_one_line_not_a_traceback(root: Path) -> None:
+    """UTF-16 without a byte-order mark raises UnicodeError (not a decode error) in Python."""
+    mapping = export(client(root), [row(1)])
+    mapping.write_text(mapping.read_text().replace("encoding: utf-8", "encoding: utf-16"))
+    with pytest.raises(DataValidationError, match=r"calls\.csv: line 1: text is not valid utf-16"):
+        load_export(mapping)

@@ -114,10 +114,10 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
                         f"{mapping.header_offset + 1}")
                 line = chunk if isinstance(chunk, str) else chunk.decode(
                     encoding if line_no == 1 else encoding.replace("-sig", ""))
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UTF-16 without a BOM is a UnicodeError, not a decode error
         raise DataValidationError(
             f"{source}: line {max(line_no, 1)}: text is not valid {mapping.encoding} "
-            f"({exc.reason})") from None
+            f"({getattr(exc, 'reason', exc)})") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
     names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
@@ -168,10 +168,10 @@ def _transcode(source: Path, mapping: ExportMapping, target: Path) -> None:
         for number, line in enumerate(raw, start=1):
             try:
                 out.write(line.decode(mapping.encoding).encode("utf-8"))
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:
                 raise DataValidationError(
                     f"{source}: line {number}: text is not valid {mapping.encoding} "
-                    f"({exc.reason})") from None
+                    f"({getattr(exc, 'reason', exc)})") from None
 
 
 def _blank_thresholds(con: duckdb.DuckDBPyConnection, source_sql: str, encoding: str,
