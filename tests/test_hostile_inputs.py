@@ -146,6 +146,16 @@ def logo_symlink(root: Path) -> None:
     config(root, "acme", "display_name: Acme\nbranding: {logo: logos/acme.svg}\n")
 
 
+def config_symlink_out(root: Path) -> None:
+    secret = root.parent / f"{root.name}-secret.txt"
+    secret.write_text("root:x:0:0:SECRET-LINE:/root:/bin/bash\n")
+    (root / "config" / "clients" / "acme.yaml").symlink_to(secret)
+
+
+def binary_config(root: Path) -> None:
+    (root / "config" / "clients" / "acme.yaml").write_bytes(bytes(range(128, 256)) * 3)
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -253,6 +263,10 @@ CASES = [
          bad_config_file_name, check=nothing_executed),
     Case("logo is a symlink out of config/", ("report", "--client", "acme"), 1,
          "branding.logo", logo_symlink),
+    Case("client config is a symlink out of config/", ("report", "--client", "acme"), 1,
+         "key 'config file'", config_symlink_out, check=nothing_executed),
+    Case("client config is binary, not text", ("report", "--client", "acme"), 2,
+         "not UTF-8 text", binary_config, check=nothing_executed),
     Case("negative in-house attrition override", ("report", "--client", "acme"), 2,
          "home_attrition_pct: Input should be greater than or equal to 0",
          overrides_in_config("{assumption_overrides: {home_attrition_pct: -5000}}"),
@@ -319,6 +333,7 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     output = capsys.readouterr().out
     assert code == case.code, output
     assert case.says in output, output
+    assert "SECRET-LINE" not in output  # no error message echoes a file outside the project
     for folder, state in before.items():
         assert snapshot(root / folder) == state, f"{folder} changed"
     if case.check:

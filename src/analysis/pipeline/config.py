@@ -425,8 +425,14 @@ def load_client(client: str) -> Client:
     if not file.is_file():
         known = ", ".join(configured_clients()) or "none"
         raise ConfigError(f"no config for client {client!r} ({file} not found); known: {known}")
+    # A config that is a symlink out of config/clients/ is refused before it is read, so no
+    # error message can echo another file's contents.
+    contained(file, clients_dir(), where=str(file), key="config file")
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
+                          "text file") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
     try:
