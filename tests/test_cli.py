@@ -165,3 +165,14 @@ def test_parameter_values_are_yaml_scalars(item, expected):
 def test_malformed_parameter_is_a_config_error():
     with pytest.raises(ConfigError):
         parse_parameter("no-equals-sign")
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--workers"])
+@pytest.mark.parametrize("value", ["0", "-1", "ten"])
+def test_timeouts_and_workers_are_whole_numbers_of_at_least_one(option, value, capsys):
+    """papermill reads a timeout of -1 as "never": a hung cell would hang the scheduled job."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["report", option, value])
+    assert exit_.value.code == 2
+    assert option in capsys.readouterr().err
+

@@ -259,6 +259,8 @@ CASES = [
     Case("--client ../etc", ("report", "--client", "../etc"), 1, "'../etc'"),
     Case("--client with a trailing newline", ("report", "--client", "house\n"), 1,
          "not allowed"),
+    Case("--client empty (a typo, not every client)", ("report", "--client", ""), 1,
+         "not allowed", check=nothing_executed),
     Case("config file name is not an id", ("report",), 1, "Bad Name.yaml",
          bad_config_file_name, check=nothing_executed),
     Case("logo is a symlink out of config/", ("report", "--client", "acme"), 1,

@@ -71,7 +71,20 @@ def split_params(text: str) -> list[str]:
         raise ConfigError(f"--params {text!r}: {error}") from None
 
 
+def _at_least_one(text: str) -> int:
+    """A whole number of at least 1 (papermill reads a timeout of -1 as "never")."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
 def _request(args: argparse.Namespace) -> BuildRequest:
+    if args.client is not None:  # "" is a typo, not "every client"
+        check_client_id(args.client, "--client")
     params = [*split_params(args.params or ""), *args.param]
     return BuildRequest(
         client=args.client, params=tuple(params), timeout=args.timeout, force=args.force,
@@ -175,11 +188,12 @@ def _add_build_options(parser: argparse.ArgumentParser, handler: Any) -> None:
     )
     parser.add_argument("--reports", nargs="+", metavar="NAME", help="only these reports")
     parser.add_argument(
-        "--timeout", type=int, default=600, help="seconds allowed per cell (default 600)"
+        "--timeout", type=_at_least_one, default=600,
+        help="seconds allowed per cell (default 600)"
     )
     parser.add_argument("--force", action="store_true",
                         help="rebuild every report even if its inputs did not change")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
+    parser.add_argument("--workers", type=_at_least_one, default=None, metavar="N",
                         help="notebooks run at once (default: the number of cores)")
     parser.add_argument("--no-pdf", action="store_true",
                         help="skip the PDFs (HTML and the Excel data pack are still made)")
