@@ -156,6 +156,18 @@ def binary_config(root: Path) -> None:
     (root / "config" / "clients" / "acme.yaml").write_bytes(bytes(range(128, 256)) * 3)
 
 
+def duplicate_config_key(root: Path) -> None:
+    config(root, "acme", "display_name: Alpha\ndisplay_name: Beta\n")
+
+
+def spoofing_display_name(root: Path) -> None:
+    config(root, "acme", 'display_name: "Acme\\x1b[2J\\u202eevil"\n')
+
+
+def huge_display_name(root: Path) -> None:
+    config(root, "acme", "display_name: " + "A" * 2_000_000 + "\n")
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -269,6 +281,14 @@ CASES = [
          "key 'config file'", config_symlink_out, check=nothing_executed),
     Case("client config is binary, not text", ("report", "--client", "acme"), 2,
          "not UTF-8 text", binary_config, check=nothing_executed),
+    Case("a config key given twice", ("report", "--client", "acme"), 2,
+         "key 'display_name' is given twice (lines 1 and 2)", duplicate_config_key,
+         check=nothing_executed),
+    Case("escape and right-to-left characters in the client name", ("report", "--client", "acme"),
+         2, "control or formatting character U+001B", spoofing_display_name,
+         check=nothing_executed),
+    Case("a 2 MB client name is refused without echoing it", ("report", "--client", "acme"), 2,
+         "at most 120 characters", huge_display_name, check=nothing_executed),
     Case("negative in-house attrition override", ("report", "--client", "acme"), 2,
          "home_attrition_pct: Input should be greater than or equal to 0",
          overrides_in_config("{assumption_overrides: {home_attrition_pct: -5000}}"),
@@ -336,6 +356,7 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     assert code == case.code, output
     assert case.says in output, output
     assert "SECRET-LINE" not in output  # no error message echoes a file outside the project
+    assert len(output) < 20_000  # nor a hostile value in bulk
     for folder, state in before.items():
         assert snapshot(root / folder) == state, f"{folder} changed"
     if case.check:

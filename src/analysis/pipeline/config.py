@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import base64
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,7 @@ from pydantic import (
     field_validator,
 )
 
+from analysis.data import strict_yaml
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
@@ -64,7 +66,17 @@ _Weeks = Annotated[float, Field(ge=0, le=104, allow_inf_nan=False)]
 SHARE_SUM_TOLERANCE = 1e-6
 _Hour = Annotated[int, Field(ge=0, le=24)]
 _Score = Annotated[float, Field(ge=0, le=100)]
-_Name = Annotated[str, Field(min_length=1, max_length=120)]
+def _shown_as_written(text: str) -> str:
+    """A name printed on every page and in the terminal: no control or direction-changing
+    characters (an escape sequence or a right-to-left override could spoof it)."""
+    for position, char in enumerate(text):
+        if unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}:
+            raise ValueError(f"contains the control or formatting character U+{ord(char):04X} "
+                             f"at position {position + 1}")
+    return text
+
+
+_Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_shown_as_written)]
 _Tier = Literal["primary", "relayed", "unattributed", "aggregator"]
 FROM_EXPORT = "from_export"
 
@@ -398,7 +410,11 @@ def _describe(error: Mapping[str, Any]) -> str:
         return "unknown key"
     if kind == "literal_error":
         return f"{error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
-    return f"{message} (got {error['input']!r})" if "input" in error else message
+    if "input" not in error:
+        return message
+    got = repr(error["input"])
+    # A 2 MB value is refused in one line, not echoed in full.
+    return f"{message} (got {got if len(got) <= 120 else got[:117] + '...'})"
 
 
 def _logo_path(file: Path, logo: str) -> Path:
@@ -429,7 +445,7 @@ def load_client(client: str) -> Client:
     # error message can echo another file's contents.
     contained(file, clients_dir(), where=str(file), key="config file")
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = strict_yaml.load(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
         raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
                           "text file") from None

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from analysis.data import strict_yaml
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
@@ -152,8 +153,8 @@ class ExportMapping(_Strict):
 def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = strict_yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
