@@ -772,6 +772,22 @@ def kpi_series(row: Row) -> str:
     return SERIES.get((kpi, unit), f"{kpi}:{unit.lower()}")
 
 
+def _benchmark_fields(row: Row, value: str, what: str) -> Row:
+    """The columns a KPI benchmark and a workforce-planning figure share: direction, segment
+    (channel, industry, region and population), statistic, value and year."""
+    region, population = split_region(row["region"])
+    return {
+        "direction": row["direction"].strip(),
+        "channel": row["channel"].strip(),
+        "industry": row["industry"].strip(),
+        "region": region,
+        "population": population,
+        "statistic": row["statistic"].strip(),
+        "value": value,
+        "year": _year(row["year"], what),
+    }
+
+
 def curate_kpi(
     rows: Sequence[Row], sources: SourceRegistry, origin: Origin
 ) -> tuple[list[Row], list[Row]]:
@@ -788,21 +804,13 @@ def curate_kpi(
         if not value:
             excluded.append(_excluded(origin.label, index, "no number", row))
             continue
-        region, population = split_region(row["region"])
         record = {
             "benchmark_id": origin.row_id(index),
             "source_id": sources.register_row(row),
             "kpi": row["kpi"].strip(),
             "series": kpi_series({**row, "unit": unit}),
             "unit": unit.lower(),
-            "direction": row["direction"].strip(),
-            "channel": row["channel"].strip(),
-            "industry": row["industry"].strip(),
-            "region": region,
-            "population": population,
-            "statistic": row["statistic"].strip(),
-            "value": value,
-            "year": _year(row["year"], what),
+            **_benchmark_fields(row, value, what),
             "value_as_stated": row["value"].strip() if value != row["value"].strip() else "",
             "qualifier": "",
         }
@@ -937,7 +945,6 @@ def curate_workforce(
         if not value:
             excluded.append(_excluded(origin.label, index, "no number", row))
             continue
-        region, population = split_region(row["region"])
         inputs = note_inputs(row.get("note", ""), what)
         judgement = workforce_judgement(row)
         curated.append(
@@ -947,14 +954,7 @@ def curate_workforce(
                 "parameter": row["kpi"].strip(),
                 "component": inputs.pop("component"),
                 "unit": row["unit"].strip().lower(),
-                "direction": row["direction"].strip(),
-                "channel": row["channel"].strip(),
-                "industry": row["industry"].strip(),
-                "region": region,
-                "population": population,
-                "statistic": row["statistic"].strip(),
-                "value": value,
-                "year": _year(row["year"], what),
+                **_benchmark_fields(row, value, what),
                 "judgement": judgement,
                 "counts_for_default": str(judgement == rules.WORKFORCE_INDEPENDENT).lower(),
                 **inputs,
