@@ -28,7 +28,13 @@ from analysis.research.kpis import (
     interaction_kpis,
     ticket_kpis,
 )
-from analysis.research.kpis.benchmarks import BAND_KEYS, UNSPECIFIED
+from analysis.research.kpis.benchmarks import (
+    BAND_KEYS,
+    MIN_BAND_SOURCES,
+    UNSPECIFIED,
+    band_keyed,
+    pick_band,
+)
 
 DEMO_CLIENT = "demo"
 """The synthetic example export, used when a configured client has no export of its own."""
@@ -252,14 +258,13 @@ def benchmarks_at_tier(benchmarks: pd.DataFrame, sources: pd.DataFrame,
 def with_evidence(bands: pd.DataFrame, benchmarks: pd.DataFrame,
                   sources: pd.DataFrame) -> pd.DataFrame:
     """Bands with their evidence strength: ``evidence`` (the shared phrase, e.g. "4 sources,
-    2015–2025, 1 primary, 3 relayed"; marked when a band rests on one source), ``source_ids``
-    and ``evidence_groups`` (for the key-figure record). ``benchmarks`` are the rows the bands
-    were built from."""
+    2015–2025, 1 primary, 3 relayed"; flagged when a band rests on one source or on fewer than
+    ``MIN_BAND_SOURCES``), ``source_ids`` and ``evidence_groups`` (for the key-figure record).
+    ``benchmarks`` are the rows the bands were built from."""
     if bands.empty:
         return bands.assign(evidence=pd.Series(dtype="str"), source_ids=pd.Series(dtype="str"),
                             evidence_groups=pd.Series(dtype="object"))
-    used = benchmarks.dropna(subset=["value"])
-    keyed = used.assign(**{k: used[k].fillna("") for k in BAND_KEYS})
+    keyed = band_keyed(benchmarks.dropna(subset=["value"]))
     found: dict[tuple, provenance.Evidence] = {}
     groups: dict[tuple, dict[str, list[str]]] = {}
     for key, rows in keyed.groupby(BAND_KEYS, sort=False):
@@ -268,7 +273,7 @@ def with_evidence(bands: pd.DataFrame, benchmarks: pd.DataFrame,
     keys = [tuple(row) for row in bands[BAND_KEYS].fillna("").itertuples(index=False)]
     missing = provenance.Evidence(0, None, None, (), ())
     return bands.assign(
-        evidence=[found.get(k, missing).phrase() for k in keys],
+        evidence=[found.get(k, missing).phrase(MIN_BAND_SOURCES) for k in keys],
         source_ids=[";".join(found.get(k, missing).source_ids) for k in keys],
         evidence_groups=[groups.get(k, {}) for k in keys],
     )
@@ -294,19 +299,26 @@ def _series_for(key: str, conventions: Conventions) -> str:
 
 def segment_bands(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conventions,
                   channel: str | None, industry: str | None, region: str | None) -> pd.DataFrame:
-    """Every band (all series) of the benchmark KPIs behind ``keys`` in the segment, with the
-    client KPI it belongs to, its definition, and whether its series is the compared one."""
+    """The bands the report shows for the benchmark KPIs behind ``keys``: per KPI and series,
+    the one band ``pick_band`` chooses for the segment (the one the client is compared with for
+    the compared series), with the client KPI it belongs to, its definition, and whether its
+    series is the compared one."""
     rows = []
     for key in keys:
         definition = KPI_DEFINITIONS[key]
         found = in_segment(bands[bands["kpi"] == definition.benchmark_kpi], channel, industry,
                            region)
-        compared = found["series"] == _series_for(key, conventions)
-        rows.append(found.assign(
+        chosen = [pick_band(found, str(definition.benchmark_kpi), series, channel=channel,
+                            industry=industry, region=region)
+                  for series in sorted(found["series"].unique())]
+        picked = pd.DataFrame([band for band in chosen if band is not None],
+                              columns=found.columns)
+        compared = picked["series"] == _series_for(key, conventions)
+        rows.append(picked.assign(
             client_kpi=key, label=definition.label, compared=compared,
             definition=[definition.definition if c else
                         f"Other definition ({s}): shown apart, never compared or pooled"
-                        for c, s in zip(compared, found["series"], strict=True)],
+                        for c, s in zip(compared, picked["series"], strict=True)],
         ).sort_values(["compared", "series"], ascending=[False, True]))
     if not rows:
         return pd.DataFrame(columns=[*bands.columns, "client_kpi", "label", "compared",
@@ -347,7 +359,7 @@ def cited_sources(benchmarks: pd.DataFrame, shown_bands: pd.DataFrame,
     """Every source with a figure in one of ``shown_bands`` (matched on the band keys)."""
     if shown_bands.empty:
         return sources.iloc[0:0]
-    keyed = benchmarks.assign(**{k: benchmarks[k].fillna("") for k in BAND_KEYS})
+    keyed = band_keyed(benchmarks)
     used = keyed.merge(shown_bands[BAND_KEYS].drop_duplicates(), on=BAND_KEYS)
     cols = [c for c in ("source_id", "publisher", "title", "year", "url", "reliability_tier")
             if c in sources.columns]
