@@ -97,6 +97,8 @@ def band_targets(tier: str) -> None:
         per_industry = splits.groupby("industry")["n_sources"].max().sort_values(ascending=False)
         split_text = ", ".join(f"{industry} ({int(n)})" for industry, n in per_industry.items()
                                ) or "none published"
+        split_text += (f" [{len(per_industry)} industries: {int((per_industry >= 2).sum())} "
+                       f"reach 2 sources, {int((per_industry >= 3).sum())} reach 3]")
         print(f"   - {name}: best band {int(best['n_sources'])} "
               f"[{best['series']}, {best['unit']}, {best['channel'] or 'any channel'}, "
               f"{best['industry'] or 'all'}, region {best['region'] or 'unspecified'}] "
@@ -148,6 +150,12 @@ def used_bands() -> None:
                       f"[{band['series']}, {band['channel'] or 'any channel'}, "
                       f"{band['industry'] or 'all'}, region {band['region'] or 'all'}] "
                       f"({band['evidence']})")
+        splits = view.industry_splits
+        per_kpi = splits.groupby("label")["n_sources"]
+        print("   - industry splits the report shows: " + "; ".join(
+            f"{label}: {len(n)} industries, {int((n >= 2).sum())} with >= 2 sources, "
+            f"{int((n >= 3).sum())} with >= 3" for label, n in per_kpi) if len(splits)
+            else "   - industry splits the report shows: none")
 
 
 def main() -> None:

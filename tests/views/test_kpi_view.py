@@ -204,3 +204,20 @@ def test_report_shows_the_band_the_client_is_placed_on() -> None:
     # two sources only: still shown (the best there is) and flagged as thin
     two = kpi_view.with_evidence(benchmark_bands(BENCH.iloc[:2]), BENCH.iloc[:2], SOURCES)
     assert two.iloc[0]["evidence"].endswith("(thin: fewer than 3 independent sources)")
+
+
+def test_industry_splits_list_each_industry_once_with_its_evidence() -> None:
+    retail = [BENCH.iloc[0].to_dict() | {"source_id": s, "industry": "retail", "value": v}
+              for s, v in (("good", 30.0), ("weak", 50.0))]
+    health = BENCH.iloc[0].to_dict() | {"source_id": "good", "industry": "healthcare",
+                                       "value": 70.0, "region": "United Kingdom"}
+    bench = pd.concat([BENCH, pd.DataFrame([*retail, health])], ignore_index=True)
+    bands = kpi_view.with_evidence(benchmark_bands(bench), bench, SOURCES)
+    splits = kpi_view.industry_splits(bands, ("asa_seconds",), Conventions(), "voice", None)
+    # the UK healthcare figure is not in a client's no-region segment; general bands are no split
+    assert list(splits["industry"]) == ["retail"]
+    assert splits.iloc[0]["n_sources"] == 2 and splits.iloc[0]["median"] == 40.0
+    assert splits.iloc[0]["evidence"].endswith("(thin: fewer than 3 independent sources)")
+    uk = kpi_view.industry_splits(bands, ("asa_seconds",), Conventions(), "voice",
+                                  "United Kingdom")
+    assert list(uk["industry"]) == ["retail", "healthcare"]  # most sources first

@@ -86,6 +86,9 @@ class KpiView:
     """One row per benchmarked KPI: value, band, gaps, ``verdict`` and a plain sentence."""
     sources: pd.DataFrame
     """Publisher, title, year, URL and tier of every source behind a shown band."""
+    industry_splits: pd.DataFrame
+    """Per compared KPI, the band sources publish for each single industry in the client's
+    channel and region (see :func:`industry_splits`), with its evidence."""
 
     @property
     def conventions_text(self) -> str:
@@ -139,6 +142,18 @@ class KpiView:
                                     "unit": KPI_DEFINITIONS[key].unit,
                                     "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
         return figures
+
+    def industry_split_table(self) -> pd.DataFrame:
+        """The industry splits as a reader table: KPI, industry, unit, median, low, high,
+        channel, independent sources and the evidence phrase."""
+        splits = self.industry_splits
+        return pd.DataFrame({
+            "KPI": splits["label"], "Industry": splits["industry"].str.replace("_", " "),
+            "Unit": splits["unit"].map(readable_unit), "Median": splits["median"],
+            "Low": splits["low"], "High": splits["high"],
+            "Channel": splits["channel"].replace({"all": "any"}),
+            "Sources": splits["n_sources"], "Evidence": splits["evidence"],
+        })
 
     def benchmark_tables(self) -> BenchmarkTables:
         """The "what good looks like" tables a client reads without a glossary."""
@@ -326,6 +341,31 @@ def segment_bands(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conve
     return pd.concat(rows, ignore_index=True)
 
 
+def industry_splits(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conventions,
+                    channel: str | None, region: str | None) -> pd.DataFrame:
+    """Per client KPI of ``keys`` (its compared series only) and per industry sources narrow a
+    figure to, the band ``pick_band`` chooses among that industry's bands for the channel and
+    region, most sources first. A split rests on whatever sources publish it: the evidence
+    column says when that is one source or fewer than 3."""
+    rows = []
+    for key in keys:
+        definition = KPI_DEFINITIONS[key]
+        found = bands[(bands["kpi"] == definition.benchmark_kpi)
+                      & (bands["series"] == _series_for(key, conventions))]
+        named = found["industry"].fillna("")
+        for industry in sorted(set(named[~named.str.lower().isin(UNSPECIFIED)])):
+            band = pick_band(found[named == industry], str(definition.benchmark_kpi),
+                             channel=channel, industry=industry, region=region)
+            if band is not None:
+                rows.append({**band.to_dict(), "client_kpi": key, "label": definition.label})
+    columns = [*bands.columns, "client_kpi", "label"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["label", "n_sources", "industry"], ascending=[True, False, True],
+                             ignore_index=True)
+
+
 def _verdict(row: pd.Series) -> str:
     if row["band"] == "no benchmark":
         return "no benchmark"
@@ -432,6 +472,11 @@ def build_kpi_view(
               if not p.empty]
     positions = pd.concat(placed, ignore_index=True) if placed else pd.DataFrame()
     shown = pd.concat([contact_bands, ticket_bands], ignore_index=True)
+    # every industry's bands, whatever industry the client asked for
+    every_industry = (all_bands if industry is None else with_evidence(
+        benchmark_bands(kept, region=region), kept, sources))
+    splits = industry_splits(every_industry, CONTACT_KPIS if summary is not None else (), conv,
+                             channel, region)
     return KpiView(
         client=client, export=export, channel=channel, industry=industry, region=region,
         min_reliability=min_reliability, conventions=conv,
@@ -445,7 +490,8 @@ def build_kpi_view(
         tickets_by_priority=(tickets_by_priority if tickets_by_priority is not None
                              else pd.DataFrame()),
         ticket_channel=ticket_channel, bands=shown, positions=positions,
-        sources=cited_sources(kept, shown, sources),
+        sources=cited_sources(kept, pd.concat([shown, splits], ignore_index=True), sources),
+        industry_splits=splits,
     )
 
 
