@@ -16,7 +16,8 @@ Prints, from ``data/raw`` and the same package functions the reports call:
    ``kpi_benchmarks`` report, its notebook's defaults overlaid with what the build passes
    (``config.planned_parameters``), the view built as the notebook builds it, and every band it
    shows for those KPIs (the compared one, which the client is placed on, and the
-   other-definition ones shown apart) with its independent sources and evidence phrase.
+   other-definition ones shown apart) with its independent sources and evidence phrase;
+5. the share of ``sources.csv`` rows with a publication year, and what established it.
 
 Nothing is written; the numbers are only as good as the curated rows they come from.
 """
@@ -158,6 +159,14 @@ def used_bands() -> None:
             else "   - industry splits the report shows: none")
 
 
+def dated_sources(sources: pd.DataFrame) -> None:
+    dated = sources["year"].notna()
+    basis = sources.loc[dated, "year_basis"].value_counts()
+    print(f"5. Sources with a publication year: {int(dated.sum())} of {len(sources)} "
+          f"({dated.mean():.0%}); established by " + ", ".join(
+              f"{name} {int(n)}" for name, n in basis.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--official-fx-max-year-gap", type=int, default=2)
@@ -169,6 +178,7 @@ def main() -> None:
     sourcing_target(args.official_fx_max_year_gap)
     band_targets(args.tier)
     used_bands()
+    dated_sources(sources)
 
 
 if __name__ == "__main__":
