@@ -11,7 +11,13 @@ Prints, from ``data/raw`` and the same package functions the reports call:
    a wage converted with a cited rate), with the FX conversion default of the report;
 3. per benchmark KPI of the issue (ASA, abandonment, FCR, CSAT, AHT, attrition, cost per
    contact): independent sources behind its best-supported band, behind all its bands, and the
-   industry splits sources publish (bands narrowed to one industry), with the evidence phrase.
+   industry splits sources publish (bands narrowed to one industry), with the evidence phrase;
+4. the bands the bundled KPI reports USE: for every configured client with the
+   ``kpi_benchmarks`` report, its notebook's defaults overlaid with what the build passes
+   (``config.planned_parameters``), the view built as the notebook builds it, and every band it
+   shows for those KPIs (the compared one, which the client is placed on, and the
+   other-definition ones shown apart) with its independent sources and evidence phrase;
+5. the share of ``sources.csv`` rows with a publication year, and what established it.
 
 Nothing is written; the numbers are only as good as the curated rows they come from.
 """
@@ -19,13 +25,15 @@ Nothing is written; the numbers are only as good as the curated rows they come f
 from __future__ import annotations
 
 import argparse
+import ast
 
 import pandas as pd
 
 from analysis.data import catalog, provenance
+from analysis.pipeline import config, parameters, reports
 from analysis.research import sourcing
 from analysis.research.kpis import benchmark_bands
-from analysis.research.kpis.benchmarks import UNSPECIFIED
+from analysis.research.kpis.benchmarks import MIN_BAND_SOURCES, UNSPECIFIED
 from analysis.views import kpi_view, market_view
 
 # The issue's KPI names -> the curated ``kpi`` values that measure them.
@@ -90,11 +98,73 @@ def band_targets(tier: str) -> None:
         per_industry = splits.groupby("industry")["n_sources"].max().sort_values(ascending=False)
         split_text = ", ".join(f"{industry} ({int(n)})" for industry, n in per_industry.items()
                                ) or "none published"
+        split_text += (f" [{len(per_industry)} industries: {int((per_industry >= 2).sum())} "
+                       f"reach 2 sources, {int((per_industry >= 3).sum())} reach 3]")
         print(f"   - {name}: best band {int(best['n_sources'])} "
               f"[{best['series']}, {best['unit']}, {best['channel'] or 'any channel'}, "
               f"{best['industry'] or 'all'}, region {best['region'] or 'unspecified'}] "
               f"({best['evidence']}); all bands "
               f"{overall.n_sources}; industry splits: {split_text}")
+
+
+# The issue's KPI names -> the client KPI the KPI report places on a band (attrition and cost
+# per contact are not measured from a client export, so the KPI report shows no band for them).
+REPORT_KPIS = {"ASA": "asa_seconds", "abandonment": "abandonment_rate", "FCR": "fcr",
+               "CSAT": "csat_top2_box", "AHT": "aht_seconds", "attrition": None,
+               "cost per contact": None}
+VIEW_PARAMETERS = ("client", "channel", "industry", "region", "sl_threshold_seconds",
+                   "service_level_convention", "abandonment_convention",
+                   "phantom_convention", "min_reliability", "kpi_export")
+
+
+def report_parameters(client: str) -> dict[str, object]:
+    """What the client's ``kpi_benchmarks`` notebook runs with: its declared defaults, overlaid
+    with the parameters the build passes."""
+    notebook = reports.REPORTS["kpi_benchmarks"].notebook_path()
+    declared = parameters.declared_parameters(notebook)
+    values = {name: ast.literal_eval(info["default"]) for name, info in declared.items()}
+    values.update(config.planned_parameters(client, "kpi_benchmarks"))
+    return values
+
+
+def used_bands() -> None:
+    print(f"4. Bands the bundled KPI reports use (a band should rest on >= {MIN_BAND_SOURCES} "
+          "independent sources; fewer is flagged thin in the report):")
+    for client in config.configured_clients():
+        if "kpi_benchmarks" not in config.load_client(client).report_names():
+            continue
+        values = report_parameters(client)
+        view = kpi_view.build_kpi_view(**{k: values[k] for k in VIEW_PARAMETERS if k in values})
+        segment = ", ".join(str(values.get(k)) for k in ("channel", "industry", "region")
+                            if values.get(k)) or "all segments"
+        print(f"   {client} ({segment}, tier {view.min_reliability} or better):")
+        for name, key in REPORT_KPIS.items():
+            if key is None:
+                print(f"   - {name}: not shown (the KPI report measures no client {name})")
+                continue
+            shown = view.bands[view.bands["client_kpi"] == key]
+            if shown.empty:
+                print(f"   - {name}: no band in this segment")
+            for _, band in shown.iterrows():
+                role = "compared" if band["compared"] else "other definition, shown apart"
+                print(f"   - {name} [{role}]: {int(band['n_sources'])} "
+                      f"[{band['series']}, {band['channel'] or 'any channel'}, "
+                      f"{band['industry'] or 'all'}, region {band['region'] or 'all'}] "
+                      f"({band['evidence']})")
+        splits = view.industry_splits
+        per_kpi = splits.groupby("label")["n_sources"]
+        print("   - industry splits the report shows: " + "; ".join(
+            f"{label}: {len(n)} industries, {int((n >= 2).sum())} with >= 2 sources, "
+            f"{int((n >= 3).sum())} with >= 3" for label, n in per_kpi) if len(splits)
+            else "   - industry splits the report shows: none")
+
+
+def dated_sources(sources: pd.DataFrame) -> None:
+    dated = sources["year"].notna()
+    basis = sources.loc[dated, "year_basis"].value_counts()
+    print(f"5. Sources with a publication year: {int(dated.sum())} of {len(sources)} "
+          f"({dated.mean():.0%}); established by " + ", ".join(
+              f"{name} {int(n)}" for name, n in basis.items()))
 
 
 def main() -> None:
@@ -107,6 +177,8 @@ def main() -> None:
     market_target(estimates, sources, args.tier)
     sourcing_target(args.official_fx_max_year_gap)
     band_targets(args.tier)
+    used_bands()
+    dated_sources(sources)
 
 
 if __name__ == "__main__":

@@ -351,3 +351,21 @@ def test_exchange_rates_direction_and_basis(curated: Path) -> None:
     assert by[("GBP", "2023")]["quote"] == "usd_per_local"  # Fed G.5A: USD per pound
     assert by[("KES", "2019")]["usable"] == "false"
     assert by[("JMD", "2019")]["basis"] == "end_of_period"
+
+
+@pytest.mark.parametrize(("attribution", "title", "url", "expected"), [
+    ("Everest Group (via Philstar, Mar 2024)", "", "https://x.ph/a", ("2024", "attribution")),
+    ("Mordor Intelligence", "BPO market (updated Jan 2026)", "https://m.com/r",
+     ("2026", "title")),
+    ("Some blog", "", "https://blog.example.com/2022/05/30/42-stats/", ("2022", "url_date")),
+    ("Some blog", "", "https://example.com/blog/2024/06/b_retain", ("2024", "url_date")),
+    # the attribution wins over the URL; a year without a month, or a month 13, is no date
+    ("Report 2019 (via News)", "", "https://n.com/2020/01/x", ("2019", "attribution")),
+    ("Some page", "", "https://example.com/bpo-2030/forecast", ("", "")),
+    ("Some page", "", "https://example.com/2030/13/x", ("", "")),
+    ("Some page", "", "https://example.com/reports/2024", ("", "")),
+    ("ContactBabel 2015/16 report", "", "https://example.com/x", ("", "")),
+])
+def test_source_year_and_what_established_it(attribution: str, title: str, url: str,
+                                             expected: tuple[str, str]) -> None:
+    assert curate.source_year(attribution, title, url) == expected

@@ -54,3 +54,14 @@ def test_evidence_of_rows_uses_the_evidence_group_column():
     rows = pd.DataFrame({"source_id": ["blog", "blog", "gv-2023"],
                          "evidence_group": [pd.NA, "grand-view", "grand-view"]})
     assert provenance.evidence_of(rows, SOURCES).n_sources == 2
+
+
+def test_fewer_sources_than_a_figure_needs_is_flagged_thin():
+    two = provenance.evidence_strength(["body", "blog"], SOURCES)
+    assert two.phrase() == "2 sources, 2021–2024, 1 primary, 1 unattributed"
+    assert two.phrase(3) == ("2 sources, 2021–2024, 1 primary, 1 unattributed "
+                             "(thin: fewer than 3 independent sources)")
+    three = provenance.evidence_strength(["body", "blog", "undated"], SOURCES)
+    assert "thin" not in three.phrase(3)
+    # one source keeps its own flag whatever the threshold
+    assert provenance.evidence_strength(["body"], SOURCES).phrase(3).endswith("(single source)")

@@ -22,7 +22,9 @@ import analysis.pipeline.validate as gate
 from analysis.pipeline.reports import ReportSpec
 
 EVIL = "<script>alert(1)</script>"
-SOURCES_HEADER = "source_id,publisher,relayed_by,attribution,title,url,year,reliability_tier\n"
+SOURCES_HEADER = (
+    "source_id,publisher,relayed_by,attribution,title,url,year,reliability_tier,year_basis\n"
+)
 LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8"/></svg>'
 ALPHA_BRANDING = "branding: {logo: logos/alpha.svg, accent: '#0b6e4f'}\n"
 # Each client's distinctive values: its name, a parameter, and what its KPI export holds.
@@ -92,8 +94,8 @@ def site(tmp_path_factory):
     )
     (root / "data" / "raw" / "sources.csv").write_text(
         SOURCES_HEADER
-        + f'evil-src,Evil Pub,,,"{EVIL}",javascript:alert(1),2024,relayed\n'
-        + "good-src,Good Research,,,Good title,https://example.org/r,2025,primary\n",
+        + f'evil-src,Evil Pub,,,"{EVIL}",javascript:alert(1),2024,relayed,\n'
+        + "good-src,Good Research,,,Good title,https://example.org/r,2025,primary,\n",
         encoding="utf-8",
     )
     with pytest.MonkeyPatch.context() as mp:

@@ -72,9 +72,44 @@ def test_quartile_band_and_best_performer(bands: pd.DataFrame) -> None:
     aht = pick_band(bands, "average_handle_time", channel="voice")
     assert aht is not None and aht["basis"] == "quartiles" and aht["industry"] == "all"
     assert (aht["p25"], aht["median"], aht["p75"], aht["best_performer"]) == (5, 6, 8, 4)
-    healthcare = pick_band(bands, "average_handle_time", channel="voice", industry="healthcare")
-    assert healthcare is not None and healthcare["industry"] == "healthcare"
+    # one healthcare source (a3) against two general ones: the better-supported band wins
+    thin = pick_band(bands, "average_handle_time", channel="voice", industry="healthcare")
+    assert thin is not None and thin["industry"] == "all" and thin["n_sources"] == 2
     assert pick_band(bands, "average_handle_time", channel="chat") is None
+
+
+def _aht(source: str, value: float, **segment: str) -> dict:
+    return fig(source, "average_handle_time", "aht_handle", "mean", value, unit="minutes",
+               **segment)
+
+
+def test_pick_band_prefers_the_most_specific_band_with_three_sources() -> None:
+    rows = [_aht(f"g{i}", 6 + i) for i in range(5)]  # five general sources
+    rows += [_aht(f"h{i}", 9 + i, industry="healthcare") for i in range(3)]
+    bands = benchmark_bands(pd.DataFrame(rows))
+    band = pick_band(bands, "average_handle_time", channel="voice", industry="healthcare")
+    assert band is not None and band["industry"] == "healthcare" and band["n_sources"] == 3
+    # with two healthcare sources the five-source general band is the better-supported match
+    two = benchmark_bands(pd.DataFrame(rows[:-1]))
+    band = pick_band(two, "average_handle_time", channel="voice", industry="healthcare")
+    assert band is not None and band["industry"] == "all" and band["n_sources"] == 5
+    # a threshold of 2 makes the two-source healthcare band good enough again
+    band = pick_band(two, "average_handle_time", channel="voice", industry="healthcare",
+                     min_sources=2)
+    assert band is not None and band["industry"] == "healthcare"
+
+
+def test_unnarrowed_regions_form_one_band() -> None:
+    """'Global', 'unspecified' and blank all mean "not narrowed to a region": one band."""
+    rows = pd.DataFrame([_aht("s1", 6, region="Global"), _aht("s2", 7, region="unspecified"),
+                         _aht("s3", 8, region=""), _aht("s4", 5, region="United Kingdom")])
+    bands = benchmark_bands(rows)
+    assert sorted(bands["region"]) == ["United Kingdom", "all"]
+    band = pick_band(bands, "average_handle_time", channel="voice")
+    assert band is not None and band["n_sources"] == 3 and band["median"] == 7
+    # a UK client gets the general band: it has 3 sources, the UK band only 1
+    uk = pick_band(bands, "average_handle_time", channel="voice", region="United Kingdom")
+    assert uk is not None and uk["region"] == "all"
 
 
 @pytest.mark.parametrize(

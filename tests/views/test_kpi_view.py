@@ -185,3 +185,39 @@ def test_bands_carry_their_evidence_strength() -> None:
     assert band["source_ids"] == "good;nobody;weak"
     single = kpi_view.with_evidence(benchmark_bands(BENCH.iloc[[0]]), BENCH.iloc[[0]], SOURCES)
     assert single.iloc[0]["evidence"].endswith("(single source)")
+
+
+def test_report_shows_the_band_the_client_is_placed_on() -> None:
+    """One band per series, the one ``pick_band`` chooses: a one-source UK band is not shown
+    beside (or instead of) the three-source general band, and the placed band is the shown one."""
+    uk = BENCH.iloc[[0]].assign(source_id="uk", region="United Kingdom", value=90.0)
+    bench = pd.concat([BENCH, uk], ignore_index=True)
+    bands = kpi_view.with_evidence(benchmark_bands(bench, region="United Kingdom"), bench,
+                                   SOURCES)
+    shown = kpi_view.segment_bands(bands, ("asa_seconds",), Conventions(), "voice", None,
+                                   "United Kingdom")
+    assert len(shown) == 1 and shown.iloc[0]["region"] == "all"
+    assert shown.iloc[0]["n_sources"] == 3 and "thin" not in shown.iloc[0]["evidence"]
+    placed = kpi_view.place(pd.Series({"asa_seconds": 30.0}), ("asa_seconds",), bands,
+                            Conventions(), "voice", None, "United Kingdom")
+    assert placed.iloc[0]["median"] == shown.iloc[0]["median"] == 60.0
+    # two sources only: still shown (the best there is) and flagged as thin
+    two = kpi_view.with_evidence(benchmark_bands(BENCH.iloc[:2]), BENCH.iloc[:2], SOURCES)
+    assert two.iloc[0]["evidence"].endswith("(thin: fewer than 3 independent sources)")
+
+
+def test_industry_splits_list_each_industry_once_with_its_evidence() -> None:
+    retail = [BENCH.iloc[0].to_dict() | {"source_id": s, "industry": "retail", "value": v}
+              for s, v in (("good", 30.0), ("weak", 50.0))]
+    health = BENCH.iloc[0].to_dict() | {"source_id": "good", "industry": "healthcare",
+                                       "value": 70.0, "region": "United Kingdom"}
+    bench = pd.concat([BENCH, pd.DataFrame([*retail, health])], ignore_index=True)
+    bands = kpi_view.with_evidence(benchmark_bands(bench), bench, SOURCES)
+    splits = kpi_view.industry_splits(bands, ("asa_seconds",), Conventions(), "voice", None)
+    # the UK healthcare figure is not in a client's no-region segment; general bands are no split
+    assert list(splits["industry"]) == ["retail"]
+    assert splits.iloc[0]["n_sources"] == 2 and splits.iloc[0]["median"] == 40.0
+    assert splits.iloc[0]["evidence"].endswith("(thin: fewer than 3 independent sources)")
+    uk = kpi_view.industry_splits(bands, ("asa_seconds",), Conventions(), "voice",
+                                  "United Kingdom")
+    assert list(uk["industry"]) == ["retail", "healthcare"]  # most sources first

@@ -21,6 +21,7 @@ RELIABILITY_TIERS = frozenset({"primary", "relayed", "unattributed", "aggregator
 
 ALLOWED: dict[str, frozenset[str]] = {
     "reliability_tier": RELIABILITY_TIERS,
+    "year_basis": frozenset({"attribution", "title", "url_date"}),
     "segment_type": frozenset(
         {
             "total_bpo", "service", "region", "vertical", "org_size", "sourcing_model",
@@ -128,10 +129,11 @@ DATASETS: dict[str, Dataset] = {
                 "url": TEXT,
                 "year": YEAR,
                 "reliability_tier": TEXT,
+                "year_basis": TEXT,
             },  # fmt: skip
             keys=("source_id",),
             required=("source_id", "publisher", "attribution", "url", "reliability_tier"),
-            allowed=_allowed(reliability_tier="reliability_tier"),
+            allowed=_allowed(reliability_tier="reliability_tier", year_basis="year_basis"),
             description="One row per cited source (attribution x URL x title) with its tier.",
         ),
         Dataset(

@@ -32,7 +32,7 @@ ADDITIONS = "additions"
 
 SOURCE_COLUMNS = (
     "source_id", "publisher", "relayed_by", "attribution", "title", "url", "year",
-    "reliability_tier",
+    "reliability_tier", "year_basis",
 )  # fmt: skip
 MARKET_COLUMNS = (
     "estimate_id", "source_id", "metric", "geography", "segment_type", "segment",
@@ -167,13 +167,23 @@ def _mentions(text: str, words: Iterable[str]) -> bool:
     return any(re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) for word in words)
 
 
-def source_year(attribution: str, title: str) -> str:
-    """Publication year: the one year named in the attribution, else a dated title suffix."""
+# A dated URL path ("/2022/05/30/", "/2024/06/slug"): the page's publication date, as blogs and
+# news sites write it. Year and month must both be there, so "/2030/" in a slug is not a date.
+_URL_DATE = re.compile(r"^https?://[^/?#]+(?:/[^/?#]*)*?/((?:19|20)\d{2})/(0[1-9]|1[0-2])(?:/|$)")
+
+
+def source_year(attribution: str, title: str, url: str = "") -> tuple[str, str]:
+    """Publication year of a page and what established it, first match wins: the one year named
+    in the attribution (``attribution``), else a dated title suffix (``title``), else a
+    ``/YYYY/MM/`` date in the URL path (``url_date``); ``("", "")`` when none states one."""
     years = set(_YEAR.findall(attribution))
     if len(years) == 1 and not re.search(r"(?:19|20)\d{2}\s*[-/]\s*\d{2,4}", attribution):
-        return years.pop()
+        return years.pop(), "attribution"
     dated = re.search(r"\((?:updated\s+)?[A-Z][a-z]{2,8}\s+((?:19|20)\d{2})\)$", title)
-    return dated.group(1) if dated else ""
+    if dated:
+        return dated.group(1), "title"
+    in_url = _URL_DATE.match(url.strip())
+    return (in_url.group(1), "url_date") if in_url else ("", "")
 
 
 def slugify(text: str, limit: int = 48) -> str:
@@ -222,9 +232,10 @@ class SourceRegistry:
             "attribution": key[0],
             "title": key[2],
             "url": key[1],
-            "year": source_year(key[0], key[2]),
             "reliability_tier": "aggregator" if low_reliability else parsed.tier,
         }
+        self._rows[key]["year"], self._rows[key]["year_basis"] = source_year(
+            key[0], key[2], key[1])
         return source_id
 
     def register_row(self, row: Row, title: str = "") -> str:

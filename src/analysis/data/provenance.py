@@ -66,15 +66,24 @@ class Evidence:
                 else f"{self.first_year}–{self.last_year}")
         return f"{span}, {self.undated} undated" if self.undated else span
 
-    def phrase(self) -> str:
-        """E.g. "6 sources, 2023–2026, 2 primary, 4 relayed"; "" when nothing is cited."""
+    def phrase(self, min_sources: int = 1) -> str:
+        """E.g. "6 sources, 2023–2026, 2 primary, 4 relayed"; "" when nothing is cited.
+
+        One source is always flagged "(single source)"; a figure that should rest on
+        ``min_sources`` independent sources (a KPI benchmark band: 3) and rests on fewer is
+        flagged "(thin: fewer than N independent sources)".
+        """
         if not self.n_sources:
             return ""
         noun = "source" if self.n_sources == 1 else "sources"
         parts = [f"{self.n_sources} {noun}", self.years()]
         parts += [f"{n} {tier}" for tier, n in self.tiers]
         text = ", ".join(parts)
-        return f"{text} (single source)" if self.single else text
+        if self.single:
+            return f"{text} (single source)"
+        if self.n_sources < min_sources:
+            return f"{text} (thin: fewer than {min_sources} independent sources)"
+        return text
 
 
 def _rows_of(sources: pd.DataFrame | Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

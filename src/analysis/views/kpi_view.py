@@ -28,7 +28,13 @@ from analysis.research.kpis import (
     interaction_kpis,
     ticket_kpis,
 )
-from analysis.research.kpis.benchmarks import BAND_KEYS, UNSPECIFIED
+from analysis.research.kpis.benchmarks import (
+    BAND_KEYS,
+    MIN_BAND_SOURCES,
+    UNSPECIFIED,
+    band_keyed,
+    pick_band,
+)
 
 DEMO_CLIENT = "demo"
 """The synthetic example export, used when a configured client has no export of its own."""
@@ -80,6 +86,9 @@ class KpiView:
     """One row per benchmarked KPI: value, band, gaps, ``verdict`` and a plain sentence."""
     sources: pd.DataFrame
     """Publisher, title, year, URL and tier of every source behind a shown band."""
+    industry_splits: pd.DataFrame
+    """Per compared KPI, the band sources publish for each single industry in the client's
+    channel and region (see :func:`industry_splits`), with its evidence."""
 
     @property
     def conventions_text(self) -> str:
@@ -133,6 +142,18 @@ class KpiView:
                                     "unit": KPI_DEFINITIONS[key].unit,
                                     "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
         return figures
+
+    def industry_split_table(self) -> pd.DataFrame:
+        """The industry splits as a reader table: KPI, industry, unit, median, low, high,
+        channel, independent sources and the evidence phrase."""
+        splits = self.industry_splits
+        return pd.DataFrame({
+            "KPI": splits["label"], "Industry": splits["industry"].str.replace("_", " "),
+            "Unit": splits["unit"].map(readable_unit), "Median": splits["median"],
+            "Low": splits["low"], "High": splits["high"],
+            "Channel": splits["channel"].replace({"all": "any"}),
+            "Sources": splits["n_sources"], "Evidence": splits["evidence"],
+        })
 
     def benchmark_tables(self) -> BenchmarkTables:
         """The "what good looks like" tables a client reads without a glossary."""
@@ -252,14 +273,13 @@ def benchmarks_at_tier(benchmarks: pd.DataFrame, sources: pd.DataFrame,
 def with_evidence(bands: pd.DataFrame, benchmarks: pd.DataFrame,
                   sources: pd.DataFrame) -> pd.DataFrame:
     """Bands with their evidence strength: ``evidence`` (the shared phrase, e.g. "4 sources,
-    2015–2025, 1 primary, 3 relayed"; marked when a band rests on one source), ``source_ids``
-    and ``evidence_groups`` (for the key-figure record). ``benchmarks`` are the rows the bands
-    were built from."""
+    2015–2025, 1 primary, 3 relayed"; flagged when a band rests on one source or on fewer than
+    ``MIN_BAND_SOURCES``), ``source_ids`` and ``evidence_groups`` (for the key-figure record).
+    ``benchmarks`` are the rows the bands were built from."""
     if bands.empty:
         return bands.assign(evidence=pd.Series(dtype="str"), source_ids=pd.Series(dtype="str"),
                             evidence_groups=pd.Series(dtype="object"))
-    used = benchmarks.dropna(subset=["value"])
-    keyed = used.assign(**{k: used[k].fillna("") for k in BAND_KEYS})
+    keyed = band_keyed(benchmarks.dropna(subset=["value"]))
     found: dict[tuple, provenance.Evidence] = {}
     groups: dict[tuple, dict[str, list[str]]] = {}
     for key, rows in keyed.groupby(BAND_KEYS, sort=False):
@@ -268,7 +288,7 @@ def with_evidence(bands: pd.DataFrame, benchmarks: pd.DataFrame,
     keys = [tuple(row) for row in bands[BAND_KEYS].fillna("").itertuples(index=False)]
     missing = provenance.Evidence(0, None, None, (), ())
     return bands.assign(
-        evidence=[found.get(k, missing).phrase() for k in keys],
+        evidence=[found.get(k, missing).phrase(MIN_BAND_SOURCES) for k in keys],
         source_ids=[";".join(found.get(k, missing).source_ids) for k in keys],
         evidence_groups=[groups.get(k, {}) for k in keys],
     )
@@ -294,24 +314,56 @@ def _series_for(key: str, conventions: Conventions) -> str:
 
 def segment_bands(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conventions,
                   channel: str | None, industry: str | None, region: str | None) -> pd.DataFrame:
-    """Every band (all series) of the benchmark KPIs behind ``keys`` in the segment, with the
-    client KPI it belongs to, its definition, and whether its series is the compared one."""
+    """The bands the report shows for the benchmark KPIs behind ``keys``: per KPI and series,
+    the one band ``pick_band`` chooses for the segment (the one the client is compared with for
+    the compared series), with the client KPI it belongs to, its definition, and whether its
+    series is the compared one."""
     rows = []
     for key in keys:
         definition = KPI_DEFINITIONS[key]
         found = in_segment(bands[bands["kpi"] == definition.benchmark_kpi], channel, industry,
                            region)
-        compared = found["series"] == _series_for(key, conventions)
-        rows.append(found.assign(
+        chosen = [pick_band(found, str(definition.benchmark_kpi), series, channel=channel,
+                            industry=industry, region=region)
+                  for series in sorted(found["series"].unique())]
+        picked = pd.DataFrame([band for band in chosen if band is not None],
+                              columns=found.columns)
+        compared = picked["series"] == _series_for(key, conventions)
+        rows.append(picked.assign(
             client_kpi=key, label=definition.label, compared=compared,
             definition=[definition.definition if c else
                         f"Other definition ({s}): shown apart, never compared or pooled"
-                        for c, s in zip(compared, found["series"], strict=True)],
+                        for c, s in zip(compared, picked["series"], strict=True)],
         ).sort_values(["compared", "series"], ascending=[False, True]))
     if not rows:
         return pd.DataFrame(columns=[*bands.columns, "client_kpi", "label", "compared",
                                      "definition"])
     return pd.concat(rows, ignore_index=True)
+
+
+def industry_splits(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conventions,
+                    channel: str | None, region: str | None) -> pd.DataFrame:
+    """Per client KPI of ``keys`` (its compared series only) and per industry sources narrow a
+    figure to, the band ``pick_band`` chooses among that industry's bands for the channel and
+    region, most sources first. A split rests on whatever sources publish it: the evidence
+    column says when that is one source or fewer than 3."""
+    rows = []
+    for key in keys:
+        definition = KPI_DEFINITIONS[key]
+        found = bands[(bands["kpi"] == definition.benchmark_kpi)
+                      & (bands["series"] == _series_for(key, conventions))]
+        named = found["industry"].fillna("")
+        for industry in sorted(set(named[~named.str.lower().isin(UNSPECIFIED)])):
+            band = pick_band(found[named == industry], str(definition.benchmark_kpi),
+                             channel=channel, industry=industry, region=region)
+            if band is not None:
+                rows.append({**band.to_dict(), "client_kpi": key, "label": definition.label})
+    columns = [*bands.columns, "client_kpi", "label"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["label", "n_sources", "industry"], ascending=[True, False, True],
+                             ignore_index=True)
 
 
 def _verdict(row: pd.Series) -> str:
@@ -347,7 +399,7 @@ def cited_sources(benchmarks: pd.DataFrame, shown_bands: pd.DataFrame,
     """Every source with a figure in one of ``shown_bands`` (matched on the band keys)."""
     if shown_bands.empty:
         return sources.iloc[0:0]
-    keyed = benchmarks.assign(**{k: benchmarks[k].fillna("") for k in BAND_KEYS})
+    keyed = band_keyed(benchmarks)
     used = keyed.merge(shown_bands[BAND_KEYS].drop_duplicates(), on=BAND_KEYS)
     cols = [c for c in ("source_id", "publisher", "title", "year", "url", "reliability_tier")
             if c in sources.columns]
@@ -420,6 +472,11 @@ def build_kpi_view(
               if not p.empty]
     positions = pd.concat(placed, ignore_index=True) if placed else pd.DataFrame()
     shown = pd.concat([contact_bands, ticket_bands], ignore_index=True)
+    # every industry's bands, whatever industry the client asked for
+    every_industry = (all_bands if industry is None else with_evidence(
+        benchmark_bands(kept, region=region), kept, sources))
+    splits = industry_splits(every_industry, CONTACT_KPIS if summary is not None else (), conv,
+                             channel, region)
     return KpiView(
         client=client, export=export, channel=channel, industry=industry, region=region,
         min_reliability=min_reliability, conventions=conv,
@@ -433,7 +490,8 @@ def build_kpi_view(
         tickets_by_priority=(tickets_by_priority if tickets_by_priority is not None
                              else pd.DataFrame()),
         ticket_channel=ticket_channel, bands=shown, positions=positions,
-        sources=cited_sources(kept, shown, sources),
+        sources=cited_sources(kept, pd.concat([shown, splits], ignore_index=True), sources),
+        industry_splits=splits,
     )
 
 

@@ -5,6 +5,12 @@ different ``series`` (ASA queue-inclusive vs ring-only, CSAT top-box vs index, .
 combined. Where sources state quartiles the band is p25 / median / p75; otherwise it is the
 consensus: the median across sources (each source's own figures reduced to their median first)
 with the lowest and highest stated figure and the number of sources behind it.
+
+A figure not narrowed to one industry or region (``all``, ``unspecified``, ``Global`` or blank)
+belongs to one general band whichever of those words its source used. :func:`pick_band` chooses
+the band a client is compared with: among the bands matching the client's segment, the most
+specific one resting on at least :data:`MIN_BAND_SOURCES` independent sources; where none
+does, the best-supported one (most sources, then most specific), which the report flags as thin.
 """
 
 from __future__ import annotations
@@ -24,6 +30,12 @@ BAND_KEYS = ["kpi", "series", "unit", "direction", "channel", "industry", "regio
 POINT_STATISTICS = ("mean", "median", "typical")
 RANGE_STATISTICS = ("range_low", "range_high", "p25", "p75")
 UNSPECIFIED = ("all", "unspecified", "global", "")
+#: What an unnarrowed industry or region reads as in a band (see :func:`band_keyed`).
+GENERAL = "all"
+#: Independent sources a band needs before it is preferred over a better-supported one: the
+#: evidence standard of issue 16 ("each from at least 3 independent sources"). A band with
+#: fewer is used only when no matching band has more, and its evidence phrase says it is thin.
+MIN_BAND_SOURCES = 3
 
 _TIME_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
 
@@ -43,6 +55,20 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     if {from_unit, to_unit} <= {"percent", "fraction"}:
         return value * 100 if from_unit == "fraction" else value / 100
     raise ConfigError(f"cannot convert {from_unit} to {to_unit}")
+
+
+def band_keyed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its band keys filled (``""`` for missing) and an unnarrowed industry or
+    region written :data:`GENERAL`, so that figures not narrowed to a segment form one band.
+
+    Every function that groups benchmark rows into bands (bands, their evidence, their cited
+    sources) keys them with this one function, so they always agree on what a band holds.
+    """
+    keyed = frame.assign(**{k: frame[k].fillna("").astype(str) for k in BAND_KEYS})
+    for column in ("industry", "region"):
+        general = keyed[column].str.lower().isin(UNSPECIFIED)
+        keyed[column] = keyed[column].where(~general, GENERAL)
+    return keyed
 
 
 def _load_benchmarks() -> pd.DataFrame:
@@ -105,7 +131,7 @@ def benchmark_bands(
             continue
         values = wanted if column == "kpi" else [wanted.lower(), *UNSPECIFIED]
         frame = frame[frame[column].fillna("").str.lower().isin(values)]
-    keyed = frame.assign(**{k: frame[k].fillna("") for k in BAND_KEYS})
+    keyed = band_keyed(frame)
     if keyed.empty:
         return pd.DataFrame(columns=[*BAND_KEYS, *_band(_EMPTY).index])
     bands = keyed.groupby(BAND_KEYS, sort=True)[list(keyed.columns)].apply(_band)
@@ -117,10 +143,15 @@ _EMPTY = pd.DataFrame({"statistic": [], "value": [], "source_id": [], "year": []
 
 def pick_band(bands: pd.DataFrame, kpi: str, series: str | None = None, unit: str | None = None,
               channel: str | None = None, industry: str | None = None,
-              region: str | None = None) -> pd.Series | None:
-    """The most specific band for a KPI and segment (exact match beats ``all``); ``None`` if none.
+              region: str | None = None,
+              min_sources: int = MIN_BAND_SOURCES) -> pd.Series | None:
+    """The band a client value is compared with; ``None`` if no band matches its segment.
 
-    Among equally specific bands, the one with the most sources wins.
+    A band matches when each of channel, industry and region is the client's value or
+    unnarrowed (``all``/``unspecified``/``global``); with no value asked for, only unnarrowed
+    bands match (a figure for one industry or region would mislead). Among matching bands the
+    most specific one with at least ``min_sources`` independent sources wins (more sources break
+    a tie); when none has that many, the best-supported one wins (more specific breaks a tie).
     """
     rows = bands[bands["kpi"] == kpi]
     if series is not None:
@@ -137,13 +168,15 @@ def pick_band(bands: pd.DataFrame, kpi: str, series: str | None = None, unit: st
             exact = values.eq(wanted.lower())
             rows, score = rows[exact | general], (score + exact)[exact | general]
         else:
-            # No segment asked for: a figure narrowed to one industry or region would mislead.
             rows, score = rows[general], score[general]
     if rows.empty:
         return None
-    ranked = rows.assign(_score=score, _n=rows["n_sources"]).sort_values(
-        ["_score", "_n"], ascending=False)
-    return ranked.drop(columns=["_score", "_n"]).iloc[0]
+    n = rows["n_sources"].astype(int)
+    enough = n >= min_sources
+    ranked = rows.assign(_enough=enough, _first=score.where(enough, n),
+                         _second=n.where(enough, score))
+    ranked = ranked.sort_values(["_enough", "_first", "_second"], ascending=False, kind="stable")
+    return ranked.drop(columns=["_enough", "_first", "_second"]).iloc[0]
 
 
 PositionBand = Literal[
