@@ -152,6 +152,13 @@ def config_symlink_out(root: Path) -> None:
     (root / "config" / "clients" / "acme.yaml").symlink_to(secret)
 
 
+def config_symlink_to_outside_config(root: Path) -> None:
+    """A valid client config outside the project, linked in (J02): refused like /etc/passwd."""
+    outside = root.parent / f"{root.name}-house.yaml"
+    outside.write_text("display_name: Outside\n")
+    (root / "config" / "clients" / "acme.yaml").symlink_to(outside)
+
+
 def binary_config(root: Path) -> None:
     (root / "config" / "clients" / "acme.yaml").write_bytes(bytes(range(128, 256)) * 3)
 
@@ -267,6 +274,12 @@ CASES = [
          check=nothing_executed),
     Case("-p client names another client's export", ("report", "-p", "client=demo"), 2,
          "set by the build", check=nothing_executed),
+    Case("a parameter given twice (B13)",
+         ("report", "-p", "note=India", "-p", "note=Global"), 2,
+         "parameter 'note' is given twice ('India' and 'Global')", check=nothing_executed),
+    Case("a parameter given twice through make's P (B13)",
+         ("report", "--params", "note=a note=b"), 2, "parameter 'note' is given twice",
+         check=nothing_executed),
     Case("bpo runs --client ../..", ("runs", "--client", "../.."), 1, "not allowed"),
     Case("--client ../etc", ("report", "--client", "../etc"), 1, "'../etc'"),
     Case("--client with a trailing newline", ("report", "--client", "house\n"), 1,
@@ -279,6 +292,9 @@ CASES = [
          "branding.logo", logo_symlink),
     Case("client config is a symlink out of config/", ("report", "--client", "acme"), 1,
          "key 'config file'", config_symlink_out, check=nothing_executed),
+    Case("client config is a symlink to a valid config outside the project (J02)",
+         ("report", "--client", "acme"), 1, "key 'config file'",
+         config_symlink_to_outside_config, check=nothing_executed),
     Case("client config is binary, not text", ("report", "--client", "acme"), 2,
          "not UTF-8 text", binary_config, check=nothing_executed),
     Case("a config key given twice", ("report", "--client", "acme"), 2,

@@ -16,7 +16,7 @@ from analysis.paths import project_root
 from analysis.pipeline import reports as registry
 from analysis.pipeline.config import load_clients, plan_client
 from analysis.pipeline.fingerprint import DEFAULT_INPUTS, Fingerprint, resolve_inputs
-from analysis.pipeline.parameters import declared_parameters, parse_parameter
+from analysis.pipeline.parameters import declared_parameters, parse_parameters
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,6 @@ class BuildRequest:
 
 def plan_request(request: BuildRequest) -> list[Deliverable]:
     """``plan_deliverables`` for a request: its ``KEY=VALUE`` parameters parsed and checked."""
-    given = dict(parse_parameter(item) for item in request.params)
+    given = parse_parameters(request.params)
     names = list(request.reports) if request.reports else None
     return plan_deliverables(request.client, given, names, request.timeout)
