@@ -175,6 +175,10 @@ def huge_display_name(root: Path) -> None:
     config(root, "acme", "display_name: " + "A" * 2_000_000 + "\n")
 
 
+def research_table_deleted(root: Path) -> None:
+    (root / "data" / "raw" / "market_estimates.csv").unlink()
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -246,6 +250,7 @@ class Case:
     check: Callable[[Path], None] | None = None
     real_validation: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    never_says: tuple[str, ...] = ()  # text the output must not contain
 
 
 CASES = [
@@ -314,6 +319,11 @@ CASES = [
     Case("multi-shore shares not summing to 1", ("report", "--client", "acme"), 2, "sum to 1",
          overrides_in_config("{multi_shore: {India: 0.9, Philippines: 0.9}}"),
          check=nothing_executed),
+    Case("refresh with a research table deleted (X01): validated before announcing, said once",
+         ("refresh", "--force"), 1, "CRITICAL market_estimates.csv: file not found at",
+         research_table_deleted, unchanged=("reports",), real_validation=True,
+         never_says=("building", "market_estimates.csv: market_estimates.csv",
+                     "[missing_file] [missing_file]")),
     Case("unreadable run.json of an old run, publishing", ("report", "--force"), 0,
          "skipped run", corrupt_manifest, unchanged=("data/raw",)),
     Case("unreadable run.json of an old run, bpo runs", ("runs",), 0, "skipped run",
@@ -371,6 +381,8 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     output = capsys.readouterr().out
     assert code == case.code, output
     assert case.says in output, output
+    for text in case.never_says:
+        assert text not in output, output
     assert "SECRET-LINE" not in output  # no error message echoes a file outside the project
     assert len(output) < 20_000  # nor a hostile value in bulk
     for folder, state in before.items():

@@ -141,10 +141,12 @@ def run_jobs(
     (``VALIDATION_FAILED`` is returned).
     """
     workers = max(1, min(workers, len(work)))
-    log(f"building {len(work)} report(s) with {workers} worker(s)")
+    # Announced only once validation passed: a refused run never says it is building.
+    announce = f"building {len(work)} report(s) with {workers} worker(s)"
     if workers == 1 and not overlap:
         if not prepare():
             return VALIDATION_FAILED
+        log(announce)
         for deliverable, job in work:
             failure = _finish(deliverable, job, log, many,
                               lambda d=deliverable, j=job: execute_job(j, d.run_id))
@@ -158,6 +160,8 @@ def run_jobs(
         }
         pending = set(futures)
         failure = None if prepare() else VALIDATION_FAILED
+        if failure is None:
+            log(announce)
         while pending and failure is None:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
