@@ -189,6 +189,32 @@ def reports_is_a_file(root: Path) -> None:
     (root / "reports").write_text("not a folder")
 
 
+FROZEN: list[Path] = []  # made immutable by a setup; thawed after the case
+
+
+def read_only(path: Path) -> None:
+    """``path`` cannot be written, even by root (who ignores permission bits): chmod, and
+    ``chattr +i`` when running as root."""
+    path.chmod(0o555)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        FROZEN.append(path)
+
+
+def thaw() -> None:
+    while FROZEN:
+        subprocess.run(["chattr", "-i", str(FROZEN.pop())], check=False)
+
+
+def client_reports_read_only(root: Path) -> None:
+    read_only(root / "reports" / "house")
+
+
+def processed_is_a_file(root: Path) -> None:
+    shutil.rmtree(root / "data" / "processed", ignore_errors=True)
+    (root / "data" / "processed").write_text("not a folder")
+
+
 def killed_publication(root: Path) -> None:
     house = root / "reports" / "house"
     run = next(p for p in house.iterdir() if p.name != "latest")
@@ -330,6 +356,16 @@ CASES = [
          corrupt_manifest),
     Case("reports/ not writable", ("report", "--force"), 2, "not writable",
          reports_is_a_file, check=nothing_executed),
+    Case("reports/<client> read-only (J05): refused before the build", ("report", "--force"), 2,
+         "reports/house is not writable", client_reports_read_only, check=nothing_executed,
+         never_says=("Errno", "building")),
+    Case("reports/<client> read-only, refresh (J05)", ("refresh", "--force"), 2,
+         "reports/house is not writable", client_reports_read_only, check=nothing_executed,
+         never_says=("Errno", "building")),
+    Case("data/processed is a file (J06): refused before the build",
+         ("report", "--force", "-p", "kpi_export=data/raw/clients/demo"), 2,
+         "data/processed/clients/demo is not writable (Not a directory", processed_is_a_file,
+         check=nothing_executed, never_says=("Errno", "building")),
     Case("full disk", ("report", "--force"), 2, "MiB free", check=nothing_executed,
          env={"BPO_TEST_FREE_BYTES": "1024"}),
     Case("kill mid-publication left temp files and an orphaned run", ("report", "--force"), 0,
@@ -378,6 +414,8 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     except Exception as error:  # noqa: BLE001 - a traceback is the defect being catalogued
         code = CRASHED
         print(f"crashed: {type(error).__name__}: {error}")
+    finally:
+        thaw()
     output = capsys.readouterr().out
     assert code == case.code, output
     assert case.says in output, output
