@@ -102,6 +102,14 @@ def _too_few(folder: Path) -> Path:
     return export(folder, rows)
 
 
+def _quote_in_unquoted_field(folder: Path) -> Path:
+    """DuckDB records two errors for each of these lines; each line is counted once (E15)."""
+    rows = [row(n) for n in range(1, 50)]
+    for i in (6, 7, 8):
+        rows[i] = rows[i].replace(";Billing;", ';a =H("u";"c");')
+    return export(folder, rows)
+
+
 def _truncated_gz(folder: Path) -> Path:
     data = gzip.compress(("BANNER\n" + HEADER + "\n" + "\n".join(
         row(n) for n in range(1, 20_000)) + "\n").encode(), mtime=0)
@@ -163,6 +171,9 @@ BROKEN = [
     pytest.param(_too_many, "calls.csv", r"line 23: malformed line, more fields than the "
                  r"header's 6 \(2 malformed line\(s\) in all, at lines 23, 33\)", id="extra-field"),
     pytest.param(_too_few, "calls.csv", r"line 10: malformed line, fewer fields", id="few-fields"),
+    pytest.param(_quote_in_unquoted_field, "calls.csv", r"line 9: malformed line, a quote opened "
+                 r"inside an unquoted field \(3 malformed line\(s\) in all, at lines 9, 10, 11\)",
+                 id="quote-in-field-lines-once"),
     pytest.param(_truncated_gz, "calls.csv.gz", r"truncated", id="truncated-gz"),
     pytest.param(_corrupt_gz, "calls.csv.gz", r"corrupt", id="corrupt-gz"),
     pytest.param(_not_gzip, "calls.csv.gz", r"corrupt|not a gzip", id="not-gzip"),

@@ -393,8 +393,11 @@ def _shown(value: object) -> str:
 def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
                    width: int) -> None:
     try:
-        rows = con.sql("SELECT line, column_name, error_type, csv_line, error_message "
-                       "FROM reject_errors ORDER BY line").fetchall()
+        # DuckDB may record several errors for one line: each physical line counts once.
+        rows = con.sql("SELECT line, first(column_name), first(error_type), first(csv_line), "
+                       "first(error_message) FROM reject_errors "
+                       "GROUP BY line ORDER BY line").fetchall()
+        (errors,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
     except duckdb.CatalogException:
         return
     if not rows:
@@ -407,7 +410,7 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: Export
         "INVALID UNICODE": f"text is not valid {mapping.encoding}",
         "UNQUOTED VALUE": "a quote opened inside an unquoted field",
     }.get(str(kind), str(message).splitlines()[0] if message else str(kind).lower())
-    count = f"at least {len(rows)}" if len(rows) >= REJECTS_LIMIT else str(len(rows))
+    count = f"at least {len(rows)}" if errors >= REJECTS_LIMIT else str(len(rows))
     lines = ", ".join(str(r[0]) for r in rows[:5])
     shown = (text or "")[:120]
     raise DataValidationError(
