@@ -110,6 +110,26 @@ def _quote_in_unquoted_field(folder: Path) -> Path:
     return export(folder, rows)
 
 
+def _mixed_line_endings(folder: Path) -> Path:
+    """Every third line ends with CRLF (E05): DuckDB's parser stops without a line number."""
+    lines = ["BANNER v1", HEADER, *(row(n) for n in range(1, 3000))]
+    data = "".join(line + ("\r\n" if i % 3 == 2 else "\n") for i, line in enumerate(lines))
+    return export(folder, [], data=data.encode())
+
+
+def _field_of_40_mb(folder: Path) -> Path:
+    """A line longer than DuckDB's 32 MB read buffer, which DuckDB drops without a word (E07)."""
+    rows = [row(n) for n in range(1, 100)]
+    rows[50] = row(51, queue="T" * 40_000_000)
+    return export(folder, rows)
+
+
+def _field_of_3_mb(folder: Path) -> Path:
+    rows = [row(n) for n in range(1, 100)]
+    rows[50] = row(51, queue="T" * 3_000_000)
+    return export(folder, rows)
+
+
 def _truncated_gz(folder: Path) -> Path:
     data = gzip.compress(("BANNER\n" + HEADER + "\n" + "\n".join(
         row(n) for n in range(1, 20_000)) + "\n").encode(), mtime=0)
@@ -174,6 +194,12 @@ BROKEN = [
     pytest.param(_quote_in_unquoted_field, "calls.csv", r"line 9: malformed line, a quote opened "
                  r"inside an unquoted field \(3 malformed line\(s\) in all, at lines 9, 10, 11\)",
                  id="quote-in-field-lines-once"),
+    pytest.param(_mixed_line_endings, "calls.csv", r"line 3: the line endings are mixed: this line "
+                 r"ends with CRLF, the lines before it with LF", id="mixed-line-endings"),
+    pytest.param(_field_of_40_mb, "calls.csv", r"line 53: the line is 40,000,036 bytes long, "
+                 r"more than the 2,000,000 bytes", id="line-of-40-mb"),
+    pytest.param(_field_of_3_mb, "calls.csv", r"line 53: the line is 3,000,036 bytes long",
+                 id="line-of-3-mb"),
     pytest.param(_truncated_gz, "calls.csv.gz", r"truncated", id="truncated-gz"),
     pytest.param(_corrupt_gz, "calls.csv.gz", r"corrupt", id="corrupt-gz"),
     pytest.param(_not_gzip, "calls.csv.gz", r"corrupt|not a gzip", id="not-gzip"),
@@ -195,6 +221,7 @@ def test_broken_export_is_one_line_naming_the_file(
     with pytest.raises(DataValidationError, match=message) as err:
         load_export(mapping)
     assert "\n" not in str(err.value) and str(err.value).startswith(str(mapping.parent / file))
+    assert len(str(err.value)) < 1000  # a long value is never echoed in bulk
     before = snapshot(root / "data" / "raw")
 
     code = main(["--clients-only", "--client", "acme"])
