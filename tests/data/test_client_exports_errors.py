@@ -178,6 +178,21 @@ def _corrupt_xlsx(folder: Path) -> Path:
     return folder / "calls.yaml"
 
 
+def _xlsx_zip_bomb(folder: Path) -> Path:
+    """A workbook whose sheet part inflates 1,000:1 (E12): refused from the zip directory,
+    before openpyxl inflates it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        with book.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(20):
+                part.write(b" " * (1 << 20))
+    (folder / "calls.yaml").write_text(
+        "kind: interactions\nfile: calls.xlsx\ncolumns: {interaction_id: Call ID}\n",
+        encoding="utf-8")
+    return folder / "calls.yaml"
+
+
 def _corrupt_parquet(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "calls.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 20 + b"PAR1")
@@ -208,6 +223,8 @@ BROKEN = [
     pytest.param(_duplicate_header, "calls.csv", r"line 2: the header names column 'Queue' "
                  r"twice \(columns 4 and 6\)", id="duplicate-header"),
     pytest.param(_corrupt_xlsx, "calls.xlsx", r"cannot open as an Excel workbook", id="xlsx"),
+    pytest.param(_xlsx_zip_bomb, "calls.xlsx", r"workbook part 'xl/worksheets/sheet1\.xml' "
+                 r"inflates to 20,971,520 bytes from [\d,]+ \(1,0\d\d:1\)", id="xlsx-zip-bomb"),
     pytest.param(_corrupt_parquet, "calls.parquet", r"cannot be read as Parquet", id="parquet"),
 ]
 
@@ -232,6 +249,25 @@ def test_broken_export_is_one_line_naming_the_file(
     assert snapshot(root / "data" / "raw") == before
     cache = root / "data" / "processed" / "clients" / "acme"
     assert not cache.exists() or not [p for p in cache.iterdir() if ".parquet" in p.name]
+
+
+def test_a_workbook_part_over_the_size_cap_is_refused_by_name(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import analysis.data.client_exports.workbook_limits as limits
+
+    monkeypatch.setattr(limits, "MAX_PART_BYTES", 1 << 20)  # incompressible 2 MiB part
+    folder = client(root)
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/media/image1.bin", os.urandom(2 << 20))
+    (folder / "calls.yaml").write_text(
+        "kind: interactions\nfile: calls.xlsx\ncolumns: {interaction_id: Call ID}\n")
+    with pytest.raises(DataValidationError, match=r"part 'xl/media/image1\.bin' inflates to "
+                       r"2,097,152 bytes .* at most 1,048,576 bytes"):
+        load_export(folder / "calls.yaml")
 
 
 def test_non_native_encoding_is_read_through_a_transcoded_copy(root: Path) -> None:

@@ -50,6 +50,7 @@ from analysis.data.client_exports.textscan import (
     first_mixed_line_ending,
     long_line_message,
 )
+from analysis.data.client_exports.workbook_limits import check_workbook_parts
 from analysis.errors import ConfigError, DataValidationError
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
@@ -271,6 +272,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
     import openpyxl
     import pyarrow as pa
 
+    check_workbook_parts(source)  # before openpyxl inflates anything
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
