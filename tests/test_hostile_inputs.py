@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ from helpers import FakeValidation, snapshot, write_notebook
 import analysis.cli as cli
 import analysis.pipeline.reports as reports
 import analysis.pipeline.validate as gate
+from analysis.pipeline.plan import plan_request
 from analysis.pipeline.reports import ReportSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -467,6 +469,28 @@ def test_make_passes_values_not_code(goal, expected, fake_bpo, tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [e.replace("{marker}", str(marker)) for e in expected]
     assert not marker.exists()
+
+
+README_MAKE_P = re.compile(r"`(?:make report((?: [A-Z_]+=[^ `']+)*) )?P=('[^']*'|\"[^\"]*\")`")
+
+
+def test_readme_parameter_examples_work_through_make(fake_bpo):
+    """Every `make report ... P=...` (or bare `P=...`) example in the README reaches bpo intact
+    and plans on the
+    real project: its parameters, alone and together, select figures in the data (M01: the
+    README's own example used to fail inside a notebook after other reports were built)."""
+    examples = README_MAKE_P.findall((REPO / "README.md").read_text(encoding="utf-8"))
+    assert examples, "no `make report ... P=...` example found in the README"
+    for variables, quoted in examples:
+        goal = ["report", *variables.split(), f"P={quoted[1:-1]}"]
+        result = subprocess.run(["make", "-s", "-C", str(REPO), *goal, *fake_bpo],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        argv = json.loads(result.stdout)
+        args = cli.build_parser().parse_args(argv)
+        assert args.params == quoted[1:-1]
+        deliverables = plan_request(cli._request(args))  # raises on a combination with no data
+        assert deliverables, goal
 
 
 def test_params_string_is_split_like_a_shell_without_running_anything():

@@ -22,7 +22,8 @@ _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_parameter(item: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool)."""
+    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool;
+    ``None``, like YAML's ``null``, -> None)."""
     import yaml
 
     key, sep, raw = item.partition("=")
@@ -33,6 +34,8 @@ def parse_parameter(item: str) -> tuple[str, Any]:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
+    if raw.strip() == "None":
+        value = None  # papermill's own ``-p definition None`` means None too, not the text
     if isinstance(value, dt.date | dt.datetime):
         value = value.isoformat()  # a notebook parameter cell cannot hold a date object literal
     if isinstance(value, dict | list):
