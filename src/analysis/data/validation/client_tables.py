@@ -80,10 +80,12 @@ def _too_long(column: str) -> Callable[[str], str]:
 
 
 def text_checks(schema: TableSchema) -> list[TableCheck]:
-    """Every text column of a canonical kind: no control characters, at most
-    ``MAX_TEXT_CHARS`` characters."""
+    """Every free text column of a canonical kind (ids, names): no control characters, at
+    most ``MAX_TEXT_CHARS`` characters. Columns with allowed values (channel, outcome) are
+    left out: their own expectation already refuses anything else, and the regular expression
+    is most of the cost (about 0.08 us a value)."""
     checks = []
-    for column in (c.name for c in schema.columns if c.type == "str"):
+    for column in (c.name for c in schema.columns if c.type == "str" and c.allowed is None):
         checks.append(TableCheck(
             "no_control_characters", column,
             "text must not contain control characters (U+0000 to U+001F, U+007F)", CRITICAL,
