@@ -13,6 +13,7 @@ is faked (instantly passing) except in the rows that test the real data contract
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -20,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +70,52 @@ def mapping_copy(root: Path, folder: str, **replace: str) -> Path:
         text = text.replace(old, new)
     (target / "interactions.yaml").write_text(text)
     return target
+
+
+def evil_export(edit: Callable[[list[bytes]], list[bytes]], lines: int = 1500,
+                name: str = "calls.csv") -> Callable[[Path], None]:
+    """Client ``evil``: the demo's mapping over the demo export's first ``lines`` lines, as
+    plain text edited by ``edit`` (a list of lines without their endings -> the same)."""
+
+    def setup(root: Path) -> None:
+        target = mapping_copy(root, "evil", **{
+            "client: demo": "client: evil",
+            "file: EXAMPLE_synthetic_interactions.csv.gz": f"file: {name}"})
+        demo = root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz"
+        text = gzip.decompress(demo.read_bytes()).split(b"\n")[:lines]
+        (target / name).write_bytes(b"\n".join(edit(text)) + b"\n")
+
+    return setup
+
+
+def _crlf_every_third(lines: list[bytes]) -> list[bytes]:
+    return [line + b"\r" if i % 3 == 2 else line for i, line in enumerate(lines)]
+
+
+def _queue(value: bytes) -> Callable[[list[bytes]], list[bytes]]:
+    """Line 100's queue (4th field) replaced by ``value``."""
+
+    def edit(lines: list[bytes]) -> list[bytes]:
+        fields = lines[99].split(b";")
+        fields[3] = value
+        return [*lines[:99], b";".join(fields), *lines[100:]]
+
+    return edit
+
+
+def _quote_in_web_chat_rows(lines: list[bytes]) -> list[bytes]:
+    return [line.replace(b";Web Chat;", b';a =H("u";"c");') for line in lines]
+
+
+def xlsx_zip_bomb(root: Path) -> None:
+    target = mapping_copy(root, "evil", **{
+        "client: demo": "client: evil",
+        "file: EXAMPLE_synthetic_interactions.csv.gz": "file: calls.xlsx"})
+    with zipfile.ZipFile(target / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        with book.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(20):
+                part.write(b" " * (1 << 20))
 
 
 def mapping_file_escapes(root: Path) -> None:
@@ -290,6 +338,23 @@ CASES = [
          mapping_file_symlink, real_validation=True),
     Case("client folder is a symlink out of data/raw", ("validate",), 1, "contained",
          client_folder_symlink, real_validation=True),
+    Case("export with mixed line endings (E05)", ("validate",), 1,
+         "calls.csv: line 3: the line endings are mixed", evil_export(_crlf_every_third),
+         real_validation=True, never_says=("state machine",)),
+    Case("NUL inside an export's queue name (E06)", ("validate",), 1,
+         "column 'queue': text must not contain control characters", evil_export(
+             _queue(b"Tech\x00Support")), real_validation=True, never_says=("Tech\x00",)),
+    Case("a 40 MB queue name (E07): refused with line and length, never echoed", ("validate",),
+         1, "line 100: the line is 40,000,0", evil_export(_queue(b"T" * 40_000_000)),
+         real_validation=True),
+    Case("an export queue name of 5,000 characters (E07)", ("validate",), 1,
+         "= '5,000 characters'", evil_export(_queue(b"T" * 5000)), real_validation=True),
+    Case("xlsx zip bomb (E12): refused from the zip directory", ("validate",), 1,
+         "workbook part 'xl/worksheets/sheet1.xml' inflates to 20,971,520 bytes", xlsx_zip_bomb,
+         real_validation=True),
+    Case("malformed lines counted and listed once (E15)", ("validate",), 1,
+         "(316 malformed line(s) in all, at lines 9, 10, 11, 12, 16, ...)",
+         evil_export(_quote_in_web_chat_rows), real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
