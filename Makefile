@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := bpo-research
 # Extra report parameters, e.g. make report P="geography=India base_year=2025"
-# (P='segment="Contact centre"' for a value with spaces). CLIENT and P reach bpo as single-quoted
-# shell words made from their raw, unexpanded text ($(value ...)): a value is text whatever it
-# contains (; $( ) ` '); bpo splits P itself, like a shell would (shlex).
+# (P='segment="Contact centre" definition=None' for a value with spaces). CLIENT and P reach
+# bpo as single-quoted shell words made from their raw, unexpanded text ($(value ...)): a value
+# is text whatever it contains (; $( ) ` '); bpo splits P itself, like a shell would (shlex).
 P ?=
 CLIENT ?=
 quoted = '$(subst ','\'',$(value $(1)))'

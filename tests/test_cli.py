@@ -156,6 +156,9 @@ def test_unknown_report_exits_2_and_a_path_escaping_client_exits_1(project, caps
         ("label=United States", ("label", "United States")),
         ("as_of=2025-01-31", ("as_of", "2025-01-31")),
         ("year='2025'", ("year", "2025")),
+        ("definition=None", ("definition", None)),  # papermill's spelling of None, not text
+        ("definition=null", ("definition", None)),
+        ("label='None'", ("label", "None")),
     ],
 )
 def test_parameter_values_are_yaml_scalars(item, expected):

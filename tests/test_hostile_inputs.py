@@ -13,12 +13,15 @@ is faked (instantly passing) except in the rows that test the real data contract
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ from helpers import FakeValidation, snapshot, write_notebook
 import analysis.cli as cli
 import analysis.pipeline.reports as reports
 import analysis.pipeline.validate as gate
+from analysis.pipeline.plan import plan_request
 from analysis.pipeline.reports import ReportSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,6 +70,52 @@ def mapping_copy(root: Path, folder: str, **replace: str) -> Path:
         text = text.replace(old, new)
     (target / "interactions.yaml").write_text(text)
     return target
+
+
+def evil_export(edit: Callable[[list[bytes]], list[bytes]], lines: int = 1500,
+                name: str = "calls.csv") -> Callable[[Path], None]:
+    """Client ``evil``: the demo's mapping over the demo export's first ``lines`` lines, as
+    plain text edited by ``edit`` (a list of lines without their endings -> the same)."""
+
+    def setup(root: Path) -> None:
+        target = mapping_copy(root, "evil", **{
+            "client: demo": "client: evil",
+            "file: EXAMPLE_synthetic_interactions.csv.gz": f"file: {name}"})
+        demo = root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz"
+        text = gzip.decompress(demo.read_bytes()).split(b"\n")[:lines]
+        (target / name).write_bytes(b"\n".join(edit(text)) + b"\n")
+
+    return setup
+
+
+def _crlf_every_third(lines: list[bytes]) -> list[bytes]:
+    return [line + b"\r" if i % 3 == 2 else line for i, line in enumerate(lines)]
+
+
+def _queue(value: bytes) -> Callable[[list[bytes]], list[bytes]]:
+    """Line 100's queue (4th field) replaced by ``value``."""
+
+    def edit(lines: list[bytes]) -> list[bytes]:
+        fields = lines[99].split(b";")
+        fields[3] = value
+        return [*lines[:99], b";".join(fields), *lines[100:]]
+
+    return edit
+
+
+def _quote_in_web_chat_rows(lines: list[bytes]) -> list[bytes]:
+    return [line.replace(b";Web Chat;", b';a =H("u";"c");') for line in lines]
+
+
+def xlsx_zip_bomb(root: Path) -> None:
+    target = mapping_copy(root, "evil", **{
+        "client: demo": "client: evil",
+        "file: EXAMPLE_synthetic_interactions.csv.gz": "file: calls.xlsx"})
+    with zipfile.ZipFile(target / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        with book.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(20):
+                part.write(b" " * (1 << 20))
 
 
 def mapping_file_escapes(root: Path) -> None:
@@ -152,6 +202,13 @@ def config_symlink_out(root: Path) -> None:
     (root / "config" / "clients" / "acme.yaml").symlink_to(secret)
 
 
+def config_symlink_to_outside_config(root: Path) -> None:
+    """A valid client config outside the project, linked in (J02): refused like /etc/passwd."""
+    outside = root.parent / f"{root.name}-house.yaml"
+    outside.write_text("display_name: Outside\n")
+    (root / "config" / "clients" / "acme.yaml").symlink_to(outside)
+
+
 def binary_config(root: Path) -> None:
     (root / "config" / "clients" / "acme.yaml").write_bytes(bytes(range(128, 256)) * 3)
 
@@ -168,6 +225,10 @@ def huge_display_name(root: Path) -> None:
     config(root, "acme", "display_name: " + "A" * 2_000_000 + "\n")
 
 
+def research_table_deleted(root: Path) -> None:
+    (root / "data" / "raw" / "market_estimates.csv").unlink()
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -176,6 +237,32 @@ def corrupt_manifest(root: Path) -> None:
 def reports_is_a_file(root: Path) -> None:
     shutil.rmtree(root / "reports")
     (root / "reports").write_text("not a folder")
+
+
+FROZEN: list[Path] = []  # made immutable by a setup; thawed after the case
+
+
+def read_only(path: Path) -> None:
+    """``path`` cannot be written, even by root (who ignores permission bits): chmod, and
+    ``chattr +i`` when running as root."""
+    path.chmod(0o555)
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        FROZEN.append(path)
+
+
+def thaw() -> None:
+    while FROZEN:
+        subprocess.run(["chattr", "-i", str(FROZEN.pop())], check=False)
+
+
+def client_reports_read_only(root: Path) -> None:
+    read_only(root / "reports" / "house")
+
+
+def processed_is_a_file(root: Path) -> None:
+    shutil.rmtree(root / "data" / "processed", ignore_errors=True)
+    (root / "data" / "processed").write_text("not a folder")
 
 
 def killed_publication(root: Path) -> None:
@@ -239,6 +326,7 @@ class Case:
     check: Callable[[Path], None] | None = None
     real_validation: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    never_says: tuple[str, ...] = ()  # text the output must not contain
 
 
 CASES = [
@@ -250,6 +338,23 @@ CASES = [
          mapping_file_symlink, real_validation=True),
     Case("client folder is a symlink out of data/raw", ("validate",), 1, "contained",
          client_folder_symlink, real_validation=True),
+    Case("export with mixed line endings (E05)", ("validate",), 1,
+         "calls.csv: line 3: the line endings are mixed", evil_export(_crlf_every_third),
+         real_validation=True, never_says=("state machine",)),
+    Case("NUL inside an export's queue name (E06)", ("validate",), 1,
+         "column 'queue': text must not contain control characters", evil_export(
+             _queue(b"Tech\x00Support")), real_validation=True, never_says=("Tech\x00",)),
+    Case("a 40 MB queue name (E07): refused with line and length, never echoed", ("validate",),
+         1, "line 100: the line is 40,000,0", evil_export(_queue(b"T" * 40_000_000)),
+         real_validation=True),
+    Case("an export queue name of 5,000 characters (E07)", ("validate",), 1,
+         "= '5,000 characters'", evil_export(_queue(b"T" * 5000)), real_validation=True),
+    Case("xlsx zip bomb (E12): refused from the zip directory", ("validate",), 1,
+         "workbook part 'xl/worksheets/sheet1.xml' inflates to 20,971,520 bytes", xlsx_zip_bomb,
+         real_validation=True),
+    Case("malformed lines counted and listed once (E15)", ("validate",), 1,
+         "(316 malformed line(s) in all, at lines 9, 10, 11, 12, 16, ...)",
+         evil_export(_quote_in_web_chat_rows), real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
@@ -267,6 +372,12 @@ CASES = [
          check=nothing_executed),
     Case("-p client names another client's export", ("report", "-p", "client=demo"), 2,
          "set by the build", check=nothing_executed),
+    Case("a parameter given twice (B13)",
+         ("report", "-p", "note=India", "-p", "note=Global"), 2,
+         "parameter 'note' is given twice ('India' and 'Global')", check=nothing_executed),
+    Case("a parameter given twice through make's P (B13)",
+         ("report", "--params", "note=a note=b"), 2, "parameter 'note' is given twice",
+         check=nothing_executed),
     Case("bpo runs --client ../..", ("runs", "--client", "../.."), 1, "not allowed"),
     Case("--client ../etc", ("report", "--client", "../etc"), 1, "'../etc'"),
     Case("--client with a trailing newline", ("report", "--client", "house\n"), 1,
@@ -279,6 +390,9 @@ CASES = [
          "branding.logo", logo_symlink),
     Case("client config is a symlink out of config/", ("report", "--client", "acme"), 1,
          "key 'config file'", config_symlink_out, check=nothing_executed),
+    Case("client config is a symlink to a valid config outside the project (J02)",
+         ("report", "--client", "acme"), 1, "key 'config file'",
+         config_symlink_to_outside_config, check=nothing_executed),
     Case("client config is binary, not text", ("report", "--client", "acme"), 2,
          "not UTF-8 text", binary_config, check=nothing_executed),
     Case("a config key given twice", ("report", "--client", "acme"), 2,
@@ -298,12 +412,27 @@ CASES = [
     Case("multi-shore shares not summing to 1", ("report", "--client", "acme"), 2, "sum to 1",
          overrides_in_config("{multi_shore: {India: 0.9, Philippines: 0.9}}"),
          check=nothing_executed),
+    Case("refresh with a research table deleted (X01): validated before announcing, said once",
+         ("refresh", "--force"), 1, "CRITICAL market_estimates.csv: file not found at",
+         research_table_deleted, unchanged=("reports",), real_validation=True,
+         never_says=("building", "market_estimates.csv: market_estimates.csv",
+                     "[missing_file] [missing_file]")),
     Case("unreadable run.json of an old run, publishing", ("report", "--force"), 0,
          "skipped run", corrupt_manifest, unchanged=("data/raw",)),
     Case("unreadable run.json of an old run, bpo runs", ("runs",), 0, "skipped run",
          corrupt_manifest),
     Case("reports/ not writable", ("report", "--force"), 2, "not writable",
          reports_is_a_file, check=nothing_executed),
+    Case("reports/<client> read-only (J05): refused before the build", ("report", "--force"), 2,
+         "reports/house is not writable", client_reports_read_only, check=nothing_executed,
+         never_says=("Errno", "building")),
+    Case("reports/<client> read-only, refresh (J05)", ("refresh", "--force"), 2,
+         "reports/house is not writable", client_reports_read_only, check=nothing_executed,
+         never_says=("Errno", "building")),
+    Case("data/processed is a file (J06): refused before the build",
+         ("report", "--force", "-p", "kpi_export=data/raw/clients/demo"), 2,
+         "data/processed/clients/demo is not writable (Not a directory", processed_is_a_file,
+         check=nothing_executed, never_says=("Errno", "building")),
     Case("full disk", ("report", "--force"), 2, "MiB free", check=nothing_executed,
          env={"BPO_TEST_FREE_BYTES": "1024"}),
     Case("kill mid-publication left temp files and an orphaned run", ("report", "--force"), 0,
@@ -352,9 +481,13 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     except Exception as error:  # noqa: BLE001 - a traceback is the defect being catalogued
         code = CRASHED
         print(f"crashed: {type(error).__name__}: {error}")
+    finally:
+        thaw()
     output = capsys.readouterr().out
     assert code == case.code, output
     assert case.says in output, output
+    for text in case.never_says:
+        assert text not in output, output
     assert "SECRET-LINE" not in output  # no error message echoes a file outside the project
     assert len(output) < 20_000  # nor a hostile value in bulk
     for folder, state in before.items():
@@ -401,6 +534,28 @@ def test_make_passes_values_not_code(goal, expected, fake_bpo, tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [e.replace("{marker}", str(marker)) for e in expected]
     assert not marker.exists()
+
+
+README_MAKE_P = re.compile(r"`(?:make report((?: [A-Z_]+=[^ `']+)*) )?P=('[^']*'|\"[^\"]*\")`")
+
+
+def test_readme_parameter_examples_work_through_make(fake_bpo):
+    """Every `make report ... P=...` (or bare `P=...`) example in the README reaches bpo intact
+    and plans on the
+    real project: its parameters, alone and together, select figures in the data (M01: the
+    README's own example used to fail inside a notebook after other reports were built)."""
+    examples = README_MAKE_P.findall((REPO / "README.md").read_text(encoding="utf-8"))
+    assert examples, "no `make report ... P=...` example found in the README"
+    for variables, quoted in examples:
+        goal = ["report", *variables.split(), f"P={quoted[1:-1]}"]
+        result = subprocess.run(["make", "-s", "-C", str(REPO), *goal, *fake_bpo],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        argv = json.loads(result.stdout)
+        args = cli.build_parser().parse_args(argv)
+        assert args.params == quoted[1:-1]
+        deliverables = plan_request(cli._request(args))  # raises on a combination with no data
+        assert deliverables, goal
 
 
 def test_params_string_is_split_like_a_shell_without_running_anything():

@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         out.line(f"error: {error}", style="bold red")
         return EXIT_BUILD
     except OSError as error:  # a disk or permission problem the checks could not foresee
-        out.line(f"error: {error}", style="bold red")
+        where = f"{error.filename}: " if error.filename else ""
+        out.line(f"error: {where}{error.strerror or error} (nothing was published)",
+                 style="bold red")
         return EXIT_BUILD
 
 

@@ -102,6 +102,34 @@ def _too_few(folder: Path) -> Path:
     return export(folder, rows)
 
 
+def _quote_in_unquoted_field(folder: Path) -> Path:
+    """DuckDB records two errors for each of these lines; each line is counted once (E15)."""
+    rows = [row(n) for n in range(1, 50)]
+    for i in (6, 7, 8):
+        rows[i] = rows[i].replace(";Billing;", ';a =H("u";"c");')
+    return export(folder, rows)
+
+
+def _mixed_line_endings(folder: Path) -> Path:
+    """Every third line ends with CRLF (E05): DuckDB's parser stops without a line number."""
+    lines = ["BANNER v1", HEADER, *(row(n) for n in range(1, 3000))]
+    data = "".join(line + ("\r\n" if i % 3 == 2 else "\n") for i, line in enumerate(lines))
+    return export(folder, [], data=data.encode())
+
+
+def _field_of_40_mb(folder: Path) -> Path:
+    """A line longer than DuckDB's 32 MB read buffer, which DuckDB drops without a word (E07)."""
+    rows = [row(n) for n in range(1, 100)]
+    rows[50] = row(51, queue="T" * 40_000_000)
+    return export(folder, rows)
+
+
+def _field_of_3_mb(folder: Path) -> Path:
+    rows = [row(n) for n in range(1, 100)]
+    rows[50] = row(51, queue="T" * 3_000_000)
+    return export(folder, rows)
+
+
 def _truncated_gz(folder: Path) -> Path:
     data = gzip.compress(("BANNER\n" + HEADER + "\n" + "\n".join(
         row(n) for n in range(1, 20_000)) + "\n").encode(), mtime=0)
@@ -150,6 +178,21 @@ def _corrupt_xlsx(folder: Path) -> Path:
     return folder / "calls.yaml"
 
 
+def _xlsx_zip_bomb(folder: Path) -> Path:
+    """A workbook whose sheet part inflates 1,000:1 (E12): refused from the zip directory,
+    before openpyxl inflates it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        with book.open("xl/worksheets/sheet1.xml", "w") as part:
+            for _ in range(20):
+                part.write(b" " * (1 << 20))
+    (folder / "calls.yaml").write_text(
+        "kind: interactions\nfile: calls.xlsx\ncolumns: {interaction_id: Call ID}\n",
+        encoding="utf-8")
+    return folder / "calls.yaml"
+
+
 def _corrupt_parquet(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "calls.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 20 + b"PAR1")
@@ -163,6 +206,15 @@ BROKEN = [
     pytest.param(_too_many, "calls.csv", r"line 23: malformed line, more fields than the "
                  r"header's 6 \(2 malformed line\(s\) in all, at lines 23, 33\)", id="extra-field"),
     pytest.param(_too_few, "calls.csv", r"line 10: malformed line, fewer fields", id="few-fields"),
+    pytest.param(_quote_in_unquoted_field, "calls.csv", r"line 9: malformed line, a quote opened "
+                 r"inside an unquoted field \(3 malformed line\(s\) in all, at lines 9, 10, 11\)",
+                 id="quote-in-field-lines-once"),
+    pytest.param(_mixed_line_endings, "calls.csv", r"line 3: the line endings are mixed: this line "
+                 r"ends with CRLF, the lines before it with LF", id="mixed-line-endings"),
+    pytest.param(_field_of_40_mb, "calls.csv", r"line 53: the line is 40,000,036 bytes long, "
+                 r"more than the 2,000,000 bytes", id="line-of-40-mb"),
+    pytest.param(_field_of_3_mb, "calls.csv", r"line 53: the line is 3,000,036 bytes long",
+                 id="line-of-3-mb"),
     pytest.param(_truncated_gz, "calls.csv.gz", r"truncated", id="truncated-gz"),
     pytest.param(_corrupt_gz, "calls.csv.gz", r"corrupt", id="corrupt-gz"),
     pytest.param(_not_gzip, "calls.csv.gz", r"corrupt|not a gzip", id="not-gzip"),
@@ -171,6 +223,8 @@ BROKEN = [
     pytest.param(_duplicate_header, "calls.csv", r"line 2: the header names column 'Queue' "
                  r"twice \(columns 4 and 6\)", id="duplicate-header"),
     pytest.param(_corrupt_xlsx, "calls.xlsx", r"cannot open as an Excel workbook", id="xlsx"),
+    pytest.param(_xlsx_zip_bomb, "calls.xlsx", r"workbook part 'xl/worksheets/sheet1\.xml' "
+                 r"inflates to 20,971,520 bytes from [\d,]+ \(1,0\d\d:1\)", id="xlsx-zip-bomb"),
     pytest.param(_corrupt_parquet, "calls.parquet", r"cannot be read as Parquet", id="parquet"),
 ]
 
@@ -184,6 +238,7 @@ def test_broken_export_is_one_line_naming_the_file(
     with pytest.raises(DataValidationError, match=message) as err:
         load_export(mapping)
     assert "\n" not in str(err.value) and str(err.value).startswith(str(mapping.parent / file))
+    assert len(str(err.value)) < 1000  # a long value is never echoed in bulk
     before = snapshot(root / "data" / "raw")
 
     code = main(["--clients-only", "--client", "acme"])
@@ -194,6 +249,25 @@ def test_broken_export_is_one_line_naming_the_file(
     assert snapshot(root / "data" / "raw") == before
     cache = root / "data" / "processed" / "clients" / "acme"
     assert not cache.exists() or not [p for p in cache.iterdir() if ".parquet" in p.name]
+
+
+def test_a_workbook_part_over_the_size_cap_is_refused_by_name(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import analysis.data.client_exports.workbook_limits as limits
+
+    monkeypatch.setattr(limits, "MAX_PART_BYTES", 1 << 20)  # incompressible 2 MiB part
+    folder = client(root)
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(folder / "calls.xlsx", "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/media/image1.bin", os.urandom(2 << 20))
+    (folder / "calls.yaml").write_text(
+        "kind: interactions\nfile: calls.xlsx\ncolumns: {interaction_id: Call ID}\n")
+    with pytest.raises(DataValidationError, match=r"part 'xl/media/image1\.bin' inflates to "
+                       r"2,097,152 bytes .* at most 1,048,576 bytes"):
+        load_export(folder / "calls.yaml")
 
 
 def test_non_native_encoding_is_read_through_a_transcoded_copy(root: Path) -> None:

@@ -145,7 +145,30 @@ CORRUPTIONS = [
                  "percent_range", id="service-level-140"),
     pytest.param(_edit(TICKETS, 2, Date="241201"), TICKETS, "event_at",
                  "events_after_creation", id="ticket-event-before-creation"),
+    pytest.param(_edit(TIMED, 2, queue="Tech\x00Support"), TIMED, "queue",
+                 "no_control_characters", id="nul-in-queue-name"),
+    pytest.param(_edit(CALLS, 3, Agent="a\x1bb"), CALLS, "agent_id", "no_control_characters",
+                 id="escape-in-agent-id"),
+    pytest.param(_edit(TIMED, 2, queue="T" * 5000), TIMED, "queue", "text_length",
+                 id="queue-name-of-5000-characters"),
 ]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("Tech\x00Support", "row 2 (line 3) = 'U+0000 at character 5'"),
+    ("T" * 200_000, "row 2 (line 3) = '200,000 characters'"),
+])
+def test_bad_text_is_named_by_line_and_column_never_echoed(
+    sandbox: Path, value: str, shown: str
+) -> None:
+    """A NUL (E06) or an over-long name (E07): file, line, column, what is wrong, no value."""
+    _edit(TIMED, 2, queue=value)(sandbox / "data" / "raw")
+
+    report = validate_clients(["acme"])
+
+    (line,) = [f.line for f in report.critical]
+    assert line.startswith(f"CRITICAL {TIMED}, column 'queue'") and shown in line, line
+    assert len(line) < 300
 
 
 @pytest.mark.parametrize(("corrupt", "file", "column", "rule"), CORRUPTIONS)

@@ -4,8 +4,11 @@ fails here rather than only in `make report`."""
 
 from __future__ import annotations
 
+import pytest
+
 from analysis.data.validation import validate_clients
-from analysis.pipeline.plan import plan_deliverables
+from analysis.errors import ConfigError
+from analysis.pipeline.plan import BuildRequest, plan_deliverables, plan_request
 from analysis.pipeline.validate import clients_read_by
 
 
@@ -16,3 +19,17 @@ def test_every_configured_client_plans_and_its_exports_validate(tmp_path):
     assert "demo" in clients
     report = validate_clients(clients=clients, out_dir=tmp_path)
     assert report.success, [finding.line for finding in report.findings]
+
+
+def test_a_parameter_combination_with_no_figures_stops_at_plan_time():
+    """M01: each value alone is in the data, together they select nothing: one line naming the
+    parameters and what exists, before any notebook (not inside one, after other reports)."""
+    with pytest.raises(ConfigError) as caught:
+        plan_request(BuildRequest(client="house", params=("segment=Contact centre",)))
+    message = str(caught.value)
+    assert message.startswith("house.yaml: market_size with segment='Contact centre': no figures "
+                              "for definition='market_research' in Global / Contact centre")
+    assert "(or pass definition=None)" in message and "\n" not in message
+    # None (papermill's spelling, as the message says) mixes definitions and plans
+    plan_request(BuildRequest(client="house", params=("segment=Contact centre",
+                                                      "definition=None")))

@@ -95,12 +95,16 @@ def _failed_cell(output: Path) -> int | None:
     return None
 
 
-def _ipc_kernel_manager() -> type:
+def _ipc_kernel_manager(kernel_log: Path | None = None) -> type:
     """A kernel manager whose kernel talks over local IPC sockets in a private temp folder.
 
     The default TCP transport opens loopback ports with no encryption and makes every kernel
     print a warning into the build log; IPC sockets are files only this user can reach. The
     folder is per kernel so parallel builds never share socket paths.
+
+    With ``kernel_log`` the kernel process's own stderr goes to that file instead of ours: a
+    kernel shut down mid-cell (a timeout) prints a ZMQ traceback there that says nothing to the
+    analyst. What a notebook prints reaches the executed notebook as before (over IPC).
     """
     import shutil
     import tempfile
@@ -113,6 +117,13 @@ def _ipc_kernel_manager() -> type:
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", str(self._socket_dir / "kernel"))
             super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if kernel_log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(kernel_log, "ab") as log:  # the kernel keeps its own copy of the handle
+                kw["stderr"] = log
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
 
         async def cleanup_resources(self, restart: bool = False) -> None:  # async in AsyncKM
             await super().cleanup_resources(restart=restart)
@@ -134,7 +145,8 @@ def execute_notebook(
     """Execute ``notebook`` with ``parameters`` into ``output`` (kept even when a cell fails).
 
     Runs in ``cwd`` (default: the notebook's folder, as JupyterLab does). Key figures recorded
-    with ``report_kit.record`` are collected from a side file next to ``output``.
+    with ``report_kit.record`` are collected from a side file next to ``output``; the kernel
+    process's own stderr is kept beside it too (``<output>.kernel.log``), not printed.
     Raises ``ConfigError`` for an undeclared parameter, ``BuildError`` (one line) on failure.
     """
     import papermill
@@ -149,6 +161,7 @@ def execute_notebook(
     figures_path.unlink(missing_ok=True)
     tables_path = output.with_suffix(".tables.jsonl")
     tables_path.unlink(missing_ok=True)
+    output.with_suffix(".kernel.log").unlink(missing_ok=True)
     started = time.perf_counter()
     try:
         with _environ(**{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path)}):
@@ -161,7 +174,7 @@ def execute_notebook(
                 log_output=False,
                 cwd=str(cwd or notebook.parent),
                 execution_timeout=timeout,
-                kernel_manager_class=_ipc_kernel_manager(),
+                kernel_manager_class=_ipc_kernel_manager(output.with_suffix(".kernel.log")),
             )
     except PapermillExecutionError as error:
         cell = _source_cell_index(notebook, error.cell_index, injected=bool(parameters))

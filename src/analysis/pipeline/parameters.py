@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_parameter(item: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool)."""
+    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool;
+    ``None``, like YAML's ``null``, -> None)."""
     import yaml
 
     key, sep, raw = item.partition("=")
@@ -33,11 +34,37 @@ def parse_parameter(item: str) -> tuple[str, Any]:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
+    if raw.strip() == "None":
+        value = None  # papermill's own ``-p definition None`` means None too, not the text
     if isinstance(value, dt.date | dt.datetime):
         value = value.isoformat()  # a notebook parameter cell cannot hold a date object literal
     if isinstance(value, dict | list):
         value = raw  # only scalars: "a, b" style text stays text
     return key, value
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value for an error message, cut short: a hostile value is never echoed in bulk."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_parameters(items: Iterable[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` items (``-p`` and ``--params`` together) as one mapping.
+
+    A key given twice is refused rather than letting the last value win silently
+    (``-p geography=India -p geography=Global`` would build a Global report).
+    """
+    given: dict[str, Any] = {}
+    for item in items:
+        key, value = parse_parameter(item)
+        if key in given:
+            raise ConfigError(
+                f"parameter {key!r} is given twice ({_shown(given[key])} and {_shown(value)}); "
+                "give it once"
+            )
+        given[key] = value
+    return given
 
 
 def inspect_parameters(notebook: Path) -> dict[str, dict[str, Any]]:

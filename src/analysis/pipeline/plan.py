@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.errors import ConfigError
 from analysis.paths import project_root
 from analysis.pipeline import reports as registry
 from analysis.pipeline.config import load_clients, plan_client
 from analysis.pipeline.fingerprint import DEFAULT_INPUTS, Fingerprint, resolve_inputs
-from analysis.pipeline.parameters import declared_parameters, parse_parameter
+from analysis.pipeline.parameters import declared_parameters, parse_parameters
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,27 @@ def report_job(
     )
 
 
+def check_against_data(job: ReportJob, where: str) -> None:
+    """``ConfigError`` when a report's parameters together select nothing in the data.
+
+    Each value alone is checked with the config; a combination (``segment="Contact centre"``
+    with the default ``definition``) can still have no figures, and would fail only inside the
+    notebook, after other reports were built. The market-size view is built here the way the
+    notebook builds it (one function), on the curated data.
+    """
+    if job.name != "market_size":
+        return
+    from analysis.views.market_view import VIEW_PARAMETERS, check_selection
+
+    values = {**_defaults(job.notebook), **job.parameters}
+    try:
+        check_selection(values)
+    except ValueError as error:
+        given = ", ".join(f"{k}={values[k]!r}" for k in VIEW_PARAMETERS
+                          if k in job.parameters) or "the defaults"
+        raise ConfigError(f"{where}: {job.name} with {given}: {error}") from None
+
+
 def plan_deliverables(
     client: str | None, given: Mapping[str, Any], report_names: list[str] | None,
     timeout: int = 600,
@@ -134,6 +156,8 @@ def plan_deliverables(
                        {"title": registry.REPORTS[name].title, **page}, timeout)
             for name, params in plan.items()
         ]
+        for job in jobs:
+            check_against_data(job, str(loaded.file.name))
         deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta))
     return deliverables
 
@@ -154,6 +178,6 @@ class BuildRequest:
 
 def plan_request(request: BuildRequest) -> list[Deliverable]:
     """``plan_deliverables`` for a request: its ``KEY=VALUE`` parameters parsed and checked."""
-    given = dict(parse_parameter(item) for item in request.params)
+    given = parse_parameters(request.params)
     names = list(request.reports) if request.reports else None
     return plan_deliverables(request.client, given, names, request.timeout)

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,19 +246,32 @@ MIN_FREE_BYTES = 64 * 1024 * 1024
 """Space a build needs in ``reports/`` and ``build/`` before it starts (pages, notebooks)."""
 
 
-def check_output_writable() -> None:
-    """``BuildError`` (one line) unless ``reports/`` and ``build/`` can be written and have room:
-    checked before a build starts, so a read-only or full disk never costs a whole build."""
-    for folder in (reports_dir(), build_dir()):
+def check_output_writable(folders: Iterable[Path] = ()) -> None:
+    """``BuildError`` (one line) unless ``reports/``, ``build/`` and ``folders`` (the plan's own
+    outputs: ``reports/<client>``, ``data/processed/...``) can be written and have room.
+
+    Checked before a build starts, so a read-only folder, a file where a folder should be or a
+    full disk never costs a whole build. A folder that does not exist yet is judged by the
+    nearest one that does (where it would be created); only ``reports/`` and ``build/`` are
+    created here.
+    """
+    for folder in (reports_dir(), build_dir(), *folders):
+        existing = folder
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            probe = folder / f".write-probe-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+            if folder in (reports_dir(), build_dir()):
+                folder.mkdir(parents=True, exist_ok=True)
+            while not existing.exists() and not existing.is_symlink():
+                existing = existing.parent
+            if not existing.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(existing))
+            probe = existing / f".write-probe-{os.getpid()}-{secrets.token_hex(4)}.tmp"
             probe.write_bytes(b"x")
             probe.unlink()
-            free = shutil.disk_usage(folder).free
+            free = shutil.disk_usage(existing).free
         except OSError as error:
-            raise BuildError(f"{folder} is not writable ({error.strerror or error}): nothing "
-                             "was built; fix its permissions or free the disk") from None
+            at = "" if existing == folder else f" at {existing}"
+            raise BuildError(f"{folder} is not writable ({error.strerror or error}{at}): "
+                             "nothing was built; fix its permissions or free the disk") from None
         if free < MIN_FREE_BYTES:
             raise BuildError(f"{folder}: only {free // 2**20} MiB free, a build needs "
                              f"{MIN_FREE_BYTES // 2**20} MiB: nothing was built")

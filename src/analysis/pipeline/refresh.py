@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import BpoError, BuildError, DataValidationError
-from analysis.paths import build_dir, is_valid_id, project_root, reports_dir
+from analysis.paths import build_dir, is_valid_id, processed_dir, project_root, reports_dir
 from analysis.pipeline.changes import CHANGES_HTML, compare_runs, write_changes
 from analysis.pipeline.datapack import (
     DATA_PACK,
@@ -141,10 +141,12 @@ def run_jobs(
     (``VALIDATION_FAILED`` is returned).
     """
     workers = max(1, min(workers, len(work)))
-    log(f"building {len(work)} report(s) with {workers} worker(s)")
+    # Announced only once validation passed: a refused run never says it is building.
+    announce = f"building {len(work)} report(s) with {workers} worker(s)"
     if workers == 1 and not overlap:
         if not prepare():
             return VALIDATION_FAILED
+        log(announce)
         for deliverable, job in work:
             failure = _finish(deliverable, job, log, many,
                               lambda d=deliverable, j=job: execute_job(j, d.run_id))
@@ -158,6 +160,8 @@ def run_jobs(
         }
         pending = set(futures)
         failure = None if prepare() else VALIDATION_FAILED
+        if failure is None:
+            log(announce)
         while pending and failure is None:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -472,6 +476,14 @@ def preflight(echo: Callable[[str], None]) -> bool:
     return True
 
 
+def planned_outputs(deliverables: list[Deliverable]) -> list[Path]:
+    """Every folder the plan will write besides ``reports/`` and ``build/``: each client's
+    ``reports/<client>`` and the canonical-table cache of each client export it reads."""
+    exports = clients_read_by(job for d in deliverables for job in d.jobs)
+    return [*(reports_dir() / d.client for d in deliverables),
+            *(processed_dir() / "clients" / name for name in exports)]
+
+
 def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
     """``bpo report``: plan, validate, then build what changed (``force``: everything) and
     publish. Same engine as ``refresh``, without its log file; exit 3 when all is up to date."""
@@ -486,6 +498,7 @@ def report(request: BuildRequest, echo: Callable[[str], None]) -> int:
                 log(f"removed leftover of an interrupted run: {leftover}")
             # Every config and parameter set is checked before anything slow runs.
             deliverables = plan_request(request)
+            check_output_writable(planned_outputs(deliverables))
             passed, validation = validate(log, use_cache=False, clients=clients_read_by(
                 job for d in deliverables for job in d.jobs))
             if not passed:
@@ -560,6 +573,11 @@ def _refresh(
         return done(EXIT_VALIDATION)
     except BpoError as error:
         log(f"configuration error: {error}")
+        return done(EXIT_BUILD)
+    try:
+        check_output_writable(planned_outputs(deliverables))
+    except BuildError as error:
+        log(f"error: {error}")
         return done(EXIT_BUILD)
 
     def validate_now() -> tuple[bool, dict[str, Any]]:

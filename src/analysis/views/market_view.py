@@ -6,7 +6,9 @@ same numbers serve the notebook, the tests and the key-figure record.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -217,3 +219,26 @@ def cited_sources(view: MarketView, sources: pd.DataFrame) -> pd.DataFrame:
             if c in sources.columns]
     used = sources[sources["source_id"].isin(view.cited_source_ids())]
     return used[cols].sort_values(["publisher", "source_id"], ignore_index=True)
+
+
+VIEW_PARAMETERS = ("geography", "segment", "definition", "base_year", "horizon_years",
+                   "min_reliability", "first_year", "recent_years")
+"""The notebook parameters ``build_market_view`` takes."""
+
+
+def check_selection(parameters: Mapping[str, Any]) -> None:
+    """Build the view the notebook would build from these parameters on the curated data:
+    ``ValueError`` (the view's own message: what is missing and what exists) when it cannot.
+
+    Run at plan time, so a combination with no figures stops the build before any notebook.
+    Data that cannot be loaded is left to validation, which names the file and the reason.
+    """
+    from analysis.data import catalog
+    from analysis.errors import BpoError
+
+    try:
+        estimates, sources = catalog.load("market_estimates"), catalog.load("sources")
+    except (BpoError, OSError, ValueError):
+        return
+    build_market_view(estimates, sources,
+                      **{k: parameters[k] for k in VIEW_PARAMETERS if k in parameters})

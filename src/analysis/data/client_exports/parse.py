@@ -44,6 +44,13 @@ from analysis.data.client_exports.query import (
     repeated_key_rows,
 )
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
+from analysis.data.client_exports.textscan import (
+    MAX_LINE_BYTES,
+    LineScan,
+    first_mixed_line_ending,
+    long_line_message,
+)
+from analysis.data.client_exports.workbook_limits import check_workbook_parts
 from analysis.errors import ConfigError, DataValidationError
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
@@ -145,21 +152,46 @@ def _why(exc: BaseException) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-class _GzipCheck(threading.Thread):
-    """Reads a .gz file to its end alongside DuckDB: a corrupt member fails its CRC here."""
+class _SourceScan(threading.Thread):
+    """Reads a text export to its end alongside DuckDB (bounded memory): a corrupt .gz member
+    fails its CRC here, and ``LineScan`` finds a line too long for DuckDB, which drops a line
+    longer than its read buffer without a word."""
 
     def __init__(self, source: Path) -> None:
         super().__init__(daemon=True)
         self.source = source
         self.error: str | None = None
+        self.lines = LineScan()
 
     def run(self) -> None:
         try:
-            with gzip.open(self.source, "rb") as handle:
-                while handle.read(1 << 22):
-                    pass
+            with _open_binary(self.source) as handle:
+                while block := handle.read(1 << 22):
+                    self.lines.feed(block)
         except (OSError, EOFError, zlib.error) as exc:
             self.error = _why(exc)
+
+    def problem(self) -> str | None:
+        """What the scan found, as the message's text after the file name, or None."""
+        self.join()
+        if self.error:
+            return f"cannot be read: {self.error}"
+        long_line = self.lines.finish()
+        return long_line_message(*long_line) if long_line else None
+
+
+def mixed_endings(source: Path) -> str | None:
+    """On the error path only: the first line whose ending differs from the first line's."""
+    try:
+        with _open_binary(source) as handle:
+            found = first_mixed_line_ending(handle)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if found is None:
+        return None
+    line, kind, first = found
+    return (f"line {line}: the line endings are mixed: this line ends with {kind}, the lines "
+            f"before it with {first}; save the file with one kind of line ending")
 
 
 def _transcode(source: Path, mapping: ExportMapping, target: Path) -> None:
@@ -204,7 +236,7 @@ def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMap
         f"read_csv({src}, columns={columns}, header=false, skip={header_lines}, "
         f"delim={literal(mapping.delimiter)}, quote='\"', escape='\"', auto_detect=false, "
         f"encoding={literal(encoding)}, compression={literal(compression)}, strict_mode=true, "
-        f"store_rejects=true, rejects_limit={REJECTS_LIMIT})"
+        f"max_line_size={MAX_LINE_BYTES}, store_rejects=true, rejects_limit={REJECTS_LIMIT})"
     )
     numbered = f"SELECT *, row_number() OVER () + {header_lines} AS _j FROM {reader}"
     blanks = _blank_thresholds(con, src, encoding, compression, header_lines)
@@ -240,6 +272,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
     import openpyxl
     import pyarrow as pa
 
+    check_workbook_parts(source)  # before openpyxl inflates anything
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
@@ -393,8 +426,11 @@ def _shown(value: object) -> str:
 def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
                    width: int) -> None:
     try:
-        rows = con.sql("SELECT line, column_name, error_type, csv_line, error_message "
-                       "FROM reject_errors ORDER BY line").fetchall()
+        # DuckDB may record several errors for one line: each physical line counts once.
+        rows = con.sql("SELECT line, first(column_name), first(error_type), first(csv_line), "
+                       "first(error_message) FROM reject_errors "
+                       "GROUP BY line ORDER BY line").fetchall()
+        (errors,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
     except duckdb.CatalogException:
         return
     if not rows:
@@ -407,7 +443,7 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, source: Path, mapping: Export
         "INVALID UNICODE": f"text is not valid {mapping.encoding}",
         "UNQUOTED VALUE": "a quote opened inside an unquoted field",
     }.get(str(kind), str(message).splitlines()[0] if message else str(kind).lower())
-    count = f"at least {len(rows)}" if len(rows) >= REJECTS_LIMIT else str(len(rows))
+    count = f"at least {len(rows)}" if errors >= REJECTS_LIMIT else str(len(rows))
     lines = ", ".join(str(r[0]) for r in rows[:5])
     shown = (text or "")[:120]
     raise DataValidationError(
@@ -530,22 +566,19 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult
     partial = out.with_name(f".{out.stem}.partial-{tag}.parquet")
     utf8 = out.with_name(f".{out.stem}.utf8-{tag}.csv")
     with _cleanup(staged, partial, utf8), duckdb_connection() as con:
-        check = _GzipCheck(source) if _is_gzip(source) else None
+        text = not (mapping.is_excel or mapping.is_parquet)
+        check = _SourceScan(source) if text else None
         if check is not None:
             check.start()
         try:
             parsed, rules, names, reordered = _stage(con, source, mapping, utf8, staged)
         except duckdb.Error as exc:
-            why = _why(exc)
-            if check is not None:
-                check.join()
-                why = check.error or why
-            raise DataValidationError(f"{source}: cannot be read: {why}") from None
-        if check is not None:
-            check.join()
-            if check.error:
-                raise DataValidationError(f"{source}: cannot be read: {check.error}")
-        if not (mapping.is_excel or mapping.is_parquet):
+            why = (check.problem() if check is not None else None) or (
+                mixed_endings(source) if text else None) or f"cannot be read: {_why(exc)}"
+            raise DataValidationError(f"{source}: {why}") from None
+        if check is not None and (problem := check.problem()):
+            raise DataValidationError(f"{source}: {problem}")
+        if text:
             _raise_rejects(con, source, mapping, len(names))
         staged_sql = f"read_parquet({literal(str(staged))})"
         unit = "row" if mapping.is_parquet else "line"

@@ -83,6 +83,15 @@ TICKET_EVENTS = (
     "closed",
 )
 
+MAX_TEXT_CHARS = 1_000
+"""The longest text a canonical text column (ids, queue and agent names, codes) may hold.
+Longer text is not a name: it is a broken export (a field swallowing the rest of the file),
+and it would be carried into pages, tables and the data pack."""
+
+CONTROL_CHARACTERS = r"[\x00-\x1F\x7F]"
+"""The C0 control characters and DEL (a regular expression, RE2 syntax): never in a name or
+id. A NUL inside a queue name is a sign of a corrupt file, and would make a queue of its own."""
+
 _S = ColumnSchema
 
 INTERACTIONS = TableSchema(

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from analysis.data.client_exports.parse import duckdb_connection
 from analysis.data.client_exports.query import SOURCE_LINE, ident, literal, repeated_key_rows
-from analysis.data.client_exports.schema import TableSchema
+from analysis.data.client_exports.schema import CONTROL_CHARACTERS, MAX_TEXT_CHARS, TableSchema
 
 from .client_rules import TABLE_RULES
 from .report import CRITICAL, SAMPLE_SIZE, Finding
@@ -57,9 +57,49 @@ def _unique(key: tuple[str, ...]) -> Callable[[str], str]:
     return query
 
 
-def table_checks(schema: TableSchema) -> list[TableCheck]:
-    """The whole-table checks of a canonical kind: its unique key, then its table rules."""
+def _control_characters(column: str) -> Callable[[str], str]:
+    found = f"regexp_extract({ident(column)}, {literal(CONTROL_CHARACTERS)})"
+
+    def query(table: str) -> str:
+        # The value shown is the character and where it is, never the text around it.
+        return (f"SELECT file_row_number + 1 AS row, printf('U+%04X at character %d', "
+                f"unicode({found}), strpos({ident(column)}, {found})) AS value FROM {table} "
+                f"WHERE regexp_matches({ident(column)}, {literal(CONTROL_CHARACTERS)})")
+
+    return query
+
+
+def _too_long(column: str) -> Callable[[str], str]:
+    def query(table: str) -> str:
+        # The value shown is the length: a hostile value is never echoed in bulk.
+        return (f"SELECT file_row_number + 1 AS row, printf('%,d characters', "
+                f"length({ident(column)})) AS value FROM {table} "
+                f"WHERE length({ident(column)}) > {MAX_TEXT_CHARS}")
+
+    return query
+
+
+def text_checks(schema: TableSchema) -> list[TableCheck]:
+    """Every free text column of a canonical kind (ids, names): no control characters, at
+    most ``MAX_TEXT_CHARS`` characters. Columns with allowed values (channel, outcome) are
+    left out: their own expectation already refuses anything else, and the regular expression
+    is most of the cost (about 0.08 us a value)."""
     checks = []
+    for column in (c.name for c in schema.columns if c.type == "str" and c.allowed is None):
+        checks.append(TableCheck(
+            "no_control_characters", column,
+            "text must not contain control characters (U+0000 to U+001F, U+007F)", CRITICAL,
+            _control_characters(column)))
+        checks.append(TableCheck(
+            "text_length", column, f"text must be at most {MAX_TEXT_CHARS:,} characters",
+            CRITICAL, _too_long(column)))
+    return checks
+
+
+def table_checks(schema: TableSchema) -> list[TableCheck]:
+    """The whole-table checks of a canonical kind: its text columns, its unique key, then its
+    table rules."""
+    checks = text_checks(schema)
     key = UNIQUE_KEYS.get(schema.kind, ())
     if key:
         about = key[0] if len(key) == 1 else ", ".join(key)

@@ -32,9 +32,14 @@ class FileProblem:
 
     file: str
     check: str
-    message: str
+    description: str
     column: str | None = None
     line: int | None = None
+
+    @property
+    def message(self) -> str:
+        """The whole line: file, what is wrong, the check's id."""
+        return f"{self.file}: {self.description} [{self.check}]"
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form for ``results.json``."""
@@ -48,7 +53,7 @@ class FileProblem:
 
 
 def _problem(path: Path, check: str, message: str, **where: object) -> list[FileProblem]:
-    return [FileProblem(path.name, check, f"{path.name}: {message} [{check}]", **where)]
+    return [FileProblem(path.name, check, message, **where)]
 
 
 def _decode(path: Path, data: bytes) -> tuple[str | None, list[FileProblem]]:

@@ -283,7 +283,8 @@ def validate_all(
         table, problems = read_checked(raw_dir / spec.file, spec.column_names, spec.may_be_empty)
         file_problems.extend(problems)
         findings.extend(
-            Finding(p.file, p.column, p.check, p.message, CRITICAL) for p in problems
+            # A finding's line adds the file and the rule itself: only the description here.
+            Finding(p.file, p.column, p.check, p.description, CRITICAL) for p in problems
         )
         if table is not None:
             tables[name] = table

@@ -1,0 +1,97 @@
+"""Raw text of a client export, read in blocks (bounded memory, no loop per line on the
+happy path): lines too long to be an export's, and mixed line endings.
+
+DuckDB rejects a line longer than its ``max_line_size`` when it can hold it, but drops a line
+longer than its read buffer (about 32 MB) without recording it: a row would vanish and every
+line number after it would be off by one. ``LineScan`` runs beside the parse and finds both.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+MAX_LINE_BYTES = 2_000_000
+"""The longest line a client export may have (DuckDB's own default limit). DuckDB rejects longer
+lines it can hold, but silently drops a line longer than its read buffer (32 MB): ``LineScan``
+finds both kinds before any row is trusted."""
+
+_SCAN_BLOCK = 1 << 20
+
+
+class LineScan:
+    """Feed it a text export's bytes block by block; it finds the first line longer than
+    ``limit`` bytes (its physical line number and full length) without a loop per line.
+
+    A line longer than a block must cross a block boundary, so only the run of bytes without a
+    newline across boundaries is measured; lines inside one block are shorter than the limit.
+    """
+
+    def __init__(self, limit: int = MAX_LINE_BYTES) -> None:
+        self.limit = limit
+        self.newlines = 0
+        self._run = 0  # bytes since the last newline
+        self._long: tuple[int, int] | None = None  # (line, bytes so far) of a long line
+        self.long_line: tuple[int, int] | None = None  # (line, length) once known
+
+    def feed(self, block: bytes) -> None:
+        """Scan the next block of the stream (of any size)."""
+        if len(block) > self.limit:  # a long line must cross a boundary: blocks <= limit
+            for start in range(0, len(block), self.limit):
+                self._feed(block[start:start + self.limit])
+        else:
+            self._feed(block)
+
+    def _feed(self, block: bytes) -> None:
+        if self.long_line is not None:
+            return
+        first = block.find(b"\n")
+        if first == -1:
+            self._run += len(block)
+            if self._run > self.limit:
+                self._long = (self.newlines + 1, self._run)
+            return
+        if self._run + first > self.limit:
+            self.long_line = (self.newlines + 1, self._run + first)
+            return
+        self.newlines += block.count(b"\n")
+        self._run = len(block) - block.rfind(b"\n") - 1
+
+    def finish(self) -> tuple[int, int] | None:
+        """The first over-long line as (line, length in bytes), or None."""
+        if self.long_line is None and self._long is not None:
+            self.long_line = (self._long[0], self._run)  # the file ends inside it
+        return self.long_line
+
+
+def first_long_line(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> tuple[int, int] | None:
+    """(line, bytes) of the first line of ``stream`` longer than ``limit``, or None."""
+    scan = LineScan(limit)
+    while (block := stream.read(_SCAN_BLOCK)) and scan.long_line is None:
+        scan.feed(block)
+    return scan.finish()
+
+
+def long_line_message(line: int, length: int, limit: int = MAX_LINE_BYTES) -> str:
+    """The one wording of the line-length rule (the line itself is never echoed)."""
+    return (f"line {line}: the line is {length:,} bytes long, more than the {limit:,} bytes a "
+            "line may have (a field this long is not an export value; the line is not shown)")
+
+
+def first_mixed_line_ending(stream: BinaryIO) -> tuple[int, str, str] | None:
+    """(line, its ending, the file's first ending) for the first line whose ending (CRLF or LF)
+    differs from the first line's, or None. Read in blocks; meant for the error path only (it
+    loops over lines)."""
+    line, first, after_cr = 1, None, False
+    while block := stream.read(_SCAN_BLOCK):
+        start = 0
+        while (end := block.find(b"\n", start)) != -1:
+            crlf = block[end - 1] == 0x0D if end else after_cr
+            kind = "CRLF" if crlf else "LF"
+            if first is None:
+                first = kind
+            elif kind != first:
+                return line, kind, first
+            line += 1
+            start = end + 1
+        after_cr = block.endswith(b"\r")
+    return None
