@@ -14,7 +14,8 @@ CLIENT ?=
 quoted = '$(subst ','\'',$(value $(1)))'
 
 # Two workers: notebook tests mostly wait on their kernels, so this halves the wall time.
-PYTEST_ARGS ?= -n 2
+# loadgroup keeps every Spark test on one worker: one JVM per run, not one per worker.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report refresh validate runs test lint lab curate bench clean

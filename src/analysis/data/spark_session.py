@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from typing import Any
 
@@ -84,8 +85,13 @@ def spark_session() -> Any:
                 _session = active
                 _configure(active)
                 return active
+            master = spark_master()
+            if master.startswith("local"):
+                # Local Python workers run this interpreter (the venv with this package), not
+                # whatever python3 is first on PATH; a cluster's executors need their own.
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             builder = (
-                builder.master(spark_master())
+                builder.master(master)
                 .config("spark.driver.memory",
                         os.environ.get("BPO_SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
                 .config("spark.ui.enabled", "false")

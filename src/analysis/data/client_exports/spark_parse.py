@@ -402,26 +402,37 @@ class _Plan:
         F = self.F
         malformed = F.col(_CORRUPT).isNotNull()
         if by_content:
+            first = F.trim(F.coalesce(F.col("_c0"), F.lit("")))
             for fields, line in zip(self.head, self.head_text, strict=True):
-                same = F.col(_CORRUPT) == F.lit(line)
-                if len(fields) == self.width:
-                    cells = [F.coalesce(F.trim(F.regexp_replace(F.col(f"_c{i}"), "^\ufeff", "")),
-                                        F.lit("")) == F.lit(v) for i, v in enumerate(fields)]
-                    same_cells = cells[0]
-                    for cell in cells[1:]:
-                        same_cells = same_cells & cell
-                    same = F.coalesce(same, F.lit(False)) | (same_cells & ~malformed)
-                frame = frame.where(~F.coalesce(same, F.lit(False)))
+                same = F.coalesce(F.col(_CORRUPT).isin(line, "\ufeff" + line), F.lit(False))
+                if len(fields) == self.width and self.width:
+                    # Cheap test first (the first cell), the whole row only where it matches.
+                    rest = F.lit(True)
+                    for i, value in enumerate(fields[1:], start=1):
+                        rest = rest & (F.trim(F.coalesce(F.col(f"_c{i}"), F.lit("")))
+                                       == F.lit(value))
+                    starts = first.isin(fields[0], "\ufeff" + fields[0])
+                    same = same | (~malformed & F.when(starts, rest).otherwise(F.lit(False)))
+                frame = frame.where(~same)
         return frame.withColumn("_malformed", malformed).drop(_CORRUPT)
 
-    def judged(self, rows: Any, keep: tuple[str, ...] = ()) -> tuple[Any, list[dict]]:
-        """Canonical columns, ``_excluded``, ``_b<i>`` bad codes, ``_r<j>`` rule flags."""
+    def parsed_frame(self, rows: Any, keep: tuple[str, ...] = ()) -> tuple[Any, list[dict]]:
+        """Mapped columns parsed (``_b<i>``: their bad codes), constants, ``_excluded``.
+
+        This is the expensive step (text functions, patterns); the first pass writes its result
+        so that everything after it (derived fields, rules, uniqueness) reads typed columns.
+        """
         F, mapping = self.F, self.mapping
         names = [f"_c{i}" for i in range(self.width)]
-        blank = F.lit(True)
-        for name in names:
-            blank = blank & (F.trim(F.coalesce(F.col(name), F.lit(""))) == F.lit(""))
-        frame = rows.where(~blank) if names else rows
+        if names:
+            # A row is blank when every cell is; most rows show a non-blank first cell at once.
+            every = F.lit(True)
+            for name in names:
+                every = every & (F.trim(F.coalesce(F.col(name), F.lit(""))) == F.lit(""))
+            first_blank = F.trim(F.coalesce(F.col(names[0]), F.lit(""))) == F.lit("")
+            frame = rows.where(~F.when(first_blank, every).otherwise(F.lit(False)))
+        else:
+            frame = rows
         excluded = F.lit(0)
         if mapping.exclude:
             excluded = None
@@ -450,21 +461,32 @@ class _Plan:
         judged_ok = (F.col("_excluded") == 0) & ~F.col("_malformed")
         frame = frame.select("*", *[F.when(judged_ok, p["bad"]).otherwise(F.lit(0))
                                     .alias(f"_b{i}") for i, p in enumerate(parsed)])
-        values = [p["value"].alias(p["column"]) for p in parsed]
-        texts = [F.col(f"_t{i}") for i in range(len(parsed))]
-        frame = frame.select(*values, *select, *carried,
-                             *[F.col(f"_b{i}") for i in range(len(parsed))],
-                             *[t.alias(f"_t{i}") for i, t in enumerate(texts)])
-        if mapping.kind == "interactions":
-            frame = _derive_interactions(frame, set(mapping.columns) | set(mapping.constants))
-        order = CANONICAL_SCHEMAS[mapping.kind].names
+        # The texts serve only error messages: kept on the numbered (second) pass alone.
+        texts = [F.col(f"_t{i}") for i in range(len(parsed))] if keep else []
+        frame = frame.select(*[p["value"].alias(p["column"]) for p in parsed], *select, *carried,
+                             *[F.col(f"_b{i}") for i in range(len(parsed))], *texts)
+        return frame, parsed
+
+    def finish(self, frame: Any, parsed: int, keep: tuple[str, ...] = ()) -> Any:
+        """Derived interaction fields, then the schema's row rules as ``_r<j>`` flags."""
+        F = self.F
+        if self.mapping.kind == "interactions":
+            frame = _derive_interactions(
+                frame, set(self.mapping.columns) | set(self.mapping.constants))
+        judged_ok = (F.col("_excluded") == 0) & ~F.col("_malformed")
         rule_flags = [F.when(judged_ok, F.coalesce(F.expr(cond), F.lit(False)))
                       .otherwise(F.lit(False)).alias(f"_r{j}")
                       for j, (_c, cond, _w) in enumerate(self.rules)]
-        frame = frame.select(*order, F.lit(None).cast("bigint").alias(SOURCE_LINE), *carried,
-                             *[F.col(f"_b{i}") for i in range(len(parsed))],
-                             *[F.col(f"_t{i}") for i in range(len(parsed))], *rule_flags)
-        return frame, parsed
+        texts = [F.col(f"_t{i}") for i in range(parsed)] if keep else []
+        return frame.select(*CANONICAL_SCHEMAS[self.mapping.kind].names,
+                            F.lit(None).cast("bigint").alias(SOURCE_LINE),
+                            "_excluded", "_malformed", *keep,
+                            *[F.col(f"_b{i}") for i in range(parsed)], *texts, *rule_flags)
+
+    def judged(self, rows: Any, keep: tuple[str, ...] = ()) -> tuple[Any, list[dict]]:
+        """Both steps at once (the numbered second pass, which is not staged)."""
+        frame, parsed = self.parsed_frame(rows, keep)
+        return self.finish(frame, len(parsed), keep), parsed
 
 
 def _first(spark_frame: Any, condition: Any, *columns: str) -> tuple | None:
@@ -600,11 +622,11 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     out.parent.mkdir(parents=True, exist_ok=True)
     partial_dir = out.with_name(f".{out.stem}.spark-{os.getpid()}-{threading.get_ident()}")
     try:
-        judged, parsed = plan.judged(plan.rows())
+        parsed_rows, parsed = plan.parsed_frame(plan.rows())
         say(f"spark: parsing {text} ({spark_master_label(spark)})")
-        judged.write.mode("overwrite").option("compression", "zstd").parquet(
+        parsed_rows.write.mode("overwrite").option("compression", "zstd").parquet(
             f"{stage_dir}/staged")
-        staged = spark.read.parquet(f"{stage_dir}/staged")
+        staged = plan.finish(spark.read.parquet(f"{stage_dir}/staged"), len(parsed))
         counts = _raise_problems(plan, staged, parsed, say)
         names = [*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE]
         # One file, in the export's order (partitions are read back in file order), so the
