@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.data.client_exports import CANONICAL_SCHEMAS, load_export
+from analysis.data.validation.runner import _outcome
 from analysis.data.validation.spark_tables import judge_spark_table
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "raw" / "clients" / "demo"
@@ -30,7 +31,7 @@ def _counts(findings) -> dict[tuple[str | None, str], int | None]:
 def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_path):
     table = load_export(DEMO / "interactions.yaml")
     schema = CANONICAL_SCHEMAS["interactions"]
-    rows, findings = judge_spark_table(str(table.path), schema, "calls.csv", "demo")
+    rows, findings = judge_spark_table(str(table.path), schema, "calls.csv", "demo", _outcome)
     assert [f.line for f in findings if f.severity == "critical"] == []
     assert any(r["rule"] == "unique_id" and r["success"] for r in rows)
 
@@ -45,7 +46,7 @@ def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_p
     frame.loc[late, "answered_at"] = frame.loc[late, "arrived_at"] - pd.Timedelta(seconds=30)
     bad = tmp_path / "bad.parquet"
     frame.to_parquet(bad)
-    _rows, findings = judge_spark_table(str(bad), schema, "calls.csv", "demo")
+    _rows, findings = judge_spark_table(str(bad), schema, "calls.csv", "demo", _outcome)
     counts = _counts(findings)
     assert counts[("interaction_id", "unique_id")] == 2
     assert counts[("outcome", "allowed_values")] == 1
@@ -54,3 +55,43 @@ def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_p
     assert counts[("answered_at", "answered_after_arrival")] == 1
     dup = next(f for f in findings if f.rule == "unique_id")
     assert dup.sample[0][1] == frame.loc[0, "interaction_id"]
+
+
+CALLS = """\
+kind: interactions
+file: calls.csv
+delimiter: ";"
+columns:
+  interaction_id: Id
+  arrived_at: {source: At, format: "%Y-%m-%d %H:%M:%S"}
+  queue: Queue
+  wait_seconds: Wait
+  outcome: {source: Result, values: {A: answered, X: abandoned}}
+constants: {channel: voice}
+"""
+
+
+def test_validation_gate_parses_and_judges_a_spark_client_on_spark(spark, tmp_path):
+    """validate_all(engines={client: "spark"}): the export goes through spark_parse and the
+    Spark suite; a DuckDB client beside it is untouched by the choice."""
+    from analysis.data.validation.runner import validate_all
+
+    raw = tmp_path / "raw"
+    for client in ("lake", "local"):
+        folder = raw / "clients" / client
+        folder.mkdir(parents=True)
+        (folder / "calls.yaml").write_text(CALLS, encoding="utf-8")
+        (folder / "calls.csv").write_text(
+            "Id;At;Queue;Wait;Result\nc1;2025-02-05 08:00:00;Sales;12;A\n"
+            "c2;2025-02-05 08:01:00;Sales;30;X\n", encoding="utf-8")
+    report = validate_all(raw, tmp_path / "out", research=False, engines={"lake": "spark"})
+    assert report.success, report.summary_lines
+    assert report.datasets == {"local/interactions": 2, "lake/interactions": 2}
+    (raw / "clients" / "lake" / "calls.csv").write_text(
+        "Id;At;Queue;Wait;Result\nc1;2025-02-05 08:00:00;Sales;12;A\n"
+        "c1;2025-02-05 08:01:00;Sales;30;X\n", encoding="utf-8")
+    report = validate_all(raw, tmp_path / "out2", research=False, clients=["lake"],
+                          engines={"lake": "spark"})
+    assert not report.success
+    found = [f for f in report.critical if f.column == "interaction_id"]
+    assert found and found[0].lines == (3,) and "'c1'" in found[0].line, report.summary_lines

@@ -15,6 +15,7 @@ key (an id repeated anywhere in the table is found). The ticket-log rules across
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from analysis.data.client_exports.query import SOURCE_LINE
@@ -117,17 +118,20 @@ def _table_checks(spark: Any, frame: Any, schema: TableSchema, file: str
     return rows, findings
 
 
-def judge_spark_table(location: str, schema: TableSchema, file: str, dataset: str
-                      ) -> tuple[list[dict], list[Finding]]:
+Outcome = Callable[[str, Any], tuple[dict, list[Finding]]]
+
+
+def judge_spark_table(location: str, schema: TableSchema, file: str, dataset: str,
+                      outcome: Outcome) -> tuple[list[dict], list[Finding]]:
     """Validate one canonical table on Spark: docs rows and findings, shaped as the DuckDB
     path's (``runner.judge_export``) so reports do not tell them apart.
 
-    ``location``: the canonical Parquet (a local path or a URI Spark reads).
+    ``location``: the canonical Parquet (a local path or a URI Spark reads). ``outcome``: the
+    runner's reading of one GX result (passed in: the runner imports this module).
     """
     from analysis.data.spark_session import spark_session
 
     from ._gx import ephemeral_context
-    from .runner import _outcome
 
     spark = spark_session()
     frame = spark.read.parquet(location)
@@ -141,7 +145,7 @@ def judge_spark_table(location: str, schema: TableSchema, file: str, dataset: st
              .get_batch(batch_parameters={"dataframe": prepared}))
     result = batch.validate(built.suite, result_format=_RESULT_FORMAT)
     for one in result.results:
-        row, found = _outcome(file, one)
+        row, found = outcome(file, one)
         rows.append(row)
         findings.extend(found)
     return rows, findings
