@@ -191,3 +191,22 @@ def test_excel_and_unsupported_encodings_are_refused_with_the_way_out(tmp_path):
     with pytest.raises(ConfigError, match="engine spark reads delimited text"):
         parse_export_spark(tmp_path / "a.xlsx", mapping.model_copy(update={"file": "a.xlsx"}),
                            tmp_path / "o.parquet")
+
+
+def test_a_uri_export_is_read_by_spark_as_is_and_cached_on_the_mapping(spark, tmp_path):
+    """``file: file:///...`` stands for a lake URI (s3a://, hdfs://): no containment rule, no
+    hash of the bytes, parsed on Spark whatever the engine asked, then cached."""
+    from analysis.data.client_exports import load_export
+
+    lake = tmp_path / "lake"
+    source, _ = _export(lake, GOOD)
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    folder.mkdir(parents=True)
+    mapping_path = folder / "calls.yaml"
+    mapping_path.write_text(MAPPING.replace("file: calls.csv", f"file: {source.as_uri()}"),
+                            encoding="utf-8")
+    table = load_export(mapping_path)
+    assert (table.rows, table.excluded) == (3, {"test queue": 1})
+    assert list(table.to_pandas()["interaction_id"]) == ["c1", "c2", "c4"]
+    source.unlink()  # the cached table is used: the lake is not read again
+    assert load_export(mapping_path).rows == 3

@@ -67,15 +67,17 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
     ``ConfigError`` for a bad mapping and ``DataValidationError`` naming the file, line, column
     and value for anything the mapping cannot parse.
 
-    ``engine="spark"`` parses on Spark (``spark_parse``) into the same canonical table. Only
-    there may the mapping's ``file`` be a URI Spark reads (``s3a://``, ``hdfs://``): it is
-    passed as is, never hashed, so such a table is parsed again on every load.
+    ``engine="spark"`` parses on Spark (``spark_parse``) into the same canonical table. A
+    mapping whose ``file`` is a URI Spark reads (``s3a://``, ``hdfs://``) is always parsed on
+    Spark, the URI passed as is; it cannot be hashed, so its table is cached on the mapping's
+    text alone (``make clean`` makes the next build read the lake again).
     """
     mapping_path = Path(mapping_path)
     mapping = read_mapping(mapping_path)
     client = client_name(mapping, mapping_path)
-    remote = engine == "spark" and _is_uri(mapping.file)
+    remote = _is_uri(mapping.file)
     if remote:
+        engine = "spark"
         source = mapping.file
         key = hashlib.sha256(mapping_path.read_bytes() + str(SCHEMA_VERSION).encode()
                              ).hexdigest()
@@ -90,7 +92,7 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
         paths.processed_dir() / "clients", where=str(mapping_path), key="client",
     )
     counts = out.with_name(out.name + EXCLUDED_SUFFIX)
-    rows = _cached_rows(out) if counts.is_file() and not remote else None
+    rows = _cached_rows(out) if counts.is_file() else None
     if rows is None:
         if engine == "spark":
             from analysis.data.client_exports.spark_parse import parse_export_spark
