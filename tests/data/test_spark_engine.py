@@ -191,6 +191,10 @@ def test_excel_and_unsupported_encodings_are_refused_with_the_way_out(tmp_path):
     with pytest.raises(ConfigError, match="engine spark reads delimited text"):
         parse_export_spark(tmp_path / "a.xlsx", mapping.model_copy(update={"file": "a.xlsx"}),
                            tmp_path / "o.parquet")
+    with pytest.raises(ConfigError, match="encoding 'utf-16' is not read on engine spark"):
+        parse_export_spark(tmp_path / "x" / "calls.csv",
+                           mapping.model_copy(update={"encoding": "utf-16"}),
+                           tmp_path / "o.parquet")
 
 
 def test_a_uri_export_is_read_by_spark_as_is_and_cached_on_the_mapping(spark, tmp_path):

@@ -284,8 +284,7 @@ def _head_lines(spark: Any, source: str, mapping: ExportMapping, local: bool) ->
         import gzip
 
         opener = gzip.open if source.lower().endswith(".gz") else open
-        encoding = "utf-8-sig" if _SPARK_ENCODINGS[_norm(mapping.encoding)] == "UTF-8" else (
-            mapping.encoding)
+        encoding = "utf-8-sig" if _spark_encoding(mapping) == "UTF-8" else mapping.encoding
         with opener(source, "rt", encoding=encoding, errors="replace", newline="") as handle:
             lines = [handle.readline() for _ in range(wanted)]
     else:
@@ -615,6 +614,8 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     if local and any(ch in text for ch in "*?[]{}"):
         raise ConfigError(f"{source}: an export path must not contain any of * ? [ ] {{ }} "
                           "(rename the file)")
+    if not mapping.is_parquet:
+        _spark_encoding(mapping)  # refused before a session starts
     spark = spark_session()
     plan = _Plan(spark, text, mapping, local)
     tag = f"{os.getpid()}-{threading.get_ident()}-{out.stem}"
