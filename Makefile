@@ -14,7 +14,8 @@ CLIENT ?=
 quoted = '$(subst ','\'',$(value $(1)))'
 
 # Two workers: notebook tests mostly wait on their kernels, so this halves the wall time.
-PYTEST_ARGS ?= -n 2
+# loadgroup keeps every Spark test on one worker: one JVM per run, not one per worker.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .DEFAULT_GOAL := help
 .PHONY: help setup report refresh validate runs test lint lab curate bench clean
@@ -24,15 +25,15 @@ help: ## List every target with one line each
 
 # The stamp depends on pyproject.toml, so set-up reruns only when dependencies change.
 $(STAMP): pyproject.toml
-	@echo ">> creating $(VENV) and installing bpo-research with dev extras (first run takes a few minutes)"
+	@echo ">> creating $(VENV) and installing bpo-research with dev and spark extras (first run takes a few minutes)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,spark]'
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (bpo-research)" >/dev/null
 	@touch $(STAMP)
 	@echo ">> set-up done: kernel '$(KERNEL)' registered inside $(VENV)"
 
-setup: $(STAMP) ## Create .venv, install the package (editable, dev extras) and the Jupyter kernel
+setup: $(STAMP) ## Create .venv, install the package (editable, dev and spark extras) and the Jupyter kernel
 
 report: setup ## Validate inputs, build and publish every client's reports (P="k=v ...", CLIENT=id, NO_PDF=1)
 	@$(BIN)/bpo report $(if $(NO_PDF),--no-pdf) $(if $(value CLIENT),--client $(call quoted,CLIENT)) --params $(call quoted,P)

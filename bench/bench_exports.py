@@ -13,7 +13,11 @@ subprocess so peak memory (max RSS of that process) is its own:
 (b) the project's path on ``--rows`` and ``--large-rows``: ``parse_export`` alone, then end
     to end ``validate_clients`` (hash, parse, Great Expectations in batches, whole-table
     checks) and ``interaction_kpis`` by day x queue;
-(c) Spark local[2]: not measured, the Spark engine is not built yet (printed as such).
+(c) ``--spark-rows N`` (its own stage; ``--spark-only`` skips (a) and (b)): Spark local[2] end
+    to end on the same export (``parse_export_spark``, the GX suite on GX's Spark source,
+    ``interaction_kpis(engine="spark")`` by day x queue), against the DuckDB path's parse and
+    KPIs measured in the same run; peak RSS is that of the whole process tree (the JVM too),
+    sampled every 0.2 s.
 
 Prints rows/s and peak RSS of each and the ratios against the baseline of the same run.
 Targets (2 cores): end to end >= 500,000 rows/s on 10M rows, parse alone >= 1,000,000 rows/s,
@@ -198,6 +202,111 @@ def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
             "groups": len(kpis), "offered": int(kpis["offered"].sum()), "peak_mb": _peak_mb()}
 
 
+class _TreeRss:
+    """Peak RSS of this process and all its children (Spark's JVM), sampled every 0.2 s."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self.peak = 0
+        self._me = psutil.Process()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            total = 0
+            for proc in [self._me, *self._me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.2)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 1e6
+
+
+def child_engine(engine: str, rows: int, export: Path) -> dict:
+    """Stage (c): one engine end to end on the export: parse, validate (Spark), KPIs."""
+    sampler = _TreeRss()
+    root = CACHE / f"root_c_{engine}_{rows}"
+    shutil.rmtree(root, ignore_errors=True)
+    os.environ["BPO_ROOT"] = str(root)
+    mapping_path = root / "interactions.yaml"
+    root.mkdir(parents=True)
+    mapping_path.write_text(MAPPING, encoding="utf-8")
+    from analysis.data.client_exports.mapping import read_mapping
+    from analysis.research.kpis import interaction_kpis
+
+    mapping = read_mapping(mapping_path)
+    out = root / "canonical.parquet"
+    timings = {}
+    started = time.perf_counter()
+    if engine == "spark":
+        from analysis.data.client_exports.schema import CANONICAL_SCHEMAS
+        from analysis.data.client_exports.spark_parse import parse_export_spark
+        from analysis.data.spark_session import spark_session
+        from analysis.data.validation.runner import _outcome
+        from analysis.data.validation.spark_tables import judge_spark_table
+
+        spark_session()
+        timings["session_s"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        parsed = parse_export_spark(export, mapping, out)
+        timings["parse_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        _rows, findings = judge_spark_table(str(out), CANONICAL_SCHEMAS["interactions"],
+                                            "calls.csv", "bench", _outcome)
+        timings["validate_s"] = time.perf_counter() - mark
+        if any(f.severity == "critical" for f in findings):
+            raise SystemExit("benchmark export failed validation on Spark: "
+                             + "; ".join(f.line for f in findings))
+    else:
+        from analysis.data.client_exports.parse import parse_export
+
+        parsed = parse_export(export, mapping, out)
+        timings["parse_s"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    kpis = interaction_kpis(out, by=["day", "queue"], engine=engine)
+    timings["kpi_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - started
+    shutil.rmtree(root, ignore_errors=True)
+    return {"rows": parsed.rows, **timings, "groups": len(kpis),
+            "offered": int(kpis["offered"].sum()), "peak_mb": max(sampler.stop(), _peak_mb())}
+
+
+def stage_spark(rows: int) -> None:
+    """Stage (c): Spark local[2] end to end against the DuckDB path, in one run."""
+    export = generate(rows)
+    duck = _run("--child", "duckdb-c", "--rows", str(rows), "--export", str(export))
+    spark = _run("--child", "spark-c", "--rows", str(rows), "--export", str(export))
+    if (duck["rows"], duck["offered"]) != (spark["rows"], spark["offered"]):
+        raise SystemExit(f"engines disagree: DuckDB {duck} vs Spark {spark}")
+    duck_pk = duck["parse_s"] + duck["kpi_s"]
+    spark_pk = spark["parse_s"] + spark["kpi_s"]
+    print(f"(c) Spark local[2], {spark['rows']:,} rows kept (same rows and offered totals as "
+          f"DuckDB):\n"
+          f"    session start {spark['session_s']:.1f} s, parse {spark['parse_s']:.1f} s = "
+          f"{spark['rows'] / spark['parse_s']:,.0f} rows/s, GX suite on Spark "
+          f"{spark['validate_s']:.1f} s, KPIs by day x queue {spark['kpi_s']:.1f} s "
+          f"({spark['groups']:,} groups)\n"
+          f"    end to end {spark['total_s']:.1f} s = {spark['rows'] / spark['total_s']:,.0f} "
+          f"rows/s; peak RSS of the process tree (JVM included) {spark['peak_mb']:,.0f} MB\n"
+          f"    DuckDB path, same run: parse {duck['parse_s']:.1f} s + KPIs {duck['kpi_s']:.1f} s"
+          f" = {duck['rows'] / duck_pk:,.0f} rows/s, peak RSS {duck['peak_mb']:,.0f} MB\n"
+          f"    ratio (parse + KPIs): Spark takes {spark_pk / duck_pk:.1f}x DuckDB's time at "
+          f"{spark['peak_mb'] / duck['peak_mb']:.1f}x its peak memory", flush=True)
+
+
 def _run(*args: str) -> dict:
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
                           check=False)
@@ -215,7 +324,12 @@ def main() -> None:
     parser.add_argument("--large-parse-only", action="store_true",
                         help="at --large-rows, measure the parse alone (hours less on a busy box)")
     parser.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child", choices=["pandas", "project"], help=argparse.SUPPRESS)
+    parser.add_argument("--spark-rows", type=int, default=0,
+                        help="stage (c): Spark local[2] end to end on this many rows (0 skips)")
+    parser.add_argument("--spark-only", action="store_true",
+                        help="run only stage (c) (with --spark-rows)")
+    parser.add_argument("--child", choices=["pandas", "project", "duckdb-c", "spark-c"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--export", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "pandas":
@@ -223,6 +337,12 @@ def main() -> None:
         return
     if args.child == "project":
         print(json.dumps(child_project(args.rows, args.export, args.parse_only)))
+        return
+    if args.child in ("duckdb-c", "spark-c"):
+        print(json.dumps(child_engine(args.child.removesuffix("-c"), args.rows, args.export)))
+        return
+    if args.spark_only:
+        stage_spark(args.spark_rows or args.rows)
         return
 
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -260,7 +380,10 @@ def main() -> None:
               f"{got['kpi_s']:.1f} s ({got['groups']:,} groups, {got['offered']:,} offered)\n"
               f"    peak RSS {got['peak_mb']:,.0f} MB ({got['peak_mb'] / base['peak_mb']:.2f}x "
               f"the baseline's at {base['rows']:,} rows)", flush=True)
-    print("(c) Spark local[2]: not measured: the Spark engine (engine: spark) is not built yet")
+    if args.spark_rows:
+        stage_spark(args.spark_rows)
+    else:
+        print("(c) Spark local[2]: not run (--spark-rows N runs it)")
 
 
 if __name__ == "__main__":

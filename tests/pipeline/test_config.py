@@ -275,3 +275,12 @@ def test_bad_vendor_blocks_are_refused_naming_file_and_key(root, old, new, expec
     message = error_of(root, VENDOR.replace(old, new))
     for part in expected:
         assert part in message
+
+
+def test_engine_is_duckdb_by_default_spark_on_request_and_nothing_else():
+    from analysis.pipeline.config import ClientConfig
+
+    assert ClientConfig(display_name="A").engine == "duckdb"
+    assert ClientConfig(display_name="A", engine="spark").engine == "spark"
+    with pytest.raises(ValueError, match="engine"):
+        ClientConfig(display_name="A", engine="hadoop")

@@ -10,6 +10,7 @@ all a ``ConfigError`` naming the file, the key and what is allowed. Layout of a 
       market_size: {geography: India, base_year: 2025}
     branding: {logo: logos/acme.svg, accent: "#0b6e4f"}   # logo path relative to config/
     kpi_export: data/raw/clients/acme       # optional; this client's KPI export (its own only)
+    engine: duckdb                          # optional; spark parses and validates it on Spark
     staffing: {service_level_pct: 80, threshold_seconds: 20, shrinkage_pct: 30}   # optional
 
 ``house.yaml`` is the house report (no client); ``example-client.yaml`` shows every option.
@@ -278,6 +279,10 @@ class ClientConfig(_Strict):
     branding: Branding = Field(default_factory=Branding)
     paper: Literal["A4", "Letter"] = "A4"
     kpi_export: str | None = None
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    """Where ``kpi_export`` is parsed and validated: DuckDB on this machine, or Spark
+    (``pip install -e '.[spark]'``; master from ``SPARK_REMOTE`` / ``BPO_SPARK_MASTER`` /
+    ``spark.master``, default ``local[2]``)."""
     staffing: StaffingSettings = Field(default_factory=StaffingSettings)
     selection: SelectionSettings | None = None
     transition: TransitionSettings | None = None
@@ -505,6 +510,21 @@ def load_clients(client: str | None = None) -> list[Client]:
         if export is not None:
             exports[export] = loaded.id
     return clients
+
+
+def export_engines() -> dict[str, str]:
+    """Client export folder (``data/raw/clients/<folder>``) -> ``spark`` for every configured
+    client whose config says ``engine: spark``; the validation gate parses those on Spark."""
+    base = (raw_dir() / "clients").resolve()
+    engines: dict[str, str] = {}
+    for loaded in load_clients():
+        export = loaded.kpi_export_path()
+        if loaded.config.engine != "spark" or export is None:
+            continue
+        parts = export.resolve().relative_to(base).parts
+        if parts:
+            engines[parts[0]] = "spark"
+    return engines
 
 
 # --------------------------------------------------------------------------- parameters

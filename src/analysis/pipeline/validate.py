@@ -30,11 +30,27 @@ class ValidationOutcome(Protocol):
 def run_validation(clients: Sequence[str] | None = None) -> ValidationOutcome | None:
     """Run every data contract on ``data/raw`` (``analysis.data.validation.validate_all``).
 
-    ``clients``: the client export folders to validate (default every one).
+    ``clients``: the client export folders to validate (default every one). A client whose
+    config says ``engine: spark`` has its export parsed and validated on Spark.
     """
     from analysis.data.validation import validate_all
 
+    engines = _engines()
+    if engines:
+        return validate_all(clients=clients, engines=engines)
     return validate_all(clients=clients)
+
+
+def _engines() -> dict[str, str]:
+    """Export folder -> engine from the client configs (none readable: every export on DuckDB;
+    a bad config is reported by the plan, which runs next)."""
+    from analysis.errors import ConfigError
+    from analysis.pipeline.config import export_engines
+
+    try:
+        return export_engines()
+    except ConfigError:
+        return {}
 
 
 def clients_read_by(jobs: Iterable[Any]) -> list[str]:
@@ -63,7 +79,8 @@ def validate(log: Callable[[str], None], *, use_cache: bool,
     """
     cache = build_dir() / VALIDATION_CACHE
     scope = "all" if clients is None else ",".join(sorted(clients))
-    key = f"{data_tree_digest()}|clients={scope}" if use_cache else None
+    spark = ",".join(sorted(_engines())) if use_cache else ""
+    key = f"{data_tree_digest()}|clients={scope}|spark={spark}" if use_cache else None
     if key is not None and cache.is_file():
         try:
             cached = json.loads(cache.read_text(encoding="utf-8"))

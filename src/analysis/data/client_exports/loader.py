@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +23,9 @@ from analysis.data.client_exports.schema import (
     TableSchema,
 )
 from analysis.errors import ConfigError, DataValidationError
+
+Engine = Literal["duckdb", "spark"]
+"""Where an export is parsed: DuckDB on this machine (default) or Spark (``engine: spark``)."""
 
 EXCLUDED_SUFFIX = ".excluded.json"
 """Beside each cached table: rows each of its mapping's exclusion rules left out."""
@@ -55,21 +59,33 @@ class CanonicalTable:
         return frame.astype({c.name: c.pandas_dtype for c in self.schema.columns})
 
 
-def load_export(mapping_path: Path) -> CanonicalTable:
+def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable:
     """Parse the export a mapping file describes into canonical Parquet (cached by content).
 
     The cache file lives in ``processed_dir()/clients/<client>/`` and is keyed on the hashes of
     the export, the mapping and the schema version, so editing any of them rebuilds it. Raises
     ``ConfigError`` for a bad mapping and ``DataValidationError`` naming the file, line, column
     and value for anything the mapping cannot parse.
+
+    ``engine="spark"`` parses on Spark (``spark_parse``) into the same canonical table. A
+    mapping whose ``file`` is a URI Spark reads (``s3a://``, ``hdfs://``) is always parsed on
+    Spark, the URI passed as is; it cannot be hashed, so its table is cached on the mapping's
+    text alone (``make clean`` makes the next build read the lake again).
     """
     mapping_path = Path(mapping_path)
     mapping = read_mapping(mapping_path)
-    source = export_file(mapping, mapping_path)
     client = client_name(mapping, mapping_path)
-    if not source.is_file():
-        raise DataValidationError(f"{mapping_path}: export file not found: {source}")
-    key = content_key(source, mapping_path)
+    remote = _is_uri(mapping.file)
+    if remote:
+        engine = "spark"
+        source = mapping.file
+        key = hashlib.sha256(mapping_path.read_bytes() + str(SCHEMA_VERSION).encode()
+                             ).hexdigest()
+    else:
+        source = export_file(mapping, mapping_path)
+        if not source.is_file():
+            raise DataValidationError(f"{mapping_path}: export file not found: {source}")
+        key = content_key(source, mapping_path)
     # The mapping's ``client`` key names the cache folder: it must stay inside it.
     out = paths.contained(
         Path(client) / f"{mapping_path.stem}-{key[:16]}.parquet",
@@ -78,14 +94,26 @@ def load_export(mapping_path: Path) -> CanonicalTable:
     counts = out.with_name(out.name + EXCLUDED_SUFFIX)
     rows = _cached_rows(out) if counts.is_file() else None
     if rows is None:
-        result = parse_export(source, mapping, out)
+        if engine == "spark":
+            from analysis.data.client_exports.spark_parse import parse_export_spark
+
+            result = parse_export_spark(source, mapping, out)
+        else:
+            result = parse_export(source, mapping, out)
         # Written after the table: a table without its counts is parsed again.
         tmp = counts.with_name(f".{counts.name}.tmp")
         tmp.write_text(json.dumps(result.excluded), encoding="utf-8")
         tmp.replace(counts)
         rows = result.rows
     excluded = json.loads(counts.read_text(encoding="utf-8"))
-    return CanonicalTable(client, mapping.kind, out, source, key, rows, excluded)
+    return CanonicalTable(client, mapping.kind, out, Path(source) if not remote else
+                          Path(mapping_path), key, rows, excluded)
+
+
+def _is_uri(file: str) -> bool:
+    from analysis.data.client_exports.spark_parse import is_uri
+
+    return is_uri(file)
 
 
 def content_key(source: Path, mapping_path: Path) -> str:

@@ -138,9 +138,13 @@ def rejection_finding(error: Exception, file: str) -> Finding:
 
 
 def load_client_exports(
-    raw_dir: Path, client: str
+    raw_dir: Path, client: str, engine: str = "duckdb"
 ) -> tuple[list[ClientTable], list[Finding]]:
-    """Every export of one client folder that loads, and a finding for each that does not."""
+    """Every export of one client folder that loads, and a finding for each that does not.
+
+    ``engine``: where the exports are parsed (``duckdb``, or ``spark`` for a client whose
+    config says ``engine: spark``).
+    """
     folder = raw_dir / "clients" / client
     mappings = sorted({p for pattern in MAPPING_GLOBS for p in folder.glob(pattern)})
     label = _label(raw_dir, folder)
@@ -159,7 +163,7 @@ def load_client_exports(
         file = _label(raw_dir, _export_file(mapping))
         try:
             contained(mapping, folder, where=label, key=mapping.name)  # no symlinked mapping
-            table = load_export(mapping)
+            table = load_export(mapping, engine=engine)
         except (DataValidationError, ConfigError) as error:
             findings.append(rejection_finding(error, file))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -262,11 +262,14 @@ def validate_all(
     *,
     clients: Sequence[str] | None = None,
     research: bool = True,
+    engines: Mapping[str, str] | None = None,
 ) -> ValidationReport:
     """Validate every catalog dataset in ``raw_dir`` (default ``data/raw``) and client exports.
 
     ``clients``: the folders of ``raw_dir/clients`` whose exports are validated (default every
-    one; ``[]`` none). ``research=False`` skips the catalog datasets. Results go to ``out_dir``
+    one; ``[]`` none). ``research=False`` skips the catalog datasets. ``engines``: client
+    folder -> ``spark`` for the clients whose exports are parsed and validated on Spark
+    (``spark_tables``); every other client uses DuckDB. Results go to ``out_dir``
     when given, else ``build/validation/<run_id>/``. Never raises on bad data: check
     ``.success`` (or call ``.raise_for_failure()``).
     """
@@ -291,12 +294,23 @@ def validate_all(
     exports: list[ClientTable] = []
     chosen = client_names(raw_dir, clients)
     skipped = [c for c in client_names(raw_dir, None) if c not in chosen]
+    engines = dict(engines or {})
+    on_spark: list[ClientTable] = []
     for client in chosen:
-        loaded, rejected = load_client_exports(raw_dir, client)
-        exports.extend(loaded)
+        engine = engines.get(client, "duckdb")
+        loaded, rejected = load_client_exports(raw_dir, client, engine)
+        (on_spark if engine == "spark" else exports).extend(loaded)
         findings.extend(rejected)
     findings.extend(rfp_findings(raw_dir, clients))
     judged = _validate_tables(specs, tables, exports) if tables or exports else _Judged()
+    for export in on_spark:
+        from .spark_tables import judge_spark_table  # pyspark: only for a Spark client
+
+        rows, found = judge_spark_table(str(export.table.path), export.table.schema,
+                                        export.file, export.dataset, _outcome)
+        judged.rows.extend({"dataset": export.dataset, **row} for row in rows)
+        judged.findings.extend(found)
+    exports.extend(on_spark)
     findings.extend(judged.findings)
     datasets = {name: len(table) for name, table in tables.items()}
     datasets.update({export.dataset: export.table.rows for export in exports})

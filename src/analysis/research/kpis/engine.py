@@ -1,8 +1,12 @@
-"""Contact KPIs computed in DuckDB straight over canonical Parquet (no full pandas load).
+"""Contact KPIs computed in DuckDB (or Spark) straight over canonical Parquet (no pandas load).
 
 Results are small pandas frames: one row per group, one column per KPI (named as in
 ``KPI_DEFINITIONS``), with the conventions used in ``frame.attrs["conventions"]`` and the
 sentence to print in ``frame.attrs["conventions_text"]``.
+
+Each KPI query is written once, in SQL both engines run (``dialect.py`` spells the few
+differences); ``engine="spark"`` runs the same text on the process's Spark session and the
+result goes through the same conversion to pandas, so both engines give the same frame.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from analysis.research.kpis.conventions import (
     PhantomHandling,
     ServiceLevelBase,
 )
+from analysis.research.kpis.dialect import DIALECTS, Dialect, Engine
 
 GroupKey = Literal["day", "week", "month", "interval", "time_of_day", "queue", "channel"]
 """``day``/``week``/``month``: calendar buckets; ``interval``: each 15/30/60-minute slot;
@@ -41,18 +46,35 @@ def parquet_path(source: TableSource) -> str:
     return str(path).replace("'", "''")
 
 
+def table_sql(source: TableSource, engine: Engine = "duckdb") -> str:
+    """How a query names the Parquet table behind ``source`` on ``engine``.
+
+    Spark gets a temporary view over the file (the path never goes into SQL text).
+    """
+    path = parquet_path(source)
+    if engine == "duckdb":
+        return f"read_parquet('{path}')"
+    from analysis.data.spark_session import spark_session
+
+    original = (source.path if isinstance(source, CanonicalTable) else Path(source))
+    view = f"_bpo_table_{abs(hash(str(original))):x}"
+    spark_session().read.parquet(str(original)).createOrReplaceTempView(view)
+    return view
+
+
 def group_expressions(by: Sequence[str], time_column: str, interval_minutes: int,
-                      extra: Sequence[str] = ()) -> list[tuple[str, str]]:
+                      extra: Sequence[str] = (), dialect: Dialect = DIALECTS["duckdb"],
+                      ) -> list[tuple[str, str]]:
     """(SQL expression, output name) per group key; ``ConfigError`` for an unknown key."""
     if interval_minutes not in (15, 30, 60):
         raise ConfigError(f"interval_minutes must be 15, 30 or 60, not {interval_minutes}")
-    bucket = f"time_bucket(INTERVAL '{interval_minutes} minutes', {time_column})"
+    bucket = dialect.bucket(interval_minutes, time_column)
     known = {
         "day": f"CAST({time_column} AS DATE)",
         "week": f"CAST(date_trunc('week', {time_column}) AS DATE)",
         "month": f"CAST(date_trunc('month', {time_column}) AS DATE)",
         "interval": bucket,
-        "time_of_day": f"CAST({bucket} AS TIME)",
+        "time_of_day": dialect.time_of_day(bucket),
         "queue": "queue",
         "channel": "channel",
         **{k: k for k in extra},
@@ -66,13 +88,29 @@ def group_expressions(by: Sequence[str], time_column: str, interval_minutes: int
 
 
 def run_grouped(sql_select: str, source_sql: str, groups: list[tuple[str, str]],
-                where: str = "TRUE") -> pd.DataFrame:
-    """Run one grouped aggregate in a fresh in-memory DuckDB and return it sorted by group."""
+                where: str = "TRUE", engine: Engine = "duckdb") -> pd.DataFrame:
+    """Run one grouped aggregate and return it sorted by group (NULL groups last).
+
+    DuckDB: a fresh in-memory connection. Spark: the same text on the process's session; its
+    Arrow result is handed to DuckDB for the conversion to pandas, so dtypes match too.
+    """
     cols = ", ".join(f"{e} AS {n}" for e, n in groups)
     select = f"{cols}, {sql_select}" if groups else sql_select
-    group_by = f"GROUP BY {', '.join(n for _, n in groups)} ORDER BY ALL" if groups else ""
+    names = [n for _, n in groups]
+    group_by = (f"GROUP BY {', '.join(names)} ORDER BY "
+                + ", ".join(f"{n} ASC NULLS LAST" for n in names)) if groups else ""
+    sql = f"SELECT {select} FROM {source_sql} WHERE {where} {group_by}"
+    if engine == "spark":
+        from analysis.data.spark_session import spark_session
+
+        result = spark_session().sql(sql).toArrow()  # noqa: F841 (DuckDB reads it by name)
+        with duckdb.connect() as con:
+            frame = con.sql("SELECT * FROM result").df()
+        if "time_of_day" in frame.columns:  # Spark has no TIME type: HH:mm:ss text here
+            frame["time_of_day"] = pd.to_datetime(frame["time_of_day"], format="%H:%M:%S").dt.time
+        return frame
     with duckdb.connect() as con:
-        return con.sql(f"SELECT {select} FROM {source_sql} WHERE {where} {group_by}").df()
+        return con.sql(sql).df()
 
 
 def _tag(frame: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
@@ -82,7 +120,8 @@ def _tag(frame: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
 
 
 def _pct(numerator: str, denominator: str) -> str:
-    return f"100.0 * ({numerator}) / NULLIF({denominator}, 0)"
+    # A double before the division: Spark would keep 100.0 * count as a rounded decimal.
+    return f"100.0 * CAST(({numerator}) AS DOUBLE) / NULLIF({denominator}, 0)"
 
 
 def interaction_kpis(
@@ -91,14 +130,17 @@ def interaction_kpis(
     conventions: Conventions | None = None,
     interval_minutes: IntervalMinutes = 30,
     staffed: TableSource | None = None,
+    engine: Engine = "duckdb",
 ) -> pd.DataFrame:
     """Offered, answered, abandons, rates, ASA, handle time, service level, FCR, CSAT per group.
 
     ``table`` is a canonical interactions table. Occupancy needs agent time: pass ``staffed``,
     an ``interval_aggregates`` table with ``staffed_seconds``; it is matched on the same group
     keys (``channel`` and ``queue`` must be in both). Without it occupancy is missing.
+    ``engine``: ``duckdb`` (one machine) or ``spark`` (the same SQL on the Spark session).
     """
     conv = conventions or Conventions()
+    dialect = DIALECTS[engine]
     t, s = conv.sl_threshold_seconds, conv.short_abandon_seconds
     short = (f"(outcome = 'short_abandon' OR (outcome = 'abandoned' AND wait_seconds < {s}))")
     answered = "outcome = 'answered'"
@@ -109,37 +151,38 @@ def interaction_kpis(
     where = f"NOT {phantom}" if conv.phantom is PhantomHandling.EXCLUDE else "TRUE"
     sl_base = {
         ServiceLevelBase.OFFERED: "count(*)",
-        ServiceLevelBase.ANSWERED: f"count(*) FILTER ({answered})",
-        ServiceLevelBase.OFFERED_EXCLUDING_SHORT_ABANDONS: f"count(*) FILTER (NOT {short})",
+        ServiceLevelBase.ANSWERED: f"count(*) FILTER (WHERE {answered})",
+        ServiceLevelBase.OFFERED_EXCLUDING_SHORT_ABANDONS: f"count(*) FILTER (WHERE NOT {short})",
     }[conv.service_level]
-    abandoned = "count(*) FILTER (outcome <> 'answered')"
+    abandoned = "count(*) FILTER (WHERE outcome <> 'answered')"
     ab_rate = {
         AbandonmentBase.OFFERED: _pct(abandoned, "count(*)"),
-        AbandonmentBase.QUEUED: _pct(f"{abandoned} - count(*) FILTER ({short})",
-                                     f"count(*) FILTER (NOT {short})"),
+        AbandonmentBase.QUEUED: _pct(f"{abandoned} - count(*) FILTER (WHERE {short})",
+                                     f"count(*) FILTER (WHERE NOT {short})"),
     }[conv.abandonment]
     top2 = "csat IS NOT NULL AND csat >= coalesce(csat_scale, 5) - 1"
     select = f"""
         count(*) AS offered,
-        count(*) FILTER ({answered}) AS answered,
+        count(*) FILTER (WHERE {answered}) AS answered,
         {abandoned} AS abandoned,
-        count(*) FILTER ({short}) AS short_abandoned,
+        count(*) FILTER (WHERE {short}) AS short_abandoned,
         {ab_rate} AS abandonment_rate,
-        avg(wait_seconds) FILTER ({answered}) AS asa_seconds,
-        avg(handle_seconds) FILTER ({in_handle}) AS aht_seconds,
-        quantile_cont(handle_seconds, [0.5, 0.9]) FILTER ({in_handle}) AS handle_quantiles,
-        sum(handle_seconds) FILTER ({in_handle}) AS handle_total_seconds,
-        avg(talk_seconds) FILTER ({in_handle}) AS talk_mean_seconds,
-        {_pct(f"count(*) FILTER ({answered} AND wait_seconds <= {t})", sl_base)}
+        avg(wait_seconds) FILTER (WHERE {answered}) AS asa_seconds,
+        avg(handle_seconds) FILTER (WHERE {in_handle}) AS aht_seconds,
+        {dialect.quantiles("handle_seconds", [0.5, 0.9])} FILTER (WHERE {in_handle})
+            AS handle_quantiles,
+        sum(handle_seconds) FILTER (WHERE {in_handle}) AS handle_total_seconds,
+        avg(talk_seconds) FILTER (WHERE {in_handle}) AS talk_mean_seconds,
+        {_pct(f"count(*) FILTER (WHERE {answered} AND wait_seconds <= {t})", sl_base)}
             AS service_level,
-        {_pct(f"count(*) FILTER ({answered} AND resolved)",
-              f"count(*) FILTER ({answered} AND resolved IS NOT NULL)")} AS fcr,
+        {_pct(f"count(*) FILTER (WHERE {answered} AND resolved)",
+              f"count(*) FILTER (WHERE {answered} AND resolved IS NOT NULL)")} AS fcr,
         avg(csat) AS csat_mean,
-        {_pct(f"count(*) FILTER ({top2})", "count(csat)")} AS csat_top2_box,
+        {_pct(f"count(*) FILTER (WHERE {top2})", "count(csat)")} AS csat_top2_box,
         count(csat) AS csat_responses
     """
-    groups = group_expressions(by, "arrived_at", interval_minutes)
-    frame = run_grouped(select, f"read_parquet('{parquet_path(table)}')", groups, where)
+    groups = group_expressions(by, "arrived_at", interval_minutes, dialect=dialect)
+    frame = run_grouped(select, table_sql(table, engine), groups, where, engine)
     # One sort serves both quantiles; split the [median, p90] pair here on the small result.
     pairs = [tuple(q) if isinstance(q, list | tuple | np.ndarray) else (None, None)
              for q in frame.pop("handle_quantiles")]
@@ -148,17 +191,17 @@ def interaction_kpis(
     frame.insert(position + 1, "handle_p90_seconds", [p[1] for p in pairs])
     frame[["handle_median_seconds", "handle_p90_seconds"]] = frame[
         ["handle_median_seconds", "handle_p90_seconds"]].astype("float64")
-    frame["occupancy"] = _occupancy(frame, staffed, by, interval_minutes)
+    frame["occupancy"] = _occupancy(frame, staffed, by, interval_minutes, engine)
     return _tag(frame.drop(columns="handle_total_seconds"), conv)
 
 
 def _occupancy(frame: pd.DataFrame, staffed: TableSource | None, by: Sequence[str],
-               interval_minutes: int) -> pd.Series:
+               interval_minutes: int, engine: Engine = "duckdb") -> pd.Series:
     if staffed is None:
         return pd.Series(float("nan"), index=frame.index)
-    groups = group_expressions(by, "interval_start", interval_minutes)
+    groups = group_expressions(by, "interval_start", interval_minutes, dialect=DIALECTS[engine])
     agent_time = run_grouped("sum(staffed_seconds) AS staffed_seconds",
-                             f"read_parquet('{parquet_path(staffed)}')", groups)
+                             table_sql(staffed, engine), groups, engine=engine)
     keys = [n for _, n in groups]
     if keys:
         merged = frame[keys].merge(agent_time, on=keys, how="left")
@@ -174,6 +217,7 @@ def aggregate_kpis(
     by: Sequence[GroupKey] = (),
     conventions: Conventions | None = None,
     interval_minutes: IntervalMinutes = 30,
+    engine: Engine = "duckdb",
 ) -> pd.DataFrame:
     """The same KPIs from an ``interval_aggregates`` table (counts and averages re-weighted).
 
@@ -184,6 +228,7 @@ def aggregate_kpis(
     own interval are fine; finer ones are not meaningful.
     """
     conv = conventions or Conventions()
+    dialect = DIALECTS[engine]
     short = "coalesce(short_abandoned, 0)"
     sl_base = {
         ServiceLevelBase.OFFERED: "sum(offered)",
@@ -195,26 +240,27 @@ def aggregate_kpis(
         AbandonmentBase.QUEUED: _pct(f"sum(abandoned - {short})", f"sum(offered - {short})"),
     }[conv.abandonment]
     select = f"""
-        sum(offered) AS offered, sum(answered) AS answered,
-        sum(coalesce(abandoned, offered - answered)) AS abandoned,
-        sum(short_abandoned) AS short_abandoned,
+        {dialect.sum_counts("offered")} AS offered, {dialect.sum_counts("answered")} AS answered,
+        {dialect.sum_counts("coalesce(abandoned, offered - answered)")} AS abandoned,
+        {dialect.sum_counts("short_abandoned")} AS short_abandoned,
         {ab_rate} AS abandonment_rate,
-        sum(asa_seconds * answered) / NULLIF(sum(answered) FILTER (asa_seconds IS NOT NULL), 0)
-            AS asa_seconds,
-        sum(aht_seconds * answered) / NULLIF(sum(answered) FILTER (aht_seconds IS NOT NULL), 0)
-            AS aht_seconds,
+        sum(asa_seconds * answered)
+            / NULLIF(sum(answered) FILTER (WHERE asa_seconds IS NOT NULL), 0) AS asa_seconds,
+        sum(aht_seconds * answered)
+            / NULLIF(sum(answered) FILTER (WHERE aht_seconds IS NOT NULL), 0) AS aht_seconds,
         sum(talk_seconds_avg * answered)
-            / NULLIF(sum(answered) FILTER (talk_seconds_avg IS NOT NULL), 0) AS talk_mean_seconds,
+            / NULLIF(sum(answered) FILTER (WHERE talk_seconds_avg IS NOT NULL), 0)
+            AS talk_mean_seconds,
         coalesce({_pct("sum(answered_within_sl)", sl_base)},
                  sum(service_level_pct * offered)
-                 / NULLIF(sum(offered) FILTER (service_level_pct IS NOT NULL), 0))
+                 / NULLIF(sum(offered) FILTER (WHERE service_level_pct IS NOT NULL), 0))
             AS service_level,
         count(answered_within_sl) AS sl_rows_with_counts,
-        {_pct("sum(aht_seconds * answered) FILTER (staffed_seconds IS NOT NULL)",
-              "sum(staffed_seconds) FILTER (aht_seconds IS NOT NULL)")} AS occupancy
+        {_pct("sum(aht_seconds * answered) FILTER (WHERE staffed_seconds IS NOT NULL)",
+              "sum(staffed_seconds) FILTER (WHERE aht_seconds IS NOT NULL)")} AS occupancy
     """
-    groups = group_expressions(by, "interval_start", interval_minutes)
-    frame = run_grouped(select, f"read_parquet('{parquet_path(table)}')", groups)
+    groups = group_expressions(by, "interval_start", interval_minutes, dialect=dialect)
+    frame = run_grouped(select, table_sql(table, engine), groups, engine=engine)
     frame.attrs["service_level_source"] = (
         "counts answered within threshold" if frame["sl_rows_with_counts"].gt(0).all()
         else "reported percentage (source's own threshold and base)"

@@ -1,0 +1,133 @@
+"""The one Spark session of a process, configured as ``../shared/notes/scale-routes.md`` Q2 found.
+
+pyspark is an optional extra (``pip install -e '.[spark]'``); nothing here imports it at module
+level, so ``import analysis`` works without it. Where the session connects is never typed in
+code: Spark Connect when ``SPARK_REMOTE`` is set (``sc://host:15002``), else the master from
+``BPO_SPARK_MASTER`` or ``spark.master`` (``spark-submit --master ...`` sets the latter), else
+``local[2]``. Settings every engine-equality result depends on are set here, once:
+
+- session time zone UTC, so a parsed wall-clock time is stored as written;
+- ``spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS`` (Spark's default INT96 is not what
+  DuckDB writes);
+- driver memory in the builder (``BPO_SPARK_DRIVER_MEMORY``, default ``2g``): it must be set
+  before the JVM starts; 2g sufficed for 10M rows in the notes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+from typing import Any
+
+from analysis.errors import ConfigError
+
+DEFAULT_MASTER = "local[2]"
+DEFAULT_DRIVER_MEMORY = "2g"
+INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
+
+_lock = threading.Lock()
+_session: Any = None
+
+
+def unavailable_reason() -> str | None:
+    """Why a local Spark session cannot start here (no pyspark, no java), or None if it can.
+
+    With ``SPARK_REMOTE`` set only pyspark is needed: the JVM runs on the Connect server.
+    """
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return f"pyspark is not installed ({INSTALL_HINT})"
+    if os.environ.get("SPARK_REMOTE"):
+        return None
+    java_home = os.environ.get("JAVA_HOME")
+    if not (shutil.which("java") or (java_home and os.path.isfile(f"{java_home}/bin/java"))):
+        return "java is not on PATH and JAVA_HOME is not set (Spark needs Java 17)"
+    return None
+
+
+def spark_master() -> str:
+    """Where a classic session runs: ``BPO_SPARK_MASTER``, ``spark.master``, else local[2].
+
+    ``spark.master`` is what ``spark-submit --master`` (or ``spark-defaults.conf``) sets.
+    """
+    master = os.environ.get("BPO_SPARK_MASTER")
+    if master:
+        return master
+    from pyspark import SparkConf
+
+    return SparkConf().get("spark.master", DEFAULT_MASTER) or DEFAULT_MASTER
+
+
+def spark_session() -> Any:
+    """The process's Spark session, created on first use (``ConfigError`` when it cannot be).
+
+    A session that ``spark-submit`` or a notebook already started is reused as it is.
+    """
+    global _session
+    with _lock:
+        if _session is not None and not _is_stopped(_session):
+            return _session
+        reason = unavailable_reason()
+        if reason:
+            raise ConfigError(f"engine: spark cannot start: {reason}")
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.appName("bpo-research")
+        remote = os.environ.get("SPARK_REMOTE")
+        if remote:
+            builder = builder.remote(remote)
+        else:
+            active = SparkSession.getActiveSession()
+            if active is not None:
+                _session = active
+                _configure(active)
+                return active
+            master = spark_master()
+            if master.startswith("local"):
+                # Local Python workers run this interpreter (the venv with this package), not
+                # whatever python3 is first on PATH; a cluster's executors need their own.
+                os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            builder = (
+                builder.master(master)
+                .config("spark.driver.memory",
+                        os.environ.get("BPO_SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                # Small local jobs: the default 200 shuffle partitions cost more than they do.
+                .config("spark.sql.shuffle.partitions",
+                        os.environ.get("BPO_SPARK_SHUFFLE_PARTITIONS", "8"))
+            )
+        builder = (builder.config("spark.sql.session.timeZone", "UTC")
+                   .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
+        session = builder.getOrCreate()
+        _configure(session)
+        _session = session
+        return session
+
+
+def _configure(session: Any) -> None:
+    """Session settings results depend on, also applied to a session someone else started."""
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    session.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    if not os.environ.get("SPARK_REMOTE"):
+        session.sparkContext.setLogLevel("ERROR")
+
+
+def _is_stopped(session: Any) -> bool:
+    try:
+        context = getattr(session, "_sc", None)
+        return context is not None and context._jsc is None
+    except Exception:  # a Connect session has no SparkContext
+        return False
+
+
+def stop_spark_session() -> None:
+    """Stop the session this module started (tests and benchmarks end with it)."""
+    global _session
+    with _lock:
+        if _session is not None:
+            _session.stop()
+            _session = None

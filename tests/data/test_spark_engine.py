@@ -1,0 +1,216 @@
+"""engine: spark: the same mapping parsed on Spark gives the DuckDB path's canonical rows.
+
+Golden tests against the DuckDB parse (the demo's three exports, a generated messy 200k-row
+export through both engines with its KPIs), and the errors a bad export gets on Spark: file,
+physical line (found by the second pass only when something failed), column, value and count.
+Every test that takes ``spark`` shares one local session (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analysis.data.client_exports import CANONICAL_SCHEMAS, read_mapping
+from analysis.data.client_exports.mapping import export_file
+from analysis.data.client_exports.parse import parse_export
+from analysis.data.client_exports.spark_parse import java_pattern, parse_export_spark
+from analysis.errors import ConfigError, DataValidationError
+from analysis.research.kpis import aggregate_kpis, interaction_kpis, ticket_kpis
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "raw" / "clients" / "demo"
+QUANTILE_RTOL = 1e-12
+"""Exact quantiles on both engines interpolate the same two values; the arithmetic may differ in
+the last bit (DuckDB ``quantile_cont`` vs Spark ``percentile``). ``percentile_approx`` would be
+off by whole seconds."""
+
+
+@pytest.fixture(autouse=True)
+def _tmp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
+
+
+def _both(source: Path, mapping_path: Path, tmp_path: Path) -> tuple[Path, Path, tuple, tuple]:
+    mapping = read_mapping(mapping_path)
+    duck, spark_out = tmp_path / "duckdb.parquet", tmp_path / "spark.parquet"
+    first = parse_export(source, mapping, duck)
+    second = parse_export_spark(source, mapping, spark_out)
+    return duck, spark_out, (first.rows, first.excluded), (second.rows, second.excluded)
+
+
+def assert_same_canonical(duck: Path, spark_out: Path, kind: str) -> None:
+    """Same column names and types; same rows in the same order on every canonical column."""
+    described = [duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{p}')").fetchall()
+                 for p in (duck, spark_out)]
+    assert [c[:2] for c in described[0]] == [c[:2] for c in described[1]]
+    names = CANONICAL_SCHEMAS[kind].names
+    frames = [pd.read_parquet(p, columns=names) for p in (duck, spark_out)]
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+    ordered = [f.sort_values(names, kind="stable", ignore_index=True) for f in frames]
+    pd.testing.assert_frame_equal(ordered[0], ordered[1], check_exact=True)
+    assert pd.read_parquet(spark_out, columns=["source_line"])["source_line"].isna().all()
+
+
+def assert_same_kpis(first: pd.DataFrame, second: pd.DataFrame) -> None:
+    """Counts and means identical; quantile columns equal to ``QUANTILE_RTOL``."""
+    assert list(first.columns) == list(second.columns)
+    quantiles = [c for c in first.columns if "median" in c or "p90" in c]
+    rest = [c for c in first.columns if c not in quantiles]
+    pd.testing.assert_frame_equal(first[rest], second[rest], check_exact=True)
+    pd.testing.assert_frame_equal(first[quantiles], second[quantiles], check_exact=False,
+                                  rtol=QUANTILE_RTOL, atol=0)
+
+
+def test_strftime_patterns_become_spark_patterns():
+    assert java_pattern("%d/%m/%Y %H:%M:%S") == "d/M/yyyy H:m:s"
+    assert java_pattern("%y%m%d %H:%M") == "yyMMdd H:m"  # back to back: fixed width
+    assert java_pattern("%Y-%m-%dT%H:%M") == "yyyy-M-d'T'H:m"
+    with pytest.raises(ConfigError, match="'%Z'"):
+        java_pattern("%d %Z")
+
+
+@pytest.mark.parametrize("name,kind", [("interactions", "interactions"),
+                                       ("intervals", "interval_aggregates"),
+                                       ("tickets", "ticket_events")])
+def test_demo_exports_parse_identically(spark, tmp_path, name, kind):
+    mapping_path = DEMO / f"{name}.yaml"
+    source = export_file(read_mapping(mapping_path), mapping_path)
+    duck, spark_out, first, second = _both(source, mapping_path, tmp_path)
+    assert first == second
+    assert_same_canonical(duck, spark_out, kind)
+    # The KPIs the notebooks show, computed by each engine on its own table.
+    kpis = {"interactions": interaction_kpis, "interval_aggregates": aggregate_kpis,
+            "ticket_events": ticket_kpis}[kind]
+    for by in [(), ("day", "queue")]:
+        assert_same_kpis(kpis(duck, by=by), kpis(spark_out, by=by, engine="spark"))
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_exports",
+                                                  ROOT / "bench" / "bench_exports.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_messy_200k_export_same_rows_and_kpis_on_both_engines(spark, tmp_path, monkeypatch):
+    """The benchmark's generator (banner, ``;``, day-first dates, H:MM:SS, ``?``, a test queue
+    the mapping excludes): identical canonical rows and KPIs on both engines."""
+    bench = _bench_module()
+    cached = bench.CACHE / "calls_200000.csv"
+    if not cached.is_file():  # a fresh clone: generate it (deterministic) in tmp, not bench/
+        monkeypatch.setattr(bench, "CACHE", tmp_path / "cache")
+    export = bench.generate(200_000)
+    mapping_path = tmp_path / "interactions.yaml"
+    mapping_path.write_text(bench.MAPPING, encoding="utf-8")
+    duck, spark_out, first, second = _both(export, mapping_path, tmp_path)
+    assert first == second and first[0] > 190_000 and first[1]["internal test queue"] > 0
+    assert_same_canonical(duck, spark_out, "interactions")
+    for by in [("day", "queue"), ("interval",), ("time_of_day", "channel"), ("week",)]:
+        assert_same_kpis(interaction_kpis(duck, by=by),
+                         interaction_kpis(spark_out, by=by, engine="spark"))
+
+
+HEADER = "Call ID;Date;Time;Queue;Wait;Talk;Result;Resolved;CSAT"
+MAPPING = """\
+kind: interactions
+file: calls.csv
+delimiter: ";"
+header_offset: 1
+missing: ["?", ""]
+exclude:
+  - {column: Queue, values: [QA Test], reason: test queue}
+columns:
+  interaction_id: Call ID
+  arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
+  queue: Queue
+  wait_seconds: {source: Wait, format: hms}
+  talk_seconds: {source: Talk, format: hms}
+  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
+  resolved: Resolved
+  csat: CSAT
+constants: {channel: voice, csat_scale: 5}
+"""
+GOOD = [
+    "c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5",
+    "c2;05/02/2025;08:02:00;Billing;0:01:30;?;ABN;?;?",
+    "c3;13/02/2025;09:00:00;QA Test;junk;junk;XXX;?;?",
+    "c4;13/02/2025;09:00:00;Sales;0:00:03;0:02:00;ANS;0;4",
+]
+
+
+def _export(folder: Path, rows: list[str], *, bom: bool = False) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "EXPORTED 2025-02-14;;;;\n" + HEADER + "\n" + "\n".join(rows) + "\n"
+    (folder / "calls.csv").write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    (folder / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    return folder / "calls.csv", folder / "m.yaml"
+
+
+def test_preamble_bom_blank_lines_and_row_filters(spark, tmp_path):
+    source, mapping_path = _export(tmp_path / "x", [*GOOD[:2], "", *GOOD[2:]], bom=True)
+    duck, spark_out, first, second = _both(source, mapping_path, tmp_path)
+    assert first == second == (3, {"test queue": 1})
+    assert_same_canonical(duck, spark_out, "interactions")
+
+
+@pytest.mark.parametrize("rows,expected", [
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:0x:46;?;ABN;?;?",
+      "c6;14/02/2025;10:00:00;Sales;0:0y:46;?;ABN;?;?"],
+     r"calls.csv: line 7, column 'Wait' \(→ wait_seconds\): value '0:0x:46' is not a H:MM:SS "
+     r"duration \(2 row\(s\) in all\)"),
+    ([*GOOD, "c5;31/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?"],
+     r"line 7, column 'Date\+Time' \(→ arrived_at\): value '31/02/2025 10:00:00' is not a "
+     r"timestamp"),
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;?;HUNG;?;?"],
+     r"line 7, column 'Result' \(→ outcome\): value 'HUNG' is not one of the mapped values"),
+    ([*GOOD, "c1;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?"],
+     r"line 7, column 'interaction_id': value 'c1' is a duplicate id \(1 row\(s\) in all\)"),
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;9"],
+     r"line 7, column 'csat': value '9' is above the CSAT scale maximum"),
+    ([*GOOD[:2], "c9;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?;EXTRA", *GOOD[2:]],
+     r"calls.csv: line 5: malformed line, not the header's 9 fields \(1 malformed line\(s\) in "
+     r"all, at lines 5\)"),
+])
+def test_bad_export_names_file_line_column_value_and_count(spark, tmp_path, rows, expected):
+    source, mapping_path = _export(tmp_path / "bad", rows)
+    out = tmp_path / "out.parquet"
+    with pytest.raises(DataValidationError, match=expected):
+        parse_export_spark(source, read_mapping(mapping_path), out)
+    assert not out.exists()
+    assert not list(out.parent.glob(".out*"))  # no partial file left behind
+
+
+def test_excel_and_unsupported_encodings_are_refused_with_the_way_out(tmp_path):
+    mapping = read_mapping(_export(tmp_path / "x", GOOD)[1])
+    with pytest.raises(ConfigError, match="engine spark reads delimited text"):
+        parse_export_spark(tmp_path / "a.xlsx", mapping.model_copy(update={"file": "a.xlsx"}),
+                           tmp_path / "o.parquet")
+    with pytest.raises(ConfigError, match="encoding 'utf-16' is not read on engine spark"):
+        parse_export_spark(tmp_path / "x" / "calls.csv",
+                           mapping.model_copy(update={"encoding": "utf-16"}),
+                           tmp_path / "o.parquet")
+
+
+def test_a_uri_export_is_read_by_spark_as_is_and_cached_on_the_mapping(spark, tmp_path):
+    """``file: file:///...`` stands for a lake URI (s3a://, hdfs://): no containment rule, no
+    hash of the bytes, parsed on Spark whatever the engine asked, then cached."""
+    from analysis.data.client_exports import load_export
+
+    lake = tmp_path / "lake"
+    source, _ = _export(lake, GOOD)
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    folder.mkdir(parents=True)
+    mapping_path = folder / "calls.yaml"
+    mapping_path.write_text(MAPPING.replace("file: calls.csv", f"file: {source.as_uri()}"),
+                            encoding="utf-8")
+    table = load_export(mapping_path)
+    assert (table.rows, table.excluded) == (3, {"test queue": 1})
+    assert list(table.to_pandas()["interaction_id"]) == ["c1", "c2", "c4"]
+    source.unlink()  # the cached table is used: the lake is not read again
+    assert load_export(mapping_path).rows == 3
