@@ -10,9 +10,10 @@ subprocess so peak memory (max RSS of that process) is its own:
 
 (a) baseline: pandas ``read_csv(dtype=str)`` with vectorised parsing and ``to_parquet`` (the
     route the loader used before it parsed in DuckDB) on ``--baseline-rows``;
-(b) the project's path on ``--rows`` and ``--large-rows``: ``parse_export`` alone, then end
-    to end ``validate_clients`` (hash, parse, Great Expectations in batches, whole-table
-    checks) and ``interaction_kpis`` by day x queue;
+(b) the project's path on ``--rows`` and ``--large-rows``: ``parse_export`` alone (the typed
+    one-pass route; the route taken is printed), then end to end ``validate_clients`` (hash,
+    parse, the GX suite compiled to one DuckDB query, whole-table checks) and
+    ``interaction_kpis`` by day x queue;
 (c) Spark local[2]: not measured, the Spark engine is not built yet (printed as such).
 
 Prints rows/s and peak RSS of each and the ratios against the baseline of the same run.
@@ -180,7 +181,7 @@ def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
     (CACHE / f"parse_only_{rows}.parquet").unlink()
     if parse_only:
         return {"rows": parsed.rows, "excluded": parsed.excluded, "parse_s": parse_s,
-                "parse_cpu": parse_cpu, "peak_mb": _peak_mb()}
+                "parse_cpu": parse_cpu, "route": parsed.route, "peak_mb": _peak_mb()}
 
     started, cpu = time.perf_counter(), _cpu_s()
     report = validate_clients([CLIENT])
@@ -193,7 +194,7 @@ def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
     kpis = interaction_kpis(table, by=["day", "queue"])
     total_s, total_cpu = time.perf_counter() - started, _cpu_s() - cpu
     return {"rows": parsed.rows, "excluded": parsed.excluded, "parse_s": parse_s,
-            "parse_cpu": parse_cpu, "total_cpu": total_cpu,
+            "parse_cpu": parse_cpu, "route": parsed.route, "total_cpu": total_cpu,
             "validate_s": validated_s, "kpi_s": total_s - validated_s, "total_s": total_s,
             "groups": len(kpis), "offered": int(kpis["offered"].sum()), "peak_mb": _peak_mb()}
 
@@ -240,7 +241,8 @@ def main() -> None:
         parse_rate = got["rows"] / got["parse_s"]
         parse_cpu_rate = got["rows"] / got["parse_cpu"]
         if parse_only:
-            print(f"(b) DuckDB path, {got['rows']:,} rows kept, parse alone: {got['parse_s']:.1f} "
+            print(f"(b) DuckDB path, {got['rows']:,} rows kept, parse alone ({got['route']} "
+                  f"route): {got['parse_s']:.1f} "
                   f"s = {parse_rate:,.0f} rows/s; {got['parse_cpu']:.1f} CPU-s = "
                   f"{parse_cpu_rate:,.0f} rows per CPU-s; peak RSS {got['peak_mb']:,.0f} MB",
                   flush=True)
@@ -248,14 +250,15 @@ def main() -> None:
         total_rate = got["rows"] / got["total_s"]
         total_cpu_rate = got["rows"] / got["total_cpu"]
         print(f"(b) DuckDB path, {got['rows']:,} rows kept ({got['excluded']} excluded):\n"
-              f"    parse alone {got['parse_s']:.1f} s = {parse_rate:,.0f} rows/s "
+              f"    parse alone ({got['route']} route) {got['parse_s']:.1f} s = "
+              f"{parse_rate:,.0f} rows/s "
               f"({parse_rate / base_rate:.1f}x the baseline's rows/s); {got['parse_cpu']:.1f} "
               f"CPU-s = {parse_cpu_rate:,.0f} rows per CPU-s "
               f"({parse_cpu_rate / base_cpu_rate:.1f}x the baseline's)\n"
               f"    end to end {got['total_s']:.1f} s = {total_rate:,.0f} rows/s "
               f"({total_rate / base_rate:.1f}x); {got['total_cpu']:.1f} CPU-s = "
               f"{total_cpu_rate:,.0f} rows per CPU-s ({total_cpu_rate / base_cpu_rate:.1f}x): "
-              f"validate (hash + parse + GX batches + "
+              f"validate (hash + parse + suite as one SQL query + "
               f"whole-table checks) {got['validate_s']:.1f} s, KPIs by day x queue "
               f"{got['kpi_s']:.1f} s ({got['groups']:,} groups, {got['offered']:,} offered)\n"
               f"    peak RSS {got['peak_mb']:,.0f} MB ({got['peak_mb'] / base['peak_mb']:.2f}x "

@@ -354,8 +354,12 @@ def _blank_row(names: list[str], plan: ReaderPlan = TEXT_PLAN) -> str:
              for n in names]
     if not empty:
         return "FALSE"
-    # Most rows show a non-empty first cell at once.
-    return f"CASE WHEN NOT ({empty[0]}) THEN FALSE ELSE {' AND '.join(empty)} END"
+    # Most rows show a non-empty first cell at once: a first character above the space (a
+    # cheap test, no trimmed copy) settles it; otherwise every cell is looked at.
+    first = ident(names[0])
+    quick = (f"ascii(coalesce({first}, '')) > 32" if names[0] not in plan.types
+             else f"{first} IS NOT NULL")
+    return f"CASE WHEN {quick} THEN FALSE ELSE {' AND '.join(empty)} END"
 
 
 def _exclusion_rule(mapping: ExportMapping) -> str:

@@ -162,20 +162,31 @@ def run_suite(path: Path, schema: TableSchema,
         types = dict(con.sql(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
                              f"read_parquet({literal(str(path))}))").fetchall())
         table = table_relation(path, schema, list(types))
-        aggregates = ["count(*)"]
-        for expectation, condition in zip(expectations, conditions, strict=True):
-            if condition is None:
-                continue
-            kind, kw = _config(expectation)
-            value = _SAMPLE_VALUE.get(kind, lambda k: ident(k["column"]))(kw)
-            aggregates += [
-                f"count(*) FILTER ({condition})",
-                f"arg_min(struct_pack(r := {ROW}, v := {value}, l := {SOURCE_LINE}), {ROW}, "
-                f"{SAMPLE_ROWS}) FILTER ({condition})",
-            ]
-        found = list(con.sql(f"SELECT {', '.join(aggregates)} FROM {table}").fetchall()[0])
-    rows, stats = int(found[0]), iter(found[1:])
+        judged = [(e, c) for e, c in zip(expectations, conditions, strict=True) if c is not None]
+        # One pass of counts (all a good table costs), then the first rows of the failing
+        # expectations only: cheap per row and bounded in memory.
+        aggregates = ["count(*)", *(f"count(*) FILTER ({c})" for _e, c in judged)]
+        found = con.sql(f"SELECT {', '.join(aggregates)} FROM {table}").fetchall()[0]
+        rows, counts = int(found[0]), [int(n) for n in found[1:]]
+        failing = [i for i, n in enumerate(counts) if n]
+        firsts: dict[int, list[int]] = {}
+        if failing:
+            picked = con.sql("SELECT " + ", ".join(
+                f"min({ROW}, {SAMPLE_ROWS}) FILTER ({judged[i][1]})" for i in failing)
+                + f" FROM {table}").fetchall()[0]
+            firsts = {i: sorted(int(r) for r in rows_ or []) for i, rows_ in zip(
+                failing, picked, strict=True)}
+        sampled = sorted({r for rows_ in firsts.values() for r in rows_})
+        values: dict[int, tuple] = {}
+        if sampled:
+            # The sampled rows' values and export lines, fetched once for every expectation.
+            shown = [_SAMPLE_VALUE.get(_config(e)[0], lambda k: ident(k["column"]))(
+                _config(e)[1]) for e, _c in judged]
+            values = {int(r[0]): r[1:] for r in con.sql(
+                f"SELECT {ROW}, {SOURCE_LINE}, {', '.join(shown)} FROM {table} "
+                f"WHERE {ROW} IN ({', '.join(str(int(r)) for r in sampled)})").fetchall()}
     results, lines = [], {}
+    position = 0
     for expectation, condition in zip(expectations, conditions, strict=True):
         config = expectation.configuration
         if condition is None:
@@ -184,13 +195,14 @@ def run_suite(path: Path, schema: TableSchema,
             results.append(SqlResult(config, observed in wanted, {
                 "observed_value": _OBSERVED.get(str(observed), str(observed).lower())}))
             continue
-        count, sample = int(next(stats)), next(stats) or []
-        for one in sample:
-            if one["l"] is not None:
-                lines[int(one["r"])] = int(one["l"])
+        count, sample = counts[position], firsts.get(position, [])
+        for row in sample:
+            if values[row][0] is not None:
+                lines[int(row)] = int(values[row][0])
         results.append(SqlResult(config, count == 0, {
             "element_count": rows, "unexpected_count": count,
-            "partial_unexpected_list": [one["v"] for one in sample],
-            "partial_unexpected_index_list": [int(one["r"]) for one in sample],
+            "partial_unexpected_list": [values[row][1 + position] for row in sample],
+            "partial_unexpected_index_list": [int(row) for row in sample],
         }))
+        position += 1
     return results, lines
