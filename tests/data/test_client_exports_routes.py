@@ -133,3 +133,10 @@ def test_a_missing_marker_with_a_digit_keeps_every_column_text(tmp_path: Path) -
     _source, mapping = _export(tmp_path / "x", GOOD, EXCLUDING.replace(
         'missing: ["?", ""]', 'missing: ["?", "", "-1"]'))
     assert reader_plan(mapping) == TEXT_PLAN
+
+
+def test_no_missing_marker_keeps_every_column_text(tmp_path: Path) -> None:
+    # DuckDB's reader would read an empty cell as missing; the mapping says it is not.
+    _source, mapping = _export(tmp_path / "x", GOOD, EXCLUDING.replace(
+        'missing: ["?", ""]', "missing: []"))
+    assert reader_plan(mapping) == TEXT_PLAN

@@ -5,12 +5,17 @@ writes the result, so the export never sits in Python memory and memory stays fl
 Each output row carries ``source_line``, the export's physical line, so every error (and every
 validation sample later) names the line an analyst opens the file at.
 
-Two passes over written Parquet, never over the export twice: the query writes the canonical
-columns plus compact check columns (which parse or rule failed, the first bad text, which
-exclusion rule matched) to a staging file; one aggregate over those check columns finds the
-first problem of each kind and how many rows share it; only when there is none is the
-canonical table copied, without the check columns, to a temporary name and renamed into place.
-A failed parse leaves no file behind.
+Two routes, one set of rules. The typed route (``_fast_parse``) reads a CSV export once with
+DuckDB's typed reader (``query.reader_plan``: what the reader parses natively), applies the
+mapping's SQL to the rest, and stops at the first row any check would flag (DuckDB's
+``error()`` as a guard); it writes the canonical table directly, plus one read of the columns
+the row filters need for their counts. A good export costs one pass. When the typed route
+stops, or does not apply (Excel, Parquet, a transcoded encoding), the exact route
+(``_exact_parse``) writes the canonical columns plus compact check columns (which parse or rule
+failed, the first bad text, which exclusion rule matched) to a staging file; one aggregate over
+those finds the first problem of each kind and how many rows share it, and names it. Either
+way the table is written under a temporary name and renamed into place only when complete: a
+failed parse leaves no file behind.
 
 Excel workbooks are read with openpyxl (a sheet holds at most about a million rows) and go
 through the same query.

@@ -94,7 +94,8 @@ def reader_plan(mapping: ExportMapping) -> ReaderPlan:
     ways, stays text; so does every column when a missing marker holds a digit (the reader
     matches markers untrimmed, so ' -1 ' could read as a number).
     """
-    if any(any(ch.isdigit() for ch in m) for m in mapping.missing):
+    if not mapping.missing or any(any(ch.isdigit() for ch in m) for m in mapping.missing):
+        # No marker: DuckDB's reader would take an empty cell as missing by default.
         return TEXT_PLAN
     schema = CANONICAL_SCHEMAS[mapping.kind]
     wanted: dict[str, set[str]] = {}
