@@ -10,9 +10,10 @@ subprocess so peak memory (max RSS of that process) is its own:
 
 (a) baseline: pandas ``read_csv(dtype=str)`` with vectorised parsing and ``to_parquet`` (the
     route the loader used before it parsed in DuckDB) on ``--baseline-rows``;
-(b) the project's path on ``--rows`` and ``--large-rows``: ``parse_export`` alone, then end
-    to end ``validate_clients`` (hash, parse, Great Expectations in batches, whole-table
-    checks) and ``interaction_kpis`` by day x queue;
+(b) the project's path on ``--rows`` and ``--large-rows``: ``parse_export`` alone (the typed
+    one-pass route; the route taken is printed), then end to end ``validate_clients`` (hash,
+    parse, the GX suite compiled to one DuckDB query, whole-table checks) and
+    ``interaction_kpis`` by day x queue;
 (c) ``--spark-rows N`` (its own stage; ``--spark-only`` skips (a) and (b)): Spark local[2] end
     to end on the same export (``parse_export_spark``, the GX suite on GX's Spark source,
     ``interaction_kpis(engine="spark")`` by day x queue), against the DuckDB path's parse and
@@ -166,8 +167,11 @@ def child_pandas(export: Path) -> dict:
     return {"seconds": seconds, "cpu_s": _cpu_s() - cpu, "rows": len(out), "peak_mb": _peak_mb()}
 
 
-def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
-    """Parse alone, then end to end (validate_clients parses again from scratch, then KPIs)."""
+def child_project(rows: int, export: Path, parse_only: bool = False,
+                  end_to_end_only: bool = False) -> dict:
+    """Parse alone, then end to end (validate_clients parses again from scratch, then KPIs).
+
+    ``end_to_end_only`` skips the parse-alone measurement (it doubles a 100M-row run)."""
     root = _project(rows, export)
     os.environ["BPO_ROOT"] = str(root)
     from analysis import paths
@@ -178,13 +182,16 @@ def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
 
     mapping_path = paths.raw_dir() / "clients" / CLIENT / "interactions.yaml"
     mapping = read_mapping(mapping_path)
-    started, cpu = time.perf_counter(), _cpu_s()
-    parsed = parse_export(export, mapping, CACHE / f"parse_only_{rows}.parquet")
-    parse_s, parse_cpu = time.perf_counter() - started, _cpu_s() - cpu
-    (CACHE / f"parse_only_{rows}.parquet").unlink()
+    parse_s = parse_cpu = float("nan")
+    parsed = None
+    if not end_to_end_only:
+        started, cpu = time.perf_counter(), _cpu_s()
+        parsed = parse_export(export, mapping, CACHE / f"parse_only_{rows}.parquet")
+        parse_s, parse_cpu = time.perf_counter() - started, _cpu_s() - cpu
+        (CACHE / f"parse_only_{rows}.parquet").unlink()
     if parse_only:
         return {"rows": parsed.rows, "excluded": parsed.excluded, "parse_s": parse_s,
-                "parse_cpu": parse_cpu, "peak_mb": _peak_mb()}
+                "parse_cpu": parse_cpu, "route": parsed.route, "peak_mb": _peak_mb()}
 
     started, cpu = time.perf_counter(), _cpu_s()
     report = validate_clients([CLIENT])
@@ -196,8 +203,9 @@ def child_project(rows: int, export: Path, parse_only: bool = False) -> dict:
     table = load_export(mapping_path)  # cached now: what a report's kernel does
     kpis = interaction_kpis(table, by=["day", "queue"])
     total_s, total_cpu = time.perf_counter() - started, _cpu_s() - cpu
-    return {"rows": parsed.rows, "excluded": parsed.excluded, "parse_s": parse_s,
-            "parse_cpu": parse_cpu, "total_cpu": total_cpu,
+    return {"rows": table.rows, "excluded": table.excluded, "parse_s": parse_s,
+            "parse_cpu": parse_cpu, "route": parsed.route if parsed else "not measured",
+            "total_cpu": total_cpu,
             "validate_s": validated_s, "kpi_s": total_s - validated_s, "total_s": total_s,
             "groups": len(kpis), "offered": int(kpis["offered"].sum()), "peak_mb": _peak_mb()}
 
@@ -323,7 +331,10 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=2_000_000)
     parser.add_argument("--large-parse-only", action="store_true",
                         help="at --large-rows, measure the parse alone (hours less on a busy box)")
+    parser.add_argument("--large-end-to-end-only", action="store_true",
+                        help="at --large-rows, skip the parse-alone measurement")
     parser.add_argument("--parse-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--end-to-end-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--spark-rows", type=int, default=0,
                         help="stage (c): Spark local[2] end to end on this many rows (0 skips)")
     parser.add_argument("--spark-only", action="store_true",
@@ -336,7 +347,8 @@ def main() -> None:
         print(json.dumps(child_pandas(args.export)))
         return
     if args.child == "project":
-        print(json.dumps(child_project(args.rows, args.export, args.parse_only)))
+        print(json.dumps(child_project(args.rows, args.export, args.parse_only,
+                                       args.end_to_end_only)))
         return
     if args.child in ("duckdb-c", "spark-c"):
         print(json.dumps(child_engine(args.child.removesuffix("-c"), args.rows, args.export)))
@@ -355,12 +367,15 @@ def main() -> None:
     for rows in [r for r in (args.rows, args.large_rows) if r]:
         export = generate(rows)
         parse_only = args.large_parse_only and rows == args.large_rows
+        e2e_only = args.large_end_to_end_only and rows == args.large_rows
         got = _run("--child", "project", "--rows", str(rows), "--export", str(export),
-                   *(["--parse-only"] if parse_only else []))
+                   *(["--parse-only"] if parse_only else []),
+                   *(["--end-to-end-only"] if e2e_only else []))
         parse_rate = got["rows"] / got["parse_s"]
         parse_cpu_rate = got["rows"] / got["parse_cpu"]
         if parse_only:
-            print(f"(b) DuckDB path, {got['rows']:,} rows kept, parse alone: {got['parse_s']:.1f} "
+            print(f"(b) DuckDB path, {got['rows']:,} rows kept, parse alone ({got['route']} "
+                  f"route): {got['parse_s']:.1f} "
                   f"s = {parse_rate:,.0f} rows/s; {got['parse_cpu']:.1f} CPU-s = "
                   f"{parse_cpu_rate:,.0f} rows per CPU-s; peak RSS {got['peak_mb']:,.0f} MB",
                   flush=True)
@@ -368,14 +383,15 @@ def main() -> None:
         total_rate = got["rows"] / got["total_s"]
         total_cpu_rate = got["rows"] / got["total_cpu"]
         print(f"(b) DuckDB path, {got['rows']:,} rows kept ({got['excluded']} excluded):\n"
-              f"    parse alone {got['parse_s']:.1f} s = {parse_rate:,.0f} rows/s "
+              f"    parse alone ({got['route']} route) {got['parse_s']:.1f} s = "
+              f"{parse_rate:,.0f} rows/s "
               f"({parse_rate / base_rate:.1f}x the baseline's rows/s); {got['parse_cpu']:.1f} "
               f"CPU-s = {parse_cpu_rate:,.0f} rows per CPU-s "
               f"({parse_cpu_rate / base_cpu_rate:.1f}x the baseline's)\n"
               f"    end to end {got['total_s']:.1f} s = {total_rate:,.0f} rows/s "
               f"({total_rate / base_rate:.1f}x); {got['total_cpu']:.1f} CPU-s = "
               f"{total_cpu_rate:,.0f} rows per CPU-s ({total_cpu_rate / base_cpu_rate:.1f}x): "
-              f"validate (hash + parse + GX batches + "
+              f"validate (hash + parse + suite as one SQL query + "
               f"whole-table checks) {got['validate_s']:.1f} s, KPIs by day x queue "
               f"{got['kpi_s']:.1f} s ({got['groups']:,} groups, {got['offered']:,} offered)\n"
               f"    peak RSS {got['peak_mb']:,.0f} MB ({got['peak_mb'] / base['peak_mb']:.2f}x "

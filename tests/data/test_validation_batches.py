@@ -1,7 +1,8 @@
-"""Client tables are validated in bounded batches, whole-table rules as one query.
+"""Client tables are validated on the engine: row-level rules as one compiled SQL query,
+whole-table rules as one query each, never in batches.
 
-A duplicate id whose two rows fall in different batches, and row-level problems in several
-batches, must be found with their total counts and export lines.
+A duplicate id far from its first row, and row-level problems far apart, must be found with
+their total counts and export lines.
 """
 
 from __future__ import annotations
@@ -46,10 +47,9 @@ def canonical(path: Path, edit: dict[int, dict[str, object]]) -> ClientTable:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
-    monkeypatch.setattr(runner, "BATCH_ROWS", 300)  # rows 1-300, 301-600, 601-900, 901-1000
 
 
-def test_a_duplicate_id_split_across_batches_is_found(tmp_path: Path, small_batches: None) -> None:
+def test_a_duplicate_id_far_apart_is_found(tmp_path: Path, small_batches: None) -> None:
     export = canonical(tmp_path / "t.parquet", {950: {"interaction_id": "c10"}})
 
     judged = runner._validate_tables({}, {}, [export])
@@ -58,10 +58,10 @@ def test_a_duplicate_id_split_across_batches_is_found(tmp_path: Path, small_batc
     assert found.rule == "unique_id" and found.bad_rows == 2
     assert found.sample == ((10, "c10"), (950, "c10"))
     assert found.lines == (12, 952)
-    assert judged.raw["acme/interactions"]["batches"] == 4
+    assert judged.raw["acme/interactions"]["executor"] == "duckdb_sql"
 
 
-def test_row_problems_in_several_batches_add_up_with_their_lines(
+def test_row_problems_far_apart_add_up_with_their_lines(
     tmp_path: Path, small_batches: None
 ) -> None:
     export = canonical(tmp_path / "t.parquet", {5: {"csat": 9.0}, 777: {"csat": 8.0},
@@ -77,7 +77,7 @@ def test_row_problems_in_several_batches_add_up_with_their_lines(
     assert by_rule["minimum"].column == "wait_seconds" and by_rule["minimum"].lines == (422,)
 
 
-def test_a_clean_table_passes_in_batches(tmp_path: Path, small_batches: None) -> None:
+def test_a_clean_table_passes(tmp_path: Path, small_batches: None) -> None:
     judged = runner._validate_tables({}, {}, [canonical(tmp_path / "t.parquet", {})])
     assert judged.findings == []
     assert {r["rule"] for r in judged.rows} >= {"unique_id", "has_rows", "not_null"}

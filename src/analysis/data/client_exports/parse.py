@@ -5,12 +5,17 @@ writes the result, so the export never sits in Python memory and memory stays fl
 Each output row carries ``source_line``, the export's physical line, so every error (and every
 validation sample later) names the line an analyst opens the file at.
 
-Two passes over written Parquet, never over the export twice: the query writes the canonical
-columns plus compact check columns (which parse or rule failed, the first bad text, which
-exclusion rule matched) to a staging file; one aggregate over those check columns finds the
-first problem of each kind and how many rows share it; only when there is none is the
-canonical table copied, without the check columns, to a temporary name and renamed into place.
-A failed parse leaves no file behind.
+Two routes, one set of rules. The typed route (``_fast_parse``) reads a CSV export once with
+DuckDB's typed reader (``query.reader_plan``: what the reader parses natively), applies the
+mapping's SQL to the rest, and stops at the first row any check would flag (DuckDB's
+``error()`` as a guard); it writes the canonical table directly, plus one read of the columns
+the row filters need for their counts. A good export costs one pass. When the typed route
+stops, or does not apply (Excel, Parquet, a transcoded encoding), the exact route
+(``_exact_parse``) writes the canonical columns plus compact check columns (which parse or rule
+failed, the first bad text, which exclusion rule matched) to a staging file; one aggregate over
+those finds the first problem of each kind and how many rows share it, and names it. Either
+way the table is written under a temporary name and renamed into place only when complete: a
+failed parse leaves no file behind.
 
 Excel workbooks are read with openpyxl (a sheet holds at most about a million rows) and go
 through the same query.
@@ -36,11 +41,14 @@ from analysis import paths
 from analysis.data.client_exports.mapping import ExportMapping
 from analysis.data.client_exports.query import (
     SOURCE_LINE,
+    TEXT_PLAN,
     Parsed,
+    ReaderPlan,
     canonical_select,
     derive_interactions,
     ident,
     literal,
+    reader_plan,
     repeated_key_rows,
 )
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
@@ -71,6 +79,9 @@ class ParseResult:
 
     rows: int
     excluded: dict[str, int] = field(default_factory=dict)
+    route: str = "typed"
+    """``typed``: the one-pass typed reader; ``exact``: the text route with check columns (an
+    export the typed route does not read, or one with a problem to name)."""
 
 
 def _norm(encoding: str) -> str:
@@ -222,28 +233,51 @@ def _blank_thresholds(con: duckdb.DuckDBPyConnection, source_sql: str, encoding:
     return [(b - i, i) for i, (b,) in enumerate(rows, start=1)]
 
 
+def _reader(path: Path, mapping: ExportMapping, names: list[str], encoding: str,
+            plan: ReaderPlan = TEXT_PLAN) -> str:
+    """DuckDB ``read_csv`` of the export's data rows, strict, malformed lines to the rejects.
+
+    With ``TEXT_PLAN`` every column is text. A typed ``plan`` has the reader parse its columns
+    itself (explicit types, ``dateformat``/``timestampformat``, the mapping's missing markers
+    as ``nullstr`` for the typed columns only: text columns keep their cells for the SQL).
+    """
+    compression = "gzip" if _is_gzip(path) else "none"
+    types = {n: plan.types.get(n, "VARCHAR") for n in names}
+    columns = "{" + ", ".join(f"{literal(n)}: {literal(t)}" for n, t in types.items()) + "}"
+    typed = ""
+    if plan.types:
+        markers = sorted({m.strip() for m in mapping.missing})
+        text = [n for n, t in types.items() if t == "VARCHAR"]
+        typed = (f", nullstr=[{', '.join(literal(m) for m in markers)}]"
+                 + (f", force_not_null=[{', '.join(literal(n) for n in text)}]" if text else "")
+                 + (f", dateformat={literal(plan.dateformat)}" if plan.dateformat else "")
+                 + (f", timestampformat={literal(plan.timestampformat)}"
+                    if plan.timestampformat else ""))
+    return (
+        f"read_csv({literal(str(path))}, columns={columns}, header=false, "
+        f"skip={mapping.header_offset + 1}, delim={literal(mapping.delimiter)}, quote='\"', "
+        f"escape='\"', auto_detect=false, encoding={literal(encoding)}, "
+        f"compression={literal(compression)}, strict_mode=true, max_line_size={MAX_LINE_BYTES}, "
+        f"store_rejects=true, rejects_limit={REJECTS_LIMIT}{typed})"
+    )
+
+
 def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
-                  names: list[str], encoding: str) -> tuple[str, bool]:
-    """SQL for the export's rows as text columns plus ``_line`` (physical line).
+                  names: list[str], encoding: str,
+                  plan: ReaderPlan = TEXT_PLAN) -> tuple[str, bool]:
+    """SQL for the export's rows (``_reader``) plus ``_line`` (physical line).
 
     The flag says whether the rows may come out of file order (blank lines were mapped).
     """
     compression = "gzip" if _is_gzip(path) else "none"
     header_lines = mapping.header_offset + 1
-    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-    src = literal(str(path))
-    reader = (
-        f"read_csv({src}, columns={columns}, header=false, skip={header_lines}, "
-        f"delim={literal(mapping.delimiter)}, quote='\"', escape='\"', auto_detect=false, "
-        f"encoding={literal(encoding)}, compression={literal(compression)}, strict_mode=true, "
-        f"max_line_size={MAX_LINE_BYTES}, store_rejects=true, rejects_limit={REJECTS_LIMIT})"
-    )
+    reader = _reader(path, mapping, names, encoding, plan)
     numbered = f"SELECT *, row_number() OVER () + {header_lines} AS _j FROM {reader}"
-    blanks = _blank_thresholds(con, src, encoding, compression, header_lines)
+    blanks = _blank_thresholds(con, literal(str(path)), encoding, compression, header_lines)
     if not blanks:
         return f"(SELECT * EXCLUDE (_j), _j AS _line FROM ({numbered}))", False
     values = ", ".join(f"({t}, {i})" for t, i in blanks)
-    con.execute(f"CREATE TEMP TABLE _blanks AS SELECT * FROM (VALUES {values}) v(t, i)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _blanks AS SELECT * FROM (VALUES {values}) v(t, i)")
     return (f"(SELECT r.* EXCLUDE (_j), r._j + coalesce(b.i, 0) AS _line FROM ({numbered}) r "
             f"ASOF LEFT JOIN (SELECT t, max(i) AS i FROM _blanks GROUP BY t) b ON r._j > b.t)",
             True)
@@ -352,11 +386,40 @@ def _bitmask(conditions: list[str]) -> str:
                       for i, c in enumerate(conditions))
 
 
-def compile_query(mapping: ExportMapping, relation: str, names: list[str],
-                  source: Path) -> tuple[str, list[Parsed], list[tuple[str, str, str]]]:
-    """The one query from export rows to canonical rows plus check columns."""
+def _blank_row(names: list[str], plan: ReaderPlan = TEXT_PLAN) -> str:
+    """SQL: every cell of the row is empty (such rows are skipped, never judged)."""
+    empty = [f"{ident(n)} IS NULL" if n in plan.types else f"trim(coalesce({ident(n)}, '')) = ''"
+             for n in names]
+    if not empty:
+        return "FALSE"
+    # Most rows show a non-empty first cell at once: a first character above the space (a
+    # cheap test, no trimmed copy) settles it; otherwise every cell is looked at.
+    first = ident(names[0])
+    quick = (f"ascii(coalesce({first}, '')) > 32" if names[0] not in plan.types
+             else f"{first} IS NOT NULL")
+    return f"CASE WHEN {quick} THEN FALSE ELSE {' AND '.join(empty)} END"
+
+
+def _exclusion_rule(mapping: ExportMapping) -> str:
+    """SQL: the number (from 1) of the first ``exclude`` rule a row matches, else 0."""
+    if not mapping.exclude:
+        return "0"
+    return "CASE " + " ".join(
+        f"WHEN trim(coalesce({ident(r.column)}, '')) IN "
+        f"({', '.join(literal(v) for v in r.values)}) THEN {i} "
+        for i, r in enumerate(mapping.exclude, start=1)
+    ) + "ELSE 0 END"
+
+
+def compile_query(mapping: ExportMapping, relation: str, names: list[str], source: Path,
+                  plan: ReaderPlan = TEXT_PLAN,
+                  ) -> tuple[str, list[Parsed], list[tuple[str, str, str]]]:
+    """The one query from export rows to canonical rows plus check columns.
+
+    ``plan``: the source columns ``relation`` already holds typed (see ``reader_plan``).
+    """
     schema = CANONICAL_SCHEMAS[mapping.kind]
-    parsed, select = canonical_select(mapping)
+    parsed, select = canonical_select(mapping, plan)
     for p in parsed:
         missing = [c for c in p.sources if c not in names]
         if missing:
@@ -368,21 +431,13 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str],
             raise DataValidationError(
                 f"{source}: exclude rule column '{rule.column}' not in the header "
                 f"(found: {names})")
-    every = " AND ".join(f"trim(coalesce({ident(n)}, '')) = ''" for n in names) or "FALSE"
-    # A row is blank when every cell is; most rows show a non-blank first cell at once.
-    blank = (f"CASE WHEN trim(coalesce({ident(names[0])}, '')) <> '' THEN FALSE ELSE {every} END"
-             if names else "FALSE")
-    excluded = "CASE " + " ".join(
-        f"WHEN trim(coalesce({ident(r.column)}, '')) IN "
-        f"({', '.join(literal(v) for v in r.values)}) THEN {i} "
-        for i, r in enumerate(mapping.exclude, start=1)
-    ) + "ELSE 0 END" if mapping.exclude else "0"
+    blank, excluded = _blank_row(names, plan), _exclusion_rule(mapping)
     kept = f"SELECT *, {excluded} AS _excluded FROM {relation} WHERE NOT ({blank})"
     # One layer per step, so each expression is computed once per row and the checks below
     # only compare columns: text -> mapped -> parsed -> bad code.
     layers = [
         ("texts", "SELECT _line, _excluded" + "".join(
-            f", {p.text} AS _t{p.index}" for p in parsed) + " FROM kept"),
+            f", {p.text} AS _t{p.index}{p.carried}" for p in parsed) + " FROM kept"),
         ("mapped", "SELECT *" + "".join(
             f", {p.mapped} AS _m{p.index}" for p in parsed) + " FROM texts"),
         ("parsed", "SELECT *" + "".join(
@@ -394,7 +449,8 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str],
     codes = [f"_b{p.index}" for p in parsed]
     first_code = ("CASE " + " ".join(f"WHEN {c} <> 0 THEN {c}" for c in codes) + " ELSE 0 END"
                   if codes else "0")
-    first_text = ("CASE " + " ".join(f"WHEN _b{p.index} <> 0 THEN _t{p.index}" for p in parsed)
+    first_text = ("CASE " + " ".join(f"WHEN _b{p.index} <> 0 THEN CAST(_t{p.index} AS VARCHAR)"
+                                     for p in parsed)
                   + " END" if codes else "CAST(NULL AS VARCHAR)")
     # Excluded rows are neither parsed nor judged: a test call may carry any value.
     canonical = (
@@ -520,6 +576,60 @@ def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -
         f"({extra} row(s) in all)")
 
 
+def _exclusion_counts(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
+                      names: list[str], encoding: str) -> dict[int, int]:
+    """Rows each ``exclude`` rule left out, from one text read of only the columns it needs."""
+    if not mapping.exclude:
+        return {}
+    reader = _reader(path, mapping, names, encoding)
+    # A rule value that is blank would also match blank rows, which are skipped, not excluded.
+    blank = (f"WHERE NOT ({_blank_row(names)})"
+             if any(not v.strip() for r in mapping.exclude for v in r.values) else "")
+    return dict(con.sql(
+        f"SELECT _excluded, count(*) FROM (SELECT {_exclusion_rule(mapping)} AS _excluded "
+        f"FROM {reader} {blank}) WHERE _excluded > 0 GROUP BY ALL").fetchall())
+
+
+def _fast_parse(source: Path, mapping: ExportMapping, partial: Path) -> dict[int, int] | None:
+    """One streaming pass: typed reader -> canonical Parquet, or None to parse exactly.
+
+    DuckDB's typed reader parses what it can natively (``reader_plan``), the SQL of the text
+    route the rest, and every row check of the exact route runs as a guard that stops the pass
+    at the first problem (DuckDB's ``error()``). No check column is written and no second copy
+    is made, so a good export costs one read and one write. A stopped pass, a line the reader
+    rejected, or an export this route does not read (Excel, Parquet, a transcoded encoding)
+    returns None: the exact route then parses it again and names the first problem with its
+    line, value and count, as precisely as ever (a good export never pays for it).
+    """
+    encoding = _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
+    if mapping.is_excel or mapping.is_parquet or encoding is None:
+        return None
+    names = read_header(source, mapping)
+    plan = reader_plan(mapping)
+    names_out = ", ".join([*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE])
+    with duckdb_connection() as con:
+        try:
+            relation, reordered = _csv_relation(con, source, mapping, names, encoding, plan)
+            sql, _parsed, _rules = compile_query(mapping, relation, names, source, plan)
+            guard = ("CASE WHEN _bad = 0 AND _rule = 0 THEN TRUE "
+                     "ELSE error('a row needs the exact route') END")
+            order = f" ORDER BY {SOURCE_LINE}" if reordered else ""
+            (kept,) = con.execute(
+                f"COPY (SELECT {names_out} FROM ({sql}) WHERE _excluded = 0 AND {guard}{order}) "
+                f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)").fetchall()[0]
+            (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
+        except duckdb.Error:
+            return None
+        if rejected:
+            return None
+        if mapping.kind == "interactions":
+            table = f"(SELECT *, 0 AS _excluded FROM read_parquet({literal(str(partial))}))"
+            _raise_duplicates(con, table, f"{source}: line")
+        counts = _exclusion_counts(con, source, mapping, names, encoding)
+    counts[0] = int(kept)
+    return counts
+
+
 @contextmanager
 def _cleanup(*files: Path) -> Iterator[None]:
     try:
@@ -549,27 +659,11 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
     return parsed, rules, names, reordered
 
 
-def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult:
-    """Parse ``source`` through ``mapping`` into canonical Parquet at ``out`` (atomically).
-
-    Raises ``DataValidationError`` naming the file, physical line, column and value (and how
-    many rows share the problem) for anything the mapping cannot parse or the schema forbids;
-    nothing is written then.
-    """
-    if any(ch in str(source) for ch in "*?[]{}"):
-        # DuckDB expands these as a glob: one mapping must read exactly its one file.
-        raise ConfigError(f"{source}: an export path must not contain any of * ? [ ] {{ }} "
-                          "(rename the file)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tag = f"{os.getpid()}-{threading.get_ident()}"
-    staged = out.with_name(f".{out.stem}.staged-{tag}.parquet")
-    partial = out.with_name(f".{out.stem}.partial-{tag}.parquet")
-    utf8 = out.with_name(f".{out.stem}.utf8-{tag}.csv")
-    with _cleanup(staged, partial, utf8), duckdb_connection() as con:
-        text = not (mapping.is_excel or mapping.is_parquet)
-        check = _SourceScan(source) if text else None
-        if check is not None:
-            check.start()
+def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Path, utf8: Path,
+                 check: _SourceScan | None) -> dict[int, int]:
+    """The text route with check columns: names the first problem exactly, else writes."""
+    text = not (mapping.is_excel or mapping.is_parquet)
+    with duckdb_connection() as con:
         try:
             parsed, rules, names, reordered = _stage(con, source, mapping, utf8, staged)
         except duckdb.Error as exc:
@@ -589,7 +683,40 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path) -> ParseResult
             f"COPY (SELECT {', '.join(names_out)} FROM {staged_sql} WHERE _excluded = 0"
             f"{f' ORDER BY {SOURCE_LINE}' if reordered else ''}) "
             f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
+    return counts
+
+
+def parse_export(source: Path, mapping: ExportMapping, out: Path, *,
+                 exact: bool = False) -> ParseResult:
+    """Parse ``source`` through ``mapping`` into canonical Parquet at ``out`` (atomically).
+
+    A CSV export is read in one typed pass (``_fast_parse``); one with a problem is read again
+    by the exact text route, which names it. ``exact=True`` takes the text route at once (the
+    tests compare the two routes row by row). Raises ``DataValidationError`` naming the file,
+    physical line, column and value (and how many rows share the problem) for anything the
+    mapping cannot parse or the schema forbids; nothing is written then.
+    """
+    if any(ch in str(source) for ch in "*?[]{}"):
+        # DuckDB expands these as a glob: one mapping must read exactly its one file.
+        raise ConfigError(f"{source}: an export path must not contain any of * ? [ ] {{ }} "
+                          "(rename the file)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = f"{os.getpid()}-{threading.get_ident()}"
+    staged = out.with_name(f".{out.stem}.staged-{tag}.parquet")
+    partial = out.with_name(f".{out.stem}.partial-{tag}.parquet")
+    utf8 = out.with_name(f".{out.stem}.utf8-{tag}.csv")
+    with _cleanup(staged, partial, utf8):
+        # Beside DuckDB: a corrupt .gz member, or a line too long for DuckDB's buffer.
+        check = None if (mapping.is_excel or mapping.is_parquet) else _SourceScan(source)
+        if check is not None:
+            check.start()
+        counts = None if exact else _fast_parse(source, mapping, partial)
+        route = "typed" if counts is not None else "exact"
+        if counts is None:
+            counts = _exact_parse(source, mapping, staged, partial, utf8, check)
+        elif check is not None and (problem := check.problem()):
+            raise DataValidationError(f"{source}: {problem}")
         partial.replace(out)  # atomic: a reader never sees a half-written table
     excluded = {rule.label: int(counts.get(i, 0))
                 for i, rule in enumerate(mapping.exclude, start=1)}
-    return ParseResult(rows=int(counts[0]), excluded=excluded)
+    return ParseResult(rows=int(counts[0]), excluded=excluded, route=route)

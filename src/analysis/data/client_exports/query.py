@@ -12,10 +12,11 @@ literals are quoted by ``ident`` and ``literal`` only, and a NUL character is re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.data.client_exports.mapping import (
+    DATE_FORMATS,
     DURATION_FORMATS,
     PERCENT_FORMATS,
     ColumnSpec,
@@ -52,6 +53,104 @@ def _in(expr: str, values: list[str]) -> str:
 
 
 @dataclass(frozen=True)
+class ReaderPlan:
+    """Which source columns DuckDB's CSV reader parses itself (typed ``read_csv``).
+
+    ``types``: source column -> ``DOUBLE``, ``DATE`` or ``TIMESTAMP`` (every other column is
+    read as text and parsed by the SQL of ``parse_expression``). ``dateformat`` and
+    ``timestampformat`` are the reader's (one each per file). ``time_parts``: canonical column ->
+    (date source, time source, time format) for a date + time pair whose date part the reader
+    parses and whose time part stays text. Only formats whose typed parse accepts exactly what
+    the text route accepts are typed; a value the reader cannot parse makes the parse fall back
+    to the text route, which names it.
+    """
+
+    types: dict[str, str] = field(default_factory=dict)
+    dateformat: str | None = None
+    timestampformat: str | None = None
+    time_parts: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+TEXT_PLAN = ReaderPlan()
+"""Every column read as text: the route that names any bad value exactly."""
+
+_TIME_DIRECTIVES = set("HIMSpfz")
+_DATE_DIRECTIVES = set("dmYybBj")
+
+
+def _directives(fmt: str) -> set[str]:
+    return {fmt[i + 1] for i in range(len(fmt) - 1) if fmt[i] == "%"}
+
+
+def reader_plan(mapping: ExportMapping) -> ReaderPlan:
+    """The typed-reader plan of a CSV mapping (``TEXT_PLAN`` when nothing can be typed).
+
+    Typed natively: plain numbers and second/minute/day-fraction durations (``DOUBLE``, only
+    with a '.' decimal and no thousands separator), a single-column ``strftime`` timestamp
+    (``TIMESTAMP``), and the date of a date + time pair (``DATE``). Not typed, because the
+    reader's parse is not as strict as the mapping's rule: ``H:MM:SS`` (DuckDB's INTERVAL cast
+    reads '3:45' as 3 h 45 min and accepts '01:02:03 ago'), ``M:SS``, value maps, yes/no words,
+    percentages, ``YYMMDD``, decimal comma. A column an exclusion rule reads, or one read two
+    ways, stays text; so does every column when a missing marker holds a digit (the reader
+    matches markers untrimmed, so ' -1 ' could read as a number).
+    """
+    if not mapping.missing or any(any(ch.isdigit() for ch in m) for m in mapping.missing):
+        # No marker: DuckDB's reader would take an empty cell as missing by default.
+        return TEXT_PLAN
+    schema = CANONICAL_SCHEMAS[mapping.kind]
+    wanted: dict[str, set[str]] = {}
+    dateformats: set[str] = set()
+    stampformats: set[str] = set()
+    time_parts: dict[str, tuple[str, str, str]] = {}
+    for col in schema.columns:
+        spec = mapping.spec(col.name)
+        if spec is None:
+            continue
+        typed = None
+        fmt = spec.format
+        if spec.values is not None:
+            pass
+        elif (col.type in ("float", "int") and fmt in (None, "seconds", "minutes",
+                                                          "day_fraction")
+              and len(spec.sources) == 1 and mapping.decimal == "." and not mapping.thousands):
+            typed = {spec.sources[0]: "DOUBLE"}
+        elif col.type == "timestamp" and fmt and fmt.lower() not in DATE_FORMATS and \
+                "%" in fmt and not _directives(fmt) & {"z", "Z"}:
+            if len(spec.sources) == 1:
+                typed = {spec.sources[0]: "TIMESTAMP"}
+                stampformats.add(fmt)
+            elif len(spec.sources) == 2 and fmt.count(" ") == 1:
+                day, time = fmt.split(" ")
+                if (_directives(day) and _directives(day) <= _DATE_DIRECTIVES
+                        and _directives(time) and _directives(time) <= _TIME_DIRECTIVES):
+                    typed = {spec.sources[0]: "DATE"}
+                    dateformats.add(day)
+                    time_parts[col.name] = (spec.sources[0], spec.sources[1], time)
+        for name in spec.sources:
+            wanted.setdefault(name, set()).add((typed or {}).get(name, "VARCHAR"))
+    for rule in mapping.exclude:
+        wanted.setdefault(rule.column, set()).add("VARCHAR")
+    # The reader takes one date and one timestamp format per file: more than one stays text.
+    if len(dateformats) > 1:
+        dateformats.clear()
+    if len(stampformats) > 1:
+        stampformats.clear()
+    types = {}
+    for name, kinds in wanted.items():
+        (kind,) = kinds if len(kinds) == 1 else ("VARCHAR",)
+        if (kind == "DATE" and not dateformats) or (kind == "TIMESTAMP" and not stampformats):
+            kind = "VARCHAR"
+        if kind != "VARCHAR":
+            types[name] = kind
+    time_parts = {c: parts for c, parts in time_parts.items() if types.get(parts[0]) == "DATE"
+                  and parts[1] not in types}
+    if not types:
+        return TEXT_PLAN
+    return ReaderPlan(types, next(iter(dateformats), None), next(iter(stampformats), None),
+                      time_parts)
+
+
+@dataclass(frozen=True)
 class Parsed:
     """One mapped column, as layered SQL so each step is computed once per row.
 
@@ -71,6 +170,8 @@ class Parsed:
     value: str
     bad: str
     reasons: tuple[str, str, str]
+    carried: str = ""
+    """Extra ``, expr AS name`` columns of the text layer (a typed date beside its time text)."""
 
 
 def source_text(spec: ColumnSpec, mapping: ExportMapping) -> str:
@@ -132,8 +233,16 @@ def _timestamp(text: str, fmt: str | None) -> tuple[str, str]:
 
 
 def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping,
-                     index: int) -> Parsed:
-    """The layered SQL that reads one mapped canonical column (``index``: its layer names)."""
+                     index: int, plan: ReaderPlan = TEXT_PLAN) -> Parsed:
+    """The layered SQL that reads one mapped canonical column (``index``: its layer names).
+
+    With a typed ``plan`` a source the reader already parsed is taken as it comes (missing
+    markers are the reader's NULLs); the column's extra rules are applied the same way.
+    """
+    if col.name in plan.time_parts:
+        return _date_and_time(col, spec, mapping, plan, index)
+    if spec.sources[0] in plan.types:
+        return _typed(col, spec, plan.types[spec.sources[0]], index)
     t, m, p = f"_t{index}", f"_m{index}", f"_p{index}"
     extra, extra_reason = "FALSE", ""
     if spec.values is not None:
@@ -181,6 +290,43 @@ def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping
                   parsed, value, bad, (map_reason, reason, extra_reason))
 
 
+def _judged(col: ColumnSchema, spec: ColumnSpec, index: int, text: str, parsed: str,
+            extra: str, extra_reason: str, reason: str, carried: str = "") -> Parsed:
+    m, p = f"_m{index}", f"_p{index}"
+    value = p
+    if col.type == "int":
+        value = f"CAST({p} AS BIGINT)"
+        extra, extra_reason = f"{p} % 1 <> 0", "not a whole number"
+    bad = (f"CASE WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
+           f"WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
+    return Parsed(col.name, tuple(spec.sources), index, text, f"_t{index}", parsed, value, bad,
+                  ("", reason, extra_reason), carried)
+
+
+def _typed(col: ColumnSchema, spec: ColumnSpec, kind: str, index: int) -> Parsed:
+    """A column the reader parsed (``DOUBLE`` number or duration, ``TIMESTAMP``)."""
+    m, p = f"_m{index}", f"_p{index}"
+    extra, extra_reason = "FALSE", ""
+    parsed = m
+    if kind == "DOUBLE" and spec.format in DURATION_FORMATS:
+        scale = {"seconds": "1.0", "minutes": "60.0", "day_fraction": "86400.0"}[spec.format]
+        parsed, extra, extra_reason = f"({m} * {scale})", f"{p} < 0", "negative duration"
+    reason = "not a number" if kind == "DOUBLE" else f"not a timestamp in format '{spec.format}'"
+    return _judged(col, spec, index, ident(spec.sources[0]), parsed, extra, extra_reason, reason)
+
+
+def _date_and_time(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping,
+                   plan: ReaderPlan, index: int) -> Parsed:
+    """A date the reader parsed plus a time still text: missing when either part is."""
+    day, time, fmt = plan.time_parts[col.name]
+    text = (f"CASE WHEN {ident(day)} IS NULL THEN NULL ELSE "
+            f"{source_text(ColumnSpec(source=time), mapping)} END")
+    parsed = f"_d{index} + CAST(try_strptime(_m{index}, {literal(fmt)}) AS TIME)"
+    return _judged(col, spec, index, text, parsed, "FALSE", "",
+                   f"not a timestamp in format '{spec.format}'",
+                   carried=f", {ident(day)} AS _d{index}")
+
+
 def constant_expression(col: ColumnSchema, value: Any) -> str:
     """A mapping constant as a typed SQL literal (``NULL`` for a YAML null)."""
     if value is None:
@@ -189,15 +335,19 @@ def constant_expression(col: ColumnSchema, value: Any) -> str:
     return f"TRY_CAST({literal(text)} AS {SQL_TYPES[col.type]})"
 
 
-def canonical_select(mapping: ExportMapping) -> tuple[list[Parsed], list[str]]:
-    """Mapped columns (parsed) and ``expr AS name`` for every canonical column, in order."""
+def canonical_select(mapping: ExportMapping,
+                     plan: ReaderPlan = TEXT_PLAN) -> tuple[list[Parsed], list[str]]:
+    """Mapped columns (parsed) and ``expr AS name`` for every canonical column, in order.
+
+    ``plan``: which source columns arrive already typed from DuckDB's reader.
+    """
     schema = CANONICAL_SCHEMAS[mapping.kind]
     parsed: list[Parsed] = []
     select: list[str] = []
     for col in schema.columns:
         spec = mapping.spec(col.name)
         if spec is not None:
-            p = parse_expression(col, spec, mapping, len(parsed))
+            p = parse_expression(col, spec, mapping, len(parsed), plan)
             parsed.append(p)
             select.append(f"{p.value} AS {col.name}")
         elif col.name in mapping.constants:

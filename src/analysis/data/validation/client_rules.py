@@ -1,12 +1,14 @@
 """Consistency rules of the canonical client tables that no single-column expectation covers.
 
-Row rules look at one row at a time. Like ``rules``, each is a pure pandas function of a batch of
-the canonical table returning one cell per row: missing when the row is fine, otherwise a short
-explanation ("answered 07:04:20 before arrival 07:04:28"). The suite asserts those cells are
-null, so a broken rule reports its rows, count and explanations through the same result
-structure as every other expectation, batch after batch.
+Row rules look at one row at a time. Each is one DuckDB SQL expression over the row's columns
+giving one cell: missing when the row is fine, otherwise a short explanation ("answered
+07:04:20 before arrival 07:04:28"). Both executors of the client suite compute the same
+expression (``client_suites.prepare`` over a pandas frame for Great Expectations, the SQL
+compilation of the suite over the Parquet file), and the suite asserts those cells are null, so
+a broken rule reports its rows, count and explanations through the same result structure as
+every other expectation. One definition of each rule, two executors.
 
-Table rules compare rows with each other (a ticket's events with its created event): a batch
+Table rules compare rows with each other (a ticket's events with its created event): a row
 cannot judge them, so each is one DuckDB query over the whole table (``TABLE_RULES``) returning
 the bad rows' ``row`` (1-based position in the table) and ``explanation``.
 """
@@ -16,87 +18,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
-
 from .report import CRITICAL, WARNING
 
-
-def _explain(
-    frame: pd.DataFrame, bad: pd.Series, text: Callable[[pd.DataFrame], pd.Series]
-) -> pd.Series:
-    """Explanations for the rows where ``bad`` holds (built for those rows only), else null."""
-    out = pd.Series(None, index=frame.index, dtype="str")
-    bad = bad.fillna(False).astype(bool)
-    if bad.any():
-        out[bad] = text(frame[bad]).astype("str")
-    return out
+_WHEN = "strftime({}, '%Y-%m-%d %H:%M:%S')"
 
 
-def _when(values: pd.Series) -> pd.Series:
-    return values.dt.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _not_before(later: str, earlier: str, verb: str) -> Callable[[pd.DataFrame], pd.Series]:
+def _not_before(later: str, earlier: str, verb: str) -> str:
     """Rows whose ``later`` timestamp lies before their ``earlier`` one."""
-
-    def rule(frame: pd.DataFrame) -> pd.Series:
-        return _explain(
-            frame, frame[later] < frame[earlier],
-            lambda bad: f"{verb} " + _when(bad[later]) + f" before {earlier.removesuffix('_at')} "
-            + _when(bad[earlier]),
-        )
-
-    return rule
+    return (f"CASE WHEN {later} < {earlier} THEN '{verb} ' || {_WHEN.format(later)} || "
+            f"' before {earlier.removesuffix('_at')} ' || {_WHEN.format(earlier)} END")
 
 
-def _at_most(part: str, whole: str) -> Callable[[pd.DataFrame], pd.Series]:
+def _at_most(part: str, whole: str) -> str:
     """Rows whose count ``part`` exceeds the count ``whole`` it is part of."""
-
-    def rule(frame: pd.DataFrame) -> pd.Series:
-        return _explain(
-            frame, frame[part] > frame[whole],
-            lambda bad: f"{part} " + bad[part].astype("str") + f" > {whole} "
-            + bad[whole].astype("str"),
-        )
-
-    return rule
+    return (f"CASE WHEN {part} > {whole} THEN '{part} ' || CAST({part} AS VARCHAR) || "
+            f"' > {whole} ' || CAST({whole} AS VARCHAR) END")
 
 
-def csat_above_scale(frame: pd.DataFrame) -> pd.Series:
-    """Scores above the top of their own CSAT scale (a 9 on a 1-5 survey)."""
-    return _explain(
-        frame, frame["csat"] > frame["csat_scale"],
-        lambda bad: "csat " + bad["csat"].map("{:g}".format) + " on a 1-"
-        + bad["csat_scale"].astype("str") + " scale",
-    )
+CSAT_ABOVE_SCALE = ("CASE WHEN csat > csat_scale THEN 'csat ' || printf('%g', csat) || ' on a 1-' "
+                    "|| CAST(csat_scale AS VARCHAR) || ' scale' END")
+"""Scores above the top of their own CSAT scale (a 9 on a 1-5 survey)."""
 
+CSAT_WITHOUT_SCALE = ("CASE WHEN csat IS NOT NULL AND csat_scale IS NULL THEN 'csat ' || "
+                      "printf('%g', csat) || ' has no csat_scale' END")
+"""Scores given without the scale they are on (cannot be compared with a benchmark)."""
 
-def csat_without_scale(frame: pd.DataFrame) -> pd.Series:
-    """Scores given without the scale they are on (cannot be compared with a benchmark)."""
-    return _explain(
-        frame, frame["csat"].notna() & frame["csat_scale"].isna(),
-        lambda bad: "csat " + bad["csat"].map("{:g}".format) + " has no csat_scale",
-    )
-
-
-def answered_plus_abandoned_over_offered(frame: pd.DataFrame) -> pd.Series:
-    """Intervals whose answered and abandoned contacts add up to more than were offered."""
-    total = frame["answered"] + frame["abandoned"]
-    return _explain(
-        frame, total > frame["offered"],
-        lambda bad: "answered + abandoned " + (bad["answered"] + bad["abandoned"]).astype("str")
-        + " > offered " + bad["offered"].astype("str"),
-    )
-
-
-_WHEN_SQL = "strftime({}, '%Y-%m-%d %H:%M:%S')"
+OUTCOMES_OVER_OFFERED = (
+    "CASE WHEN answered + abandoned > offered THEN 'answered + abandoned ' || "
+    "CAST(answered + abandoned AS VARCHAR) || ' > offered ' || CAST(offered AS VARCHAR) END")
+"""Intervals whose answered and abandoned contacts add up to more than were offered."""
 
 
 def events_before_creation_sql(table: str) -> str:
     """Ticket events dated before the same ticket's ``created`` event (one query)."""
     return (
-        "SELECT row, event || ' ' || " + _WHEN_SQL.format("event_at") + " || ' before ticket ' "
-        "|| ticket_id || ' was created ' || " + _WHEN_SQL.format("created") + " AS explanation "
+        "SELECT row, event || ' ' || " + _WHEN.format("event_at") + " || ' before ticket ' "
+        "|| ticket_id || ' was created ' || " + _WHEN.format("created") + " AS explanation "
         "FROM (SELECT file_row_number + 1 AS row, event, event_at, ticket_id, "
         "min(event_at) FILTER (event = 'created') OVER (PARTITION BY ticket_id) AS created "
         f"FROM {table}) WHERE event_at < created"
@@ -115,40 +72,45 @@ def tickets_without_creation_sql(table: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """One consistency rule: its id, the column it speaks about, wording, severity, function."""
+    """One consistency rule: id, the column it speaks about, wording, severity, its SQL.
+
+    ``sql`` is the explanation expression (NULL for a good row); ``needs`` the columns it reads
+    (a table lacking one is reported once by the column set, and the rule is not run).
+    """
 
     rule: str
     column: str
     description: str
     severity: str
-    check: Callable[[pd.DataFrame], pd.Series]
+    sql: str
+    needs: tuple[str, ...]
 
 
 CLIENT_RULES: dict[str, tuple[Rule, ...]] = {
     "interactions": (
         Rule("answered_after_arrival", "answered_at", "must not be before arrived_at", CRITICAL,
-             _not_before("answered_at", "arrived_at", "answered")),
+             _not_before("answered_at", "arrived_at", "answered"), ("answered_at", "arrived_at")),
         Rule("ended_after_answer", "ended_at", "must not be before answered_at", CRITICAL,
-             _not_before("ended_at", "answered_at", "ended")),
+             _not_before("ended_at", "answered_at", "ended"), ("ended_at", "answered_at")),
         Rule("ended_after_arrival", "ended_at", "must not be before arrived_at", CRITICAL,
-             _not_before("ended_at", "arrived_at", "ended")),
+             _not_before("ended_at", "arrived_at", "ended"), ("ended_at", "arrived_at")),
         Rule("csat_scale", "csat", "must not exceed its csat_scale (the top of the survey's scale)",
-             CRITICAL, csat_above_scale),
+             CRITICAL, CSAT_ABOVE_SCALE, ("csat", "csat_scale")),
         Rule("csat_has_scale", "csat_scale", "a csat score needs its scale", WARNING,
-             csat_without_scale),
+             CSAT_WITHOUT_SCALE, ("csat", "csat_scale")),
     ),
     "interval_aggregates": (
         Rule("abandoned_within_offered", "abandoned", "must not exceed offered", CRITICAL,
-             _at_most("abandoned", "offered")),
+             _at_most("abandoned", "offered"), ("abandoned", "offered")),
         Rule("answered_within_offered", "answered", "must not exceed offered", CRITICAL,
-             _at_most("answered", "offered")),
+             _at_most("answered", "offered"), ("answered", "offered")),
         Rule("short_within_abandoned", "short_abandoned", "must not exceed abandoned", CRITICAL,
-             _at_most("short_abandoned", "abandoned")),
+             _at_most("short_abandoned", "abandoned"), ("short_abandoned", "abandoned")),
         Rule("sl_within_answered", "answered_within_sl", "must not exceed answered", CRITICAL,
-             _at_most("answered_within_sl", "answered")),
+             _at_most("answered_within_sl", "answered"), ("answered_within_sl", "answered")),
         Rule("outcomes_within_offered", "offered",
              "answered + abandoned should not exceed offered", WARNING,
-             answered_plus_abandoned_over_offered),
+             OUTCOMES_OVER_OFFERED, ("answered", "abandoned", "offered")),
     ),
 }
 """Row rules per canonical kind; ids are the ``[rule]`` shown in messages."""

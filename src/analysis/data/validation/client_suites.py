@@ -23,20 +23,33 @@ GX_TYPES = {"str": "str", "timestamp": "datetime64", "float": "float64", "int": 
 PERCENT_SUFFIX = "_pct"
 
 
-def prepare(schema: TableSchema, table: pd.DataFrame, first_row: int = 1) -> pd.DataFrame:
-    """The frame a suite judges: the table with one explanation column per row rule.
+def rule_columns(schema: TableSchema, available: set[str]) -> list[tuple[str, str]]:
+    """(helper column, SQL explanation) of each row rule whose columns the table has."""
+    return [(check_column(rule.rule), rule.sql) for rule in CLIENT_RULES.get(schema.kind, ())
+            if set(rule.needs) <= available]
 
-    The index is the 1-based row of the canonical table (``first_row`` for the first row of a
-    batch), so GX samples name rows, not offsets.
+
+def prepare(schema: TableSchema, table: pd.DataFrame, first_row: int = 1) -> pd.DataFrame:
+    """The frame Great Expectations judges: the table with one explanation column per row rule.
+
+    The explanations are the rules' own SQL (``client_rules``), run by DuckDB over the frame,
+    so the GX executor and the SQL one compute the very same cells. The index is the 1-based
+    row of the canonical table (``first_row`` for the first row of a batch), so GX samples name
+    rows, not offsets.
     """
+    import duckdb
+
     frame = table.copy()
     frame.index = pd.RangeIndex(first_row, first_row + len(frame), name="row")
-    for rule in CLIENT_RULES.get(schema.kind, ()):
-        try:
-            frame[check_column(rule.rule)] = rule.check(frame)
-        except (KeyError, TypeError):
-            # A missing or mistyped column: reported once by the column set or type expectation.
-            continue
+    rules = rule_columns(schema, set(frame.columns))
+    if rules:
+        with duckdb.connect() as con:
+            con.register("_frame", table.reset_index(drop=True))
+            cells = con.sql("SELECT " + ", ".join(f"CAST({sql} AS VARCHAR) AS {name}"
+                                                  for name, sql in rules)
+                            + " FROM _frame").df()
+        for name, _sql in rules:
+            frame[name] = pd.Series(cells[name].to_numpy(), index=frame.index, dtype="str")
     return frame
 
 

@@ -20,7 +20,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis import paths
-from analysis.data.client_exports.query import SOURCE_LINE
 
 from .client_tables import judge_table
 from .clients import (
@@ -151,88 +150,34 @@ def _validate_tables(
         built = suites.build_suite(specs[name], frame, list(tables[name].columns), refs)
         judged.run(source, name, specs[name].file, frame, built)
     for export in exports:
-        judge_export(judged, source, export)
+        judge_export(judged, export)
     return judged
 
 
-BATCH_ROWS = int(os.environ.get("BPO_VALIDATION_BATCH_ROWS", "250000"))
-"""Rows of a canonical client table validated at a time: memory stays flat in table size."""
+def judge_export(judged: _Judged, export: ClientTable) -> None:
+    """Validate one canonical client table without loading it into Python.
 
-
-@dataclass
-class _Merged:
-    """One expectation's results over every batch, shaped like a GX result for ``_outcome``."""
-
-    expectation_config: Any
-    success: bool
-    result: dict[str, Any]
-    exception_info: dict[str, Any] | None
-
-    def add(self, other: Any) -> None:
-        """Fold in the same expectation's result on the next batch."""
-        self.success = self.success and bool(other.success)
-        mine, theirs = self.result, other.result or {}
-        for key in ("unexpected_count", "element_count", "missing_count"):
-            if key in theirs:
-                mine[key] = (mine.get(key) or 0) + (theirs[key] or 0)
-        for key in ("partial_unexpected_list", "partial_unexpected_index_list"):
-            if theirs.get(key):
-                mine[key] = ((mine.get(key) or []) + list(theirs[key]))[
-                    : _RESULT_FORMAT["partial_unexpected_count"]]
-        if "observed_value" in theirs and not other.success:
-            mine["observed_value"] = theirs["observed_value"]
-        if not (self.exception_info or {}).get("exception_message"):
-            self.exception_info = other.exception_info
-
-
-def judge_export(judged: _Judged, source: Any, export: ClientTable) -> None:
-    """Validate one canonical client table without loading it whole.
-
-    Row-level expectations run batch by batch (``BATCH_ROWS``) on the GX pandas source, their
-    counts and samples added up; whole-table checks (row count, column set, uniqueness, rules
-    across rows) run as one query each over the whole file (``client_tables``).
+    The row-level suite (built by ``client_suites``, the rules' one definition) is compiled to
+    one DuckDB aggregate query over the Parquet file (``sql_suite``): counts and samples with
+    their export lines, memory flat in rows. Whole-table checks (row count, column set,
+    uniqueness, rules across rows) run as one query each (``client_tables``).
     """
     from . import client_suites  # GX import: only when a validation runs
+    from .sql_suite import run_suite
 
     schema, path = export.table.schema, export.table.path
     rows, findings = judge_table(path, schema, export.file)
-    parquet = pq.ParquetFile(path)
-    present = set(parquet.schema_arrow.names)
-    columns = [c for c in schema.names if c in present]
-    merged: list[_Merged] = []
-    lines: dict[int, int] = {}
-    built = None
-    first = 1
-    batches = 0
-    asset = source.add_dataframe_asset(name=export.dataset).add_batch_definition_whole_dataframe(
-        "batch")
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[*columns, SOURCE_LINE]):
-        frame = batch.to_pandas(types_mapper=ARROW_TO_PANDAS.get)
-        source_lines = frame.pop(SOURCE_LINE).to_numpy()
-        frame = client_suites.prepare(schema, frame, first_row=first)
-        if built is None:
-            built = client_suites.build_suite(schema, export.dataset, frame)
-        result = asset.get_batch(batch_parameters={"dataframe": frame}).validate(
-            built.suite, result_format=_RESULT_FORMAT)
-        for position, one in enumerate(result.results):
-            if batches == 0:
-                merged.append(_Merged(one.expectation_config, bool(one.success),
-                                      dict(one.result or {}), one.exception_info))
-            else:
-                merged[position].add(one)
-            for index in (one.result or {}).get("partial_unexpected_index_list") or []:
-                row = _row_number(index)
-                if row is not None and first <= row < first + len(source_lines):
-                    lines[row] = int(source_lines[row - first])
-        first += len(frame)
-        batches += 1
-        del frame, batch
+    arrow = pq.read_schema(path)
+    present = [c for c in schema.names if c in arrow.names]
+    empty = arrow.empty_table().select(present).to_pandas(types_mapper=ARROW_TO_PANDAS.get)
+    built = client_suites.build_suite(schema, export.dataset,
+                                      client_suites.prepare(schema, empty))
+    results, lines = run_suite(path, schema, built.expectations)
     judged.raw[export.dataset] = {
-        "batches": batches, "batch_rows": BATCH_ROWS,
-        "skipped_expectations": built.skipped if built else [],
+        "executor": "duckdb_sql", "skipped_expectations": built.skipped,
         "whole_table_checks": rows,
     }
-    for one in merged:
+    for one in results:
         row, found = _outcome(export.file, one)
         judged.rows.append({"dataset": export.dataset, **row})
         findings.extend(found)
