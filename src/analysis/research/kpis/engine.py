@@ -11,6 +11,7 @@ result goes through the same conversion to pandas, so both engines give the same
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -110,7 +111,52 @@ def run_grouped(sql_select: str, source_sql: str, groups: list[tuple[str, str]],
             frame["time_of_day"] = pd.to_datetime(frame["time_of_day"], format="%H:%M:%S").dt.time
         return frame
     with duckdb.connect() as con:
-        return con.sql(sql).df()
+        chunks = _partitions(con, source_sql, groups, where) if groups else []
+        if len(chunks) <= 1:
+            return con.sql(sql).df()
+        # Exact quantiles hold every value of a group in memory and do not spill: past
+        # PARTITION_ROWS the query runs once per range of the first group key, so each group
+        # is whole in exactly one pass and memory is bounded by the largest pass, not the table.
+        first = groups[0][0]
+        for i, chunk in enumerate(chunks):
+            con.execute("CREATE OR REPLACE TEMP TABLE _bpo_keys AS SELECT unnest(?) AS k",
+                        [chunk])
+            keys = (f"{first} IS NULL" if chunk == [None]
+                    else f"{first} IN (SELECT k FROM _bpo_keys)")
+            part = f"SELECT {select} FROM {source_sql} WHERE ({where}) AND {keys} {group_by}"
+            # Results gather in DuckDB, so the frame's dtypes are those of a single query.
+            con.execute(f"INSERT INTO _bpo_out {part}" if i else
+                        f"CREATE TEMP TABLE _bpo_out AS {part}")
+        order = ", ".join(f"{n} ASC NULLS LAST" for n in names)
+        return con.sql(f"SELECT * FROM _bpo_out ORDER BY {order}").df()
+
+
+PARTITION_ROWS = int(os.environ.get("BPO_KPI_PARTITION_ROWS", "40000000"))
+"""Rows per pass of a grouped KPI query on DuckDB (see ``run_grouped``)."""
+
+
+def _partitions(con: duckdb.DuckDBPyConnection, source_sql: str,
+                groups: list[tuple[str, str]], where: str) -> list[list[object]]:
+    """Values of the first group key, in runs of at most ``PARTITION_ROWS`` rows (one run for a
+    table that fits; a key with more rows than that is a run of its own). NULL is its own run."""
+    (total,) = con.sql(f"SELECT count(*) FROM {source_sql} WHERE {where}").fetchall()[0]
+    if total <= PARTITION_ROWS:
+        return []
+    counts = con.sql(f"SELECT {groups[0][0]} AS k, count(*) FROM {source_sql} WHERE {where} "
+                     "GROUP BY k ORDER BY k NULLS LAST").fetchall()
+    chunks: list[list[object]] = []
+    size = 0
+    for key, n in counts:
+        if key is None:
+            chunks.append([None])
+            size = PARTITION_ROWS  # nothing joins the NULL run
+        elif chunks and chunks[-1] != [None] and size + n <= PARTITION_ROWS:
+            chunks[-1].append(key)
+            size += n
+        else:
+            chunks.append([key])
+            size = n
+    return chunks
 
 
 def _tag(frame: pd.DataFrame, conventions: Conventions) -> pd.DataFrame:
