@@ -229,6 +229,29 @@ def research_table_deleted(root: Path) -> None:
     (root / "data" / "raw" / "market_estimates.csv").unlink()
 
 
+def deeply_nested_config(root: Path) -> None:
+    config(root, "acme", "display_name: Acme\nparameters:\n  market_size: {geography: "
+           + "[" * 100_000 + "]" * 100_000 + "}\n")
+
+
+def deeply_nested_mapping(root: Path) -> None:
+    target = mapping_copy(root, "evil")
+    with (target / "interactions.yaml").open("a") as file:
+        file.write("notes: " + "[" * 50_000 + "]" * 50_000 + "\n")
+
+
+def edit_raw_row(filename: str, old: str, new: str) -> Callable[[Path], None]:
+    """A curated table with one row's text edited (``old`` must occur exactly once)."""
+
+    def setup(root: Path) -> None:
+        path = root / "data" / "raw" / filename
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return setup
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -355,6 +378,15 @@ CASES = [
     Case("malformed lines counted and listed once (E15)", ("validate",), 1,
          "(316 malformed line(s) in all, at lines 9, 10, 11, 12, 16, ...)",
          evil_export(_quote_in_web_chat_rows), real_validation=True),
+    Case("100,000 nested lists in a client config (A17, A18)", ("report", "--client", "acme"),
+         2, "acme.yaml: not valid YAML: line 3, column 57: nested more than 32 levels deep",
+         deeply_nested_config, check=nothing_executed, never_says=("Traceback", "Recursion")),
+    Case("50,000 nested lists in a mapping file (D06)", ("validate",), 1,
+         "nested more than 32 levels deep", deeply_nested_mapping, real_validation=True,
+         never_says=("Traceback", "Recursion")),
+    Case("negative official exchange rate (U04)", ("validate",), 1, "[positive]",
+         edit_raw_row("exchange_rates.csv", "EUR,2023,1.0817,", "EUR,2023,-1.0817,"),
+         unchanged=("reports",), real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",

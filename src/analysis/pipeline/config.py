@@ -445,7 +445,7 @@ def load_client(client: str) -> Client:
     # error message can echo another file's contents.
     contained(file, clients_dir(), where=str(file), key="config file")
     try:
-        data = strict_yaml.load(file.read_text(encoding="utf-8"))
+        data = strict_yaml.load_file(file)
     except UnicodeDecodeError as error:
         raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
                           "text file") from None
