@@ -237,6 +237,25 @@ def test_force_rebuilds_unchanged_reports(project, first, capsys):
     assert built(run) == {"b/kpi"}
 
 
+def test_reports_option_keeps_the_rest_of_the_deliverable_in_latest(project, first, capsys):
+    # R06: rebuilding one report of a two-report client must not drop the other from latest.
+    before = latest(project.root, "a")
+    run = refresh_run(capsys, "--client", "a", "--reports", "kpi", "--force", "--workers", "1")
+    assert run.code == refresh.EXIT_OK
+    assert built(run) == {"a/kpi"}
+    assert any(line.startswith("keep fig as published in run") for line in run.lines), run.lines
+    after = latest(project.root, "a")
+    assert after != before
+    assert (after / "fig.html").read_bytes() == (before / "fig.html").read_bytes()
+    manifest = json.loads((after / "run.json").read_text())
+    assert [entry["name"] for entry in manifest["reports"]] == ["fig", "kpi"]
+    assert manifest["reports"][0]["reused_from"]
+    assert "fig.html" in (after / "index.html").read_text()
+    # and the same request again, without --force, finds the whole deliverable up to date
+    again = refresh_run(capsys, "--client", "a", "--reports", "kpi", "--workers", "1")
+    assert again.code == refresh.EXIT_NOTHING, again.lines
+
+
 def test_validation_failure_exits_1_and_publishes_nothing(project, first, capsys):
     (project.root / "data" / "raw" / "figures.csv").write_text("name,value\nx,1\n")
     before = snapshot(project.root / "reports")

@@ -50,15 +50,26 @@ class Deliverable:
     stage: Path | None = None
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: Path | None = None
+    # Every report the client's config asks for, in order (``--reports`` may build fewer), and
+    # those of them the new run carries over untouched from the previous one.
+    configured: list[str] = field(default_factory=list)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def to_build(self) -> list[ReportJob]:
         return [job for job in self.jobs if job.name not in self.reuse]
 
     @property
+    def run_reports(self) -> list[str]:
+        """The reports the new run holds: built, reused and kept, in the configured order."""
+        names = [job.name for job in self.jobs] + list(self.kept)
+        order = {name: index for index, name in enumerate(self.configured)}
+        return sorted(names, key=lambda name: order.get(name, len(order)))
+
+    @property
     def up_to_date(self) -> bool:
         previous_names = [entry["name"] for entry in (self.previous or {}).get("reports", [])]
-        return not self.to_build and previous_names == [job.name for job in self.jobs]
+        return not self.to_build and previous_names == self.run_reports
 
 
 def path_parameters(values: Mapping[str, Any]) -> list[Path]:
@@ -158,7 +169,8 @@ def plan_deliverables(
         ]
         for job in jobs:
             check_against_data(job, str(loaded.file.name))
-        deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta))
+        deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta,
+                                        configured=loaded.report_names()))
     return deliverables
 
 
