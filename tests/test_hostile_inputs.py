@@ -225,6 +225,10 @@ def huge_display_name(root: Path) -> None:
     config(root, "acme", "display_name: " + "A" * 2_000_000 + "\n")
 
 
+def long_display_name(root: Path) -> None:
+    config(root, "acme", "display_name: " + "A" * 200_000 + "\n")
+
+
 def research_table_deleted(root: Path) -> None:
     (root / "data" / "raw" / "market_estimates.csv").unlink()
 
@@ -433,8 +437,14 @@ CASES = [
     Case("escape and right-to-left characters in the client name", ("report", "--client", "acme"),
          2, "control or formatting character U+001B", spoofing_display_name,
          check=nothing_executed),
-    Case("a 2 MB client name is refused without echoing it", ("report", "--client", "acme"), 2,
-         "at most 120 characters", huge_display_name, check=nothing_executed),
+    Case("a client name of three spaces (A02)", ("report", "--client", "acme"), 2,
+         "display_name: Value error, must not be blank",
+         lambda root: config(root, "acme", 'display_name: "   "\n'), check=nothing_executed),
+    Case("a 2 MB client name is refused without echoing it (over the 1 MiB YAML limit)",
+         ("report", "--client", "acme"), 2, "acme.yaml: not valid YAML: 2,000,015 bytes [max_size]",
+         huge_display_name, check=nothing_executed),
+    Case("a 200 kB client name is refused without echoing it", ("report", "--client", "acme"), 2,
+         "at most 120 characters", long_display_name, check=nothing_executed),
     Case("negative in-house attrition override", ("report", "--client", "acme"), 2,
          "home_attrition_pct: Input should be greater than or equal to 0",
          overrides_in_config("{assumption_overrides: {home_attrition_pct: -5000}}"),

@@ -73,6 +73,9 @@ def _shown_as_written(text: str) -> str:
         if unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}:
             raise ValueError(f"contains the control or formatting character U+{ord(char):04X} "
                              f"at position {position + 1}")
+    if not text.strip():
+        # "Prepared for" followed by blanks on every page (A02): as empty as the empty string.
+        raise ValueError("must not be blank (only spaces)")
     return text
 
 
