@@ -269,6 +269,13 @@ class SlaSettings(_Strict):
         unknown = [k for k in value if k not in KPI_DEFINITIONS]
         if unknown:
             raise ValueError(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(KPI_DEFINITIONS)}")
+        # Each weight is a share of the one at-risk amount (H12): like every other set of
+        # shares they sum to 1, or the at-risk cap silently hides the excess.
+        total = sum(kpi.weight for kpi in value.values())
+        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            shares = " + ".join(f"{kpi.weight:g}" for kpi in value.values())
+            raise ValueError(f"KPI weights are shares of the at-risk amount and must sum to 1 "
+                             f"(they sum to {total:g}: {shares})")
         return value
 
 
