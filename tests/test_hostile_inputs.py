@@ -107,6 +107,12 @@ def _quote_in_web_chat_rows(lines: list[bytes]) -> list[bytes]:
     return [line.replace(b";Web Chat;", b';a =H("u";"c");') for line in lines]
 
 
+def every_row_excluded(root: Path) -> None:
+    evil_export(lambda lines: lines, lines=200)(root)
+    with (root / "data/raw/clients/evil/interactions.yaml").open("a") as file:
+        file.write("exclude:\n  - {column: Result, values: [ANS, ABN, SAB]}\n")
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -391,6 +397,10 @@ CASES = [
     Case("negative official exchange rate (U04)", ("validate",), 1, "[positive]",
          edit_raw_row("exchange_rates.csv", "EUR,2023,1.0817,", "EUR,2023,-1.0817,"),
          unchanged=("reports",), real_validation=True),
+    Case("row filters exclude every row (D03)", ("validate",), 1,
+         "calls.csv: every data row was excluded by the mapping's row filters (198 row(s) "
+         "excluded, none left) [has_rows]", every_row_excluded, real_validation=True,
+         never_says=("'0 rows'",)),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",

@@ -195,7 +195,8 @@ def judge_export(judged: _Judged, source: Any, export: ClientTable) -> None:
     from . import client_suites  # GX import: only when a validation runs
 
     schema, path = export.table.schema, export.table.path
-    rows, findings = judge_table(path, schema, export.file)
+    rows, findings = judge_table(path, schema, export.file,
+                                 sum(export.table.excluded.values()))
     parquet = pq.ParquetFile(path)
     present = set(parquet.schema_arrow.names)
     columns = [c for c in schema.names if c in present]
