@@ -113,6 +113,10 @@ def every_row_excluded(root: Path) -> None:
         file.write("exclude:\n  - {column: Result, values: [ANS, ABN, SAB]}\n")
 
 
+def _short_line_3(lines: list[bytes]) -> list[bytes]:
+    return [*lines[:2], b"xxxxxxxx", *lines[2:20]]
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -401,6 +405,10 @@ CASES = [
          "calls.csv: every data row was excluded by the mapping's row filters (198 row(s) "
          "excluded, none left) [has_rows]", every_row_excluded, real_validation=True,
          never_says=("'0 rows'",)),
+    Case("one short line is counted once (E04, held by s2-i14)", ("validate",), 1,
+         "calls.csv: line 3: malformed line, fewer fields than the header's 13 (1 malformed "
+         "line(s) in all, at lines 3): 'xxxxxxxx'",
+         evil_export(_short_line_3), real_validation=True, never_says=("lines 3, 3",)),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
