@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import ConfigError
+from analysis.errors import BpoError, ConfigError
 from analysis.paths import project_root
 from analysis.pipeline import reports as registry
 from analysis.pipeline.config import load_clients, plan_client
@@ -130,17 +130,37 @@ def check_against_data(job: ReportJob, where: str) -> None:
     notebook, after other reports were built. The market-size view is built here the way the
     notebook builds it (one function), on the curated data.
     """
+    values = {**_defaults(job.notebook), **job.parameters}
+    if "home_country" in values:
+        _check_home_country(job, values["home_country"], where)
     if job.name != "market_size":
         return
     from analysis.views.market_view import VIEW_PARAMETERS, check_selection
 
-    values = {**_defaults(job.notebook), **job.parameters}
     try:
         check_selection(values)
     except ValueError as error:
         given = ", ".join(f"{k}={values[k]!r}" for k in VIEW_PARAMETERS
                           if k in job.parameters) or "the defaults"
         raise ConfigError(f"{where}: {job.name} with {given}: {error}") from None
+
+
+def _check_home_country(job: ReportJob, home: Any, where: str) -> None:
+    """The home country must have a time-zone offset in the curated data, as the notebook's
+    shore classification needs (B11): judged by that same function, before any notebook."""
+    from analysis.data import catalog
+    from analysis.research.sourcing import classify_shore, timezone_offsets
+
+    if not isinstance(home, str):
+        return  # the schema has already refused it
+    try:
+        offsets = timezone_offsets(catalog.load("location_costs"))
+    except (BpoError, OSError, ValueError, KeyError):
+        return  # data that cannot be loaded is left to validation, which names the file
+    try:
+        classify_shore(offsets, home)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {job.name} with home_country={home!r}: {error}") from None
 
 
 def plan_deliverables(
