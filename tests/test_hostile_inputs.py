@@ -117,6 +117,18 @@ def _short_line_3(lines: list[bytes]) -> list[bytes]:
     return [*lines[:2], b"xxxxxxxx", *lines[2:20]]
 
 
+def export_replaced(make: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Client ``evil`` whose ``calls.csv`` is replaced by what ``make`` creates at its path."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=20)(root)
+        export = root / "data/raw/clients/evil/calls.csv"
+        export.unlink()
+        make(export)
+
+    return setup
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -409,6 +421,12 @@ CASES = [
          "calls.csv: line 3: malformed line, fewer fields than the header's 13 (1 malformed "
          "line(s) in all, at lines 3): 'xxxxxxxx'",
          evil_export(_short_line_3), real_validation=True, never_says=("lines 3, 3",)),
+    Case("the export is a named pipe (E01): said, never opened", ("validate",), 1,
+         "the export is a named pipe (FIFO), not a regular file", export_replaced(os.mkfifo),
+         real_validation=True, never_says=("not found",)),
+    Case("the export is a folder (E07)", ("validate",), 1,
+         "the export is a folder, not a file", export_replaced(Path.mkdir),
+         real_validation=True, never_says=("not found",)),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
