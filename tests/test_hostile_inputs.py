@@ -129,6 +129,24 @@ def export_replaced(make: Callable[[Path], None]) -> Callable[[Path], None]:
     return setup
 
 
+def evil_mapping_edit(appended: str) -> Callable[[Path], None]:
+    """Client ``evil`` (the demo export's first 200 lines) with text appended to its mapping."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=200)(root)
+        with (root / "data/raw/clients/evil/interactions.yaml").open("a") as file:
+            file.write(appended)
+
+    return setup
+
+
+def utf8_declared_utf16(root: Path) -> None:
+    evil_mapping_edit("encoding: utf-16-le\n")(root)
+    export = root / "data/raw/clients/evil/calls.csv"
+    if export.stat().st_size % 2:  # an even byte count decodes, as UTF-16 "text" without ends
+        export.write_bytes(export.read_bytes() + b"\n")
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -427,6 +445,9 @@ CASES = [
     Case("the export is a folder (E07)", ("validate",), 1,
          "the export is a folder, not a file", export_replaced(Path.mkdir),
          real_validation=True, never_says=("not found",)),
+    Case("a UTF-8 export declared utf-16-le (E11): the encoding is hinted at", ("validate",), 1,
+         "before the header on line 2 (read as utf-16-le: a file in another encoding",
+         utf8_declared_utf16, real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
