@@ -296,6 +296,13 @@ def edit_raw_row(filename: str, old: str, new: str) -> Callable[[Path], None]:
     return setup
 
 
+def corrupt_refresh_log(root: Path) -> None:
+    logs = root / "build" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "20261126-170228-1194.json").write_text("{not json")
+    (logs / "20261126-170229-1195.json").write_text("[1, 2]")
+
+
 def corrupt_manifest(root: Path) -> None:
     run = next(p for p in (root / "reports" / "house").iterdir() if p.name != "latest")
     (run / "run.json").write_text("{not json")
@@ -520,6 +527,10 @@ CASES = [
          "skipped run", corrupt_manifest, unchanged=("data/raw",)),
     Case("unreadable run.json of an old run, bpo runs", ("runs",), 0, "skipped run",
          corrupt_manifest),
+    Case("bpo runs --refreshes with corrupt refresh logs (R03): listed as unreadable",
+         ("runs", "--refreshes"), 0,
+         "20261126-170228-1194  unreadable log, skipped: 20261126-170228-1194.json: Expecting",
+         corrupt_refresh_log, never_says=("no refresh has run yet",)),
     Case("reports/ not writable", ("report", "--force"), 2, "not writable",
          reports_is_a_file, check=nothing_executed),
     Case("reports/<client> read-only (J05): refused before the build", ("report", "--force"), 2,
