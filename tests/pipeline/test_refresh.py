@@ -354,3 +354,33 @@ def test_concurrent_refresh_exits_at_once_then_kill_mid_build_recovers(
     assert not any((root / "build" / "staging").iterdir())
     assert (latest(root, "house") / "fig.html").is_file()
 
+
+
+def test_ctrl_c_mid_build_is_one_line_exit_130_and_nothing_published(project, first, capsys):
+    """S01: SIGINT to the whole process group (what Ctrl-C sends) while notebooks run."""
+    root = project.root
+    before = snapshot(root / "reports")
+    driver = root / "driver.py"
+    driver.write_text(DRIVER.format(registry=repr(REGISTRY)))
+    runs_before = set((root / "build" / "runs").glob("*/fig.ipynb"))
+    slow = subprocess.Popen(
+        [sys.executable, str(driver), "--reports", "fig", "-p", "delay=30.0"],
+        env={**os.environ, "BPO_ROOT": str(root), "CI": "true"}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        _wait_for(lambda: len(set((root / "build" / "runs").glob("*/fig.ipynb")) - runs_before)
+                  >= 2 and any((root / "build" / "staging").iterdir()))
+        time.sleep(1.0)  # the kernels are inside the notebook's 30 s sleep
+        os.killpg(slow.pid, signal.SIGINT)
+        output, _ = slow.communicate(timeout=60)
+    finally:
+        if slow.poll() is None:
+            os.killpg(slow.pid, signal.SIGKILL)
+            slow.wait()
+    assert slow.returncode == 130, output
+    assert "interrupted: nothing more was published" in output
+    assert "Traceback" not in output, output
+    assert snapshot(root / "reports") == before
+    assert not lock_path().exists()
+    assert not any((root / "build" / "staging").iterdir())

@@ -153,7 +153,8 @@ def run_jobs(
             if failure:
                 return failure
         return None
-    with ProcessPoolExecutor(workers, initializer=_die_with_parent) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_die_with_parent)
+    try:
         submitted = time.perf_counter()
         futures: dict[Future, tuple[Deliverable, ReportJob]] = {
             pool.submit(execute_job, job, d.run_id): (d, job) for d, job in work
@@ -174,6 +175,19 @@ def run_jobs(
                 future.cancel()
             wait(pending)  # running notebooks finish; their output is discarded with the stage
         return failure
+    except KeyboardInterrupt:
+        _stop_now(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)  # returns at once after _stop_now
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: stop the workers now instead of waiting for their notebooks to end (a kernel
+    exits with its worker); nothing is published from an interrupted run."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 def _finish(
