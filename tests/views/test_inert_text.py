@@ -19,7 +19,9 @@ from analysis.views.report_kit import render
         ("[site](https://example.org/a)", "[site](https://example.org/a)"),
         ("[me](mailto:a@example.org)", "[me](mailto:a@example.org)"),
         ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert\\(1\\)&gt;"),
-        ("[x]: javascript:alert(1)", "\\[x\\]: javascript:alert\\(1\\)"),
+        ("[x]: javascript:alert(1)", "\\[x\\]\\: javascript\\:alert\\(1\\)"),
+        # H13/G01: a bare URL in a name stays text (no autolink); explicit safe links stay
+        ("Asterion see http://evil.example/x", "Asterion see http\\://evil.example/x"),
         ("acme_bank *v2*", "acme\\_bank \\*v2\\*"),
     ],
 )
@@ -58,3 +60,14 @@ def test_inert_html_reads_whole_tags_and_leaves_text_alone():
 
 def test_explicit_format_specs_do_not_bypass_inert_text():
     assert render("{c:>5}", c="[x](javascript:y)") == "x"
+
+
+@pytest.mark.parametrize("name", ["Asterion see http://evil.example/x",
+                                  "Evil Corp https://evil.example/login?a=1"])
+def test_a_bare_url_in_a_name_never_becomes_a_link_on_the_page(name):
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    page = markdown2html_mistune(render("Vendor {v}, see [site](https://example.org).", v=name))
+    assert "<a" in page and page.count("<a") == 1  # the explicit link only
+    assert 'href="https://example.org"' in page
+    assert name.split(" ")[-1] in page  # the URL is shown as text

@@ -21,8 +21,9 @@ _LINK_RE = re.compile(
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
 # Backslash-escaped in data text so it forms no Markdown: links, emphasis, code, headings,
-# tables, HTML (already entities) and reference definitions.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~>])")
+# tables, HTML (already entities) and reference definitions; and ":" so no bare URL in a name
+# (``see http://evil.example``) is auto-linked by the page's Markdown renderer (H13, G01).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~>:])")
 
 
 def safe_url(url: object) -> str | None:
