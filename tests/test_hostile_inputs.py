@@ -236,6 +236,14 @@ def logo_symlink(root: Path) -> None:
     config(root, "acme", "display_name: Acme\nbranding: {logo: logos/acme.svg}\n")
 
 
+def active_svg_logo(root: Path) -> None:
+    (root / "config" / "logos").mkdir(exist_ok=True)
+    (root / "config" / "logos" / "evil.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script>'
+        '<image href="file:///etc/passwd"/></svg>')
+    config(root, "acme", "display_name: Acme\nbranding: {logo: logos/evil.svg}\n")
+
+
 def config_symlink_out(root: Path) -> None:
     secret = root.parent / f"{root.name}-secret.txt"
     secret.write_text("root:x:0:0:SECRET-LINE:/root:/bin/bash\n")
@@ -488,6 +496,10 @@ CASES = [
          bad_config_file_name, check=nothing_executed),
     Case("logo is a symlink out of config/", ("report", "--client", "acme"), 1,
          "branding.logo", logo_symlink),
+    Case("SVG logo with a script, onload and a file:// image (A22): refused at plan time",
+         ("report", "--client", "acme"), 2,
+         "branding.logo 'logos/evil.svg' is not an inert SVG: line 1: a <script> element",
+         active_svg_logo, check=nothing_executed),
     Case("client config is a symlink out of config/", ("report", "--client", "acme"), 1,
          "key 'config file'", config_symlink_out, check=nothing_executed),
     Case("client config is a symlink to a valid config outside the project (J02)",

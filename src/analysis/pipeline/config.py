@@ -433,6 +433,15 @@ def _logo_path(file: Path, logo: str) -> Path:
         raise ConfigError(f"{file}: branding.logo {logo!r} not found (looked for {path})")
     if path.stat().st_size > MAX_LOGO_BYTES:
         raise ConfigError(f"{file}: branding.logo {logo!r} is over {MAX_LOGO_BYTES // 1024} KB")
+    if path.suffix.lower() == ".svg":
+        # Embedded in every page and PDF: an SVG must be a drawing, nothing that runs or loads
+        # (A22). Refused here, at plan time, rather than at the PDF step after the notebooks.
+        from analysis.views.inert_text import svg_problem
+
+        problem = svg_problem(path.read_bytes())
+        if problem:
+            raise ConfigError(f"{file}: branding.logo {logo!r} is not an inert SVG: {problem} "
+                              "[inert_logo]")
     return path
 
 
