@@ -147,6 +147,18 @@ def utf8_declared_utf16(root: Path) -> None:
         export.write_bytes(export.read_bytes() + b"\n")
 
 
+def gzip_one_huge_line(root: Path) -> None:
+    """A gzip export: banner, header, then one 40 MB data line (E03: a small file that inflates
+    to one enormous line)."""
+    evil_export(lambda lines: lines[:2], lines=2)(root)
+    folder = root / "data/raw/clients/evil"
+    (folder / "calls.csv.gz").write_bytes(gzip.compress(
+        (folder / "calls.csv").read_bytes() + b"x" * 40_000_000 + b"\n", compresslevel=1))
+    (folder / "calls.csv").unlink()
+    mapping = folder / "interactions.yaml"
+    mapping.write_text(mapping.read_text().replace("file: calls.csv", "file: calls.csv.gz"))
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -463,6 +475,9 @@ CASES = [
     Case("a UTF-8 export declared utf-16-le (E11): the encoding is hinted at", ("validate",), 1,
          "before the header on line 2 (read as utf-16-le: a file in another encoding",
          utf8_declared_utf16, real_validation=True),
+    Case("one 40 MB line in a gzip export (E03, held by s2-i14)", ("validate",), 1,
+         "calls.csv.gz: line 3: the line is 40,000,0", gzip_one_huge_line, real_validation=True,
+         never_says=("'0 rows'",)),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",

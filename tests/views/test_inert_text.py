@@ -19,7 +19,7 @@ from analysis.views.report_kit import render
         ("[site](https://example.org/a)", "[site](https://example.org/a)"),
         ("[me](mailto:a@example.org)", "[me](mailto:a@example.org)"),
         ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert\\(1\\)&gt;"),
-        ("[x]: javascript:alert(1)", "\\[x\\]\\: javascript\\:alert\\(1\\)"),
+        ("[x]: javascript:alert(1)", "\\[x\\]: javascript:alert\\(1\\)"),
         # H13/G01: a bare URL in a name stays text (no autolink); explicit safe links stay
         ("Asterion see http://evil.example/x", "Asterion see http\\://evil.example/x"),
         ("acme_bank *v2*", "acme\\_bank \\*v2\\*"),

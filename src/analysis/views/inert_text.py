@@ -21,9 +21,11 @@ _LINK_RE = re.compile(
     r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
 )
 # Backslash-escaped in data text so it forms no Markdown: links, emphasis, code, headings,
-# tables, HTML (already entities) and reference definitions; and ":" so no bare URL in a name
-# (``see http://evil.example``) is auto-linked by the page's Markdown renderer (H13, G01).
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~>:])")
+# tables, HTML (already entities) and reference definitions.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~>])")
+# The ":" of a "scheme://" in data text, escaped so no bare URL in a name (``see
+# http://evil.example``) is auto-linked by the page's Markdown renderer (H13, G01).
+_BARE_URL_COLON = re.compile(r":(?=//)")
 
 
 def safe_url(url: object) -> str | None:
@@ -35,7 +37,8 @@ def safe_url(url: object) -> str | None:
 
 
 def _escape(text: str) -> str:
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    return _BARE_URL_COLON.sub(r"\\:", escaped)
 
 
 def inert_markdown(text: object) -> str:
