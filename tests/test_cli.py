@@ -6,6 +6,7 @@ Everything writes under a temporary ``$BPO_ROOT``; the expensive runs happen onc
 from __future__ import annotations
 
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -159,10 +160,28 @@ def test_unknown_report_exits_2_and_a_path_escaping_client_exits_1(project, caps
         ("definition=None", ("definition", None)),  # papermill's spelling of None, not text
         ("definition=null", ("definition", None)),
         ("label='None'", ("label", "None")),
+        # B08/B09/B12: lists and mappings are YAML too, as the README says
+        ("multi_shore={India: 0.6, Philippines: 0.4}",
+         ("multi_shore", {"India": 0.6, "Philippines": 0.4})),
+        ("client_hours=[8, 18]", ("client_hours", [8, 18])),
+        ("note=a, b", ("note", "a, b")),
     ],
 )
-def test_parameter_values_are_yaml_scalars(item, expected):
+def test_parameter_values_are_yaml(item, expected):
     assert parse_parameter(item) == expected
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        ("weights={cost: 1, cost: 2}", "key 'cost' is given twice"),
+        ("weights=[[[" + "[" * 100_000, "not valid YAML"),
+        ("weights=" + "[" * 100 + "]" * 100, "nested more than 32 levels deep"),
+    ],
+)
+def test_a_list_or_mapping_parameter_that_is_not_valid_yaml_is_refused(item, says):
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        parse_parameter(item)
 
 
 def test_malformed_parameter_is_a_config_error():

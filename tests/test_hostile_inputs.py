@@ -107,6 +107,58 @@ def _quote_in_web_chat_rows(lines: list[bytes]) -> list[bytes]:
     return [line.replace(b";Web Chat;", b';a =H("u";"c");') for line in lines]
 
 
+def every_row_excluded(root: Path) -> None:
+    evil_export(lambda lines: lines, lines=200)(root)
+    with (root / "data/raw/clients/evil/interactions.yaml").open("a") as file:
+        file.write("exclude:\n  - {column: Result, values: [ANS, ABN, SAB]}\n")
+
+
+def _short_line_3(lines: list[bytes]) -> list[bytes]:
+    return [*lines[:2], b"xxxxxxxx", *lines[2:20]]
+
+
+def export_replaced(make: Callable[[Path], None]) -> Callable[[Path], None]:
+    """Client ``evil`` whose ``calls.csv`` is replaced by what ``make`` creates at its path."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=20)(root)
+        export = root / "data/raw/clients/evil/calls.csv"
+        export.unlink()
+        make(export)
+
+    return setup
+
+
+def evil_mapping_edit(appended: str) -> Callable[[Path], None]:
+    """Client ``evil`` (the demo export's first 200 lines) with text appended to its mapping."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=200)(root)
+        with (root / "data/raw/clients/evil/interactions.yaml").open("a") as file:
+            file.write(appended)
+
+    return setup
+
+
+def utf8_declared_utf16(root: Path) -> None:
+    evil_mapping_edit("encoding: utf-16-le\n")(root)
+    export = root / "data/raw/clients/evil/calls.csv"
+    if export.stat().st_size % 2:  # an even byte count decodes, as UTF-16 "text" without ends
+        export.write_bytes(export.read_bytes() + b"\n")
+
+
+def gzip_one_huge_line(root: Path) -> None:
+    """A gzip export: banner, header, then one 40 MB data line (E03: a small file that inflates
+    to one enormous line)."""
+    evil_export(lambda lines: lines[:2], lines=2)(root)
+    folder = root / "data/raw/clients/evil"
+    (folder / "calls.csv.gz").write_bytes(gzip.compress(
+        (folder / "calls.csv").read_bytes() + b"x" * 40_000_000 + b"\n", compresslevel=1))
+    (folder / "calls.csv").unlink()
+    mapping = folder / "interactions.yaml"
+    mapping.write_text(mapping.read_text().replace("file: calls.csv", "file: calls.csv.gz"))
+
+
 def xlsx_zip_bomb(root: Path) -> None:
     target = mapping_copy(root, "evil", **{
         "client: demo": "client: evil",
@@ -196,6 +248,14 @@ def logo_symlink(root: Path) -> None:
     config(root, "acme", "display_name: Acme\nbranding: {logo: logos/acme.svg}\n")
 
 
+def active_svg_logo(root: Path) -> None:
+    (root / "config" / "logos").mkdir(exist_ok=True)
+    (root / "config" / "logos" / "evil.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script>'
+        '<image href="file:///etc/passwd"/></svg>')
+    config(root, "acme", "display_name: Acme\nbranding: {logo: logos/evil.svg}\n")
+
+
 def config_symlink_out(root: Path) -> None:
     secret = root.parent / f"{root.name}-secret.txt"
     secret.write_text("root:x:0:0:SECRET-LINE:/root:/bin/bash\n")
@@ -225,8 +285,42 @@ def huge_display_name(root: Path) -> None:
     config(root, "acme", "display_name: " + "A" * 2_000_000 + "\n")
 
 
+def long_display_name(root: Path) -> None:
+    config(root, "acme", "display_name: " + "A" * 200_000 + "\n")
+
+
 def research_table_deleted(root: Path) -> None:
     (root / "data" / "raw" / "market_estimates.csv").unlink()
+
+
+def deeply_nested_config(root: Path) -> None:
+    config(root, "acme", "display_name: Acme\nparameters:\n  market_size: {geography: "
+           + "[" * 100_000 + "]" * 100_000 + "}\n")
+
+
+def deeply_nested_mapping(root: Path) -> None:
+    target = mapping_copy(root, "evil")
+    with (target / "interactions.yaml").open("a") as file:
+        file.write("notes: " + "[" * 50_000 + "]" * 50_000 + "\n")
+
+
+def edit_raw_row(filename: str, old: str, new: str) -> Callable[[Path], None]:
+    """A curated table with one row's text edited (``old`` must occur exactly once)."""
+
+    def setup(root: Path) -> None:
+        path = root / "data" / "raw" / filename
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, old
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return setup
+
+
+def corrupt_refresh_log(root: Path) -> None:
+    logs = root / "build" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "20261126-170228-1194.json").write_text("{not json")
+    (logs / "20261126-170229-1195.json").write_text("[1, 2]")
 
 
 def corrupt_manifest(root: Path) -> None:
@@ -355,6 +449,35 @@ CASES = [
     Case("malformed lines counted and listed once (E15)", ("validate",), 1,
          "(316 malformed line(s) in all, at lines 9, 10, 11, 12, 16, ...)",
          evil_export(_quote_in_web_chat_rows), real_validation=True),
+    Case("100,000 nested lists in a client config (A17, A18)", ("report", "--client", "acme"),
+         2, "acme.yaml: not valid YAML: line 3, column 57: nested more than 32 levels deep",
+         deeply_nested_config, check=nothing_executed, never_says=("Traceback", "Recursion")),
+    Case("50,000 nested lists in a mapping file (D06)", ("validate",), 1,
+         "nested more than 32 levels deep", deeply_nested_mapping, real_validation=True,
+         never_says=("Traceback", "Recursion")),
+    Case("negative official exchange rate (U04)", ("validate",), 1, "[positive]",
+         edit_raw_row("exchange_rates.csv", "EUR,2023,1.0817,", "EUR,2023,-1.0817,"),
+         unchanged=("reports",), real_validation=True),
+    Case("row filters exclude every row (D03)", ("validate",), 1,
+         "calls.csv: every data row was excluded by the mapping's row filters (198 row(s) "
+         "excluded, none left) [has_rows]", every_row_excluded, real_validation=True,
+         never_says=("'0 rows'",)),
+    Case("one short line is counted once (E04, held by s2-i14)", ("validate",), 1,
+         "calls.csv: line 3: malformed line, fewer fields than the header's 13 (1 malformed "
+         "line(s) in all, at lines 3): 'xxxxxxxx'",
+         evil_export(_short_line_3), real_validation=True, never_says=("lines 3, 3",)),
+    Case("the export is a named pipe (E01): said, never opened", ("validate",), 1,
+         "the export is a named pipe (FIFO), not a regular file", export_replaced(os.mkfifo),
+         real_validation=True, never_says=("not found",)),
+    Case("the export is a folder (E07)", ("validate",), 1,
+         "the export is a folder, not a file", export_replaced(Path.mkdir),
+         real_validation=True, never_says=("not found",)),
+    Case("a UTF-8 export declared utf-16-le (E11): the encoding is hinted at", ("validate",), 1,
+         "before the header on line 2 (read as utf-16-le: a file in another encoding",
+         utf8_declared_utf16, real_validation=True),
+    Case("one 40 MB line in a gzip export (E03, held by s2-i14)", ("validate",), 1,
+         "calls.csv.gz: line 3: the line is 40,000,0", gzip_one_huge_line, real_validation=True,
+         never_says=("'0 rows'",)),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
@@ -388,6 +511,10 @@ CASES = [
          bad_config_file_name, check=nothing_executed),
     Case("logo is a symlink out of config/", ("report", "--client", "acme"), 1,
          "branding.logo", logo_symlink),
+    Case("SVG logo with a script, onload and a file:// image (A22): refused at plan time",
+         ("report", "--client", "acme"), 2,
+         "branding.logo 'logos/evil.svg' is not an inert SVG: line 1: a <script> element",
+         active_svg_logo, check=nothing_executed),
     Case("client config is a symlink out of config/", ("report", "--client", "acme"), 1,
          "key 'config file'", config_symlink_out, check=nothing_executed),
     Case("client config is a symlink to a valid config outside the project (J02)",
@@ -401,8 +528,14 @@ CASES = [
     Case("escape and right-to-left characters in the client name", ("report", "--client", "acme"),
          2, "control or formatting character U+001B", spoofing_display_name,
          check=nothing_executed),
-    Case("a 2 MB client name is refused without echoing it", ("report", "--client", "acme"), 2,
-         "at most 120 characters", huge_display_name, check=nothing_executed),
+    Case("a client name of three spaces (A02)", ("report", "--client", "acme"), 2,
+         "display_name: Value error, must not be blank",
+         lambda root: config(root, "acme", 'display_name: "   "\n'), check=nothing_executed),
+    Case("a 2 MB client name is refused without echoing it (over the 1 MiB YAML limit)",
+         ("report", "--client", "acme"), 2, "acme.yaml: not valid YAML: 2,000,015 bytes [max_size]",
+         huge_display_name, check=nothing_executed),
+    Case("a 200 kB client name is refused without echoing it", ("report", "--client", "acme"), 2,
+         "at most 120 characters", long_display_name, check=nothing_executed),
     Case("negative in-house attrition override", ("report", "--client", "acme"), 2,
          "home_attrition_pct: Input should be greater than or equal to 0",
          overrides_in_config("{assumption_overrides: {home_attrition_pct: -5000}}"),
@@ -421,6 +554,10 @@ CASES = [
          "skipped run", corrupt_manifest, unchanged=("data/raw",)),
     Case("unreadable run.json of an old run, bpo runs", ("runs",), 0, "skipped run",
          corrupt_manifest),
+    Case("bpo runs --refreshes with corrupt refresh logs (R03): listed as unreadable",
+         ("runs", "--refreshes"), 0,
+         "20261126-170228-1194  unreadable log, skipped: 20261126-170228-1194.json: Expecting",
+         corrupt_refresh_log, never_says=("no refresh has run yet",)),
     Case("reports/ not writable", ("report", "--force"), 2, "not writable",
          reports_is_a_file, check=nothing_executed),
     Case("reports/<client> read-only (J05): refused before the build", ("report", "--force"), 2,

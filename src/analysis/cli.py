@@ -32,6 +32,7 @@ from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
 from analysis.pipeline.validate import validate
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
 # --------------------------------------------------------------------------- output
@@ -254,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         out.line(f"error: {where}{error.strerror or error} (nothing was published)",
                  style="bold red")
         return EXIT_BUILD
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and
+        # the lock are released on the way out; a published run is always complete.
+        out.line("interrupted: nothing more was published; reports/ keeps its last complete "
+                 "runs (run again to finish)", style="bold red")
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -21,3 +21,33 @@ def test_merges_and_ordinary_mappings_still_load():
 def test_only_safe_types():
     with pytest.raises(yaml.YAMLError):
         strict_yaml.load("!!python/object/apply:os.system ['true']")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "display_name: Acme\nx: " + "[" * 100_000 + "]" * 100_000,  # A17
+        "parameters:\n  market_size: {geography: " + "[" * 100_000 + "]" * 100_000 + "}",  # A18
+        "a:\n" + "".join("  " * depth + f"k{depth}:\n" for depth in range(1, 60)) + "  x: 1\n",
+    ],
+)
+def test_deep_nesting_is_refused_before_pyyaml_recurses(text):
+    with pytest.raises(strict_yaml.YamlLimitError, match=r"line \d+, column \d+: nested more "
+                       rf"than {strict_yaml.MAX_DEPTH} levels deep \[max_depth\]"):
+        strict_yaml.load(text)
+
+
+def test_nesting_up_to_the_limit_loads():
+    depth = strict_yaml.MAX_DEPTH - 1  # the top-level mapping is the first level
+    value = strict_yaml.load("a: " + "[" * depth + "]" * depth)["a"]
+    for _ in range(depth - 1):
+        assert len(value) == 1
+        value = value[0]
+    assert value == []
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * strict_yaml.MAX_BYTES + "\n")
+    with pytest.raises(strict_yaml.YamlLimitError, match=r"bytes \[max_size\]"):
+        strict_yaml.load_file(big)

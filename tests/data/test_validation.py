@@ -169,6 +169,15 @@ def _stated_range(record: dict[str, str]) -> bool:
 
 
 M, K, L, S = "market_estimates.csv", "kpi_benchmarks.csv", "location_costs.csv", "sources.csv"
+X, F = "exchange_rates.csv", "fx_rates.csv"
+
+
+def _eur_2023(record: dict[str, str]) -> bool:
+    return record["currency"] == "EUR" and record["year"] == "2023"
+
+
+def _unit(unit: str) -> Callable[[dict[str, str]], bool]:
+    return lambda record: record["unit"] == unit and record["value"] != ""
 
 # (corruption, file, column or None, rule id expected in the message)
 CORRUPTIONS = [
@@ -181,6 +190,24 @@ CORRUPTIONS = [
     pytest.param(_edit(M, _usd_figure, value="-5"), M, "value", "non_negative", id="negative"),
     pytest.param(
         _edit(M, _percent_figure, value="140"), M, "value", "percent_range", id="percent-140"
+    ),
+    # Rates, amounts and prices must be strictly positive (issue 14, pass 2: U01, U03, U04).
+    pytest.param(_edit(X, _eur_2023, rate="-1.0817"), X, "rate", "positive", id="negative-fx"),
+    pytest.param(_edit(X, _any, rate="0"), X, "rate", "positive", id="zero-fx-rate"),
+    pytest.param(
+        _edit(F, _any, local_amount="-1000"), F, "local_amount", "positive", id="negative-pair"
+    ),
+    pytest.param(_edit(F, _any, usd_amount="0"), F, "usd_amount", "positive", id="zero-pair"),
+    pytest.param(
+        _edit("workforce_planning.csv", _has("aht_seconds"), aht_seconds="0"),
+        "workforce_planning.csv", "aht_seconds", "positive", id="zero-handle-time",
+    ),
+    pytest.param(
+        _edit(L, _unit("usd_per_hour"), value="0"), L, "value", "positive_money", id="free-wage"
+    ),
+    pytest.param(
+        _edit(K, _unit("usd_per_call"), value="0"), K, "value", "positive_money",
+        id="free-call",
     ),
     pytest.param(_edit(K, _has("year"), year="2099"), K, "year", "year_range", id="year-2099"),
     pytest.param(_duplicate_key(S), S, "source_id", "unique_key", id="duplicate-key"),

@@ -33,3 +33,23 @@ def test_a_parameter_combination_with_no_figures_stops_at_plan_time():
     # None (papermill's spelling, as the message says) mixes definitions and plans
     plan_request(BuildRequest(client="house", params=("segment=Contact centre",
                                                       "definition=None")))
+
+
+def test_first_year_after_base_year_stops_at_plan_time_naming_both():
+    """B04: the pair is judged before any notebook, not as a KeyError inside one."""
+    with pytest.raises(ConfigError) as caught:
+        plan_request(BuildRequest(client="house", reports=("market_size",),
+                                  params=("first_year=2030",)))
+    assert "market_size with first_year=2030: first_year 2030 is after base_year 2025" in str(
+        caught.value)
+
+
+def test_an_unknown_home_country_stops_at_plan_time():
+    """B11: home_country is checked against the data at plan time, like geography."""
+    with pytest.raises(ConfigError) as caught:
+        plan_request(BuildRequest(client="house", reports=("sourcing_models",),
+                                  params=("home_country=Narnia",)))
+    message = str(caught.value)
+    assert message.startswith("house.yaml: sourcing_models with home_country='Narnia': home "
+                              "country 'Narnia' has no time-zone offset in location_costs")
+    assert "\n" not in message

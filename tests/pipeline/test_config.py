@@ -267,6 +267,11 @@ sla: {monthly_fee_usd: 1000, at_risk_pct: 10, kpis: {service_level: {target: 80,
     ("service_level:", "service_levle:", ["sla.kpis", "unknown KPI 'service_levle'"]),
     ("at_risk_pct: 10", "at_risk_pct: 0", ["sla.at_risk_pct", "greater than 0"]),
     ("weight: 1}", "weight: 1.5}", ["sla.kpis.service_level.weight", "less than or equal to 1"]),
+    ("weight: 1}", "weight: 0.5}",  # H12: shares of the at-risk amount sum to 1
+     ["sla.kpis", "KPI weights are shares of the at-risk amount and must sum to 1 (they sum "
+      "to 0.5: 0.5)"]),
+    ("weight: 1}}", "weight: 0.9}, fcr: {target: 70, weight: 0.6}}",
+     ["sla.kpis", "must sum to 1 (they sum to 1.5: 0.9 + 0.6)"]),
     ("kt_experts: 2", "kt_expert: 2", ["transition.kt_expert", "unknown key",
                                        "allowed: start, go_live"]),
 ])

@@ -49,6 +49,25 @@ def test_key_moves_with_data_and_parameters_but_not_run_id(raw):
     ]
 
 
+def test_fingerprint_does_not_depend_on_where_the_project_lives(tmp_path, monkeypatch):
+    # R01/R04: the same project copied elsewhere (or restored from a CI cache) fingerprints the
+    # same, although the kpi_export parameter is an absolute path into each copy.
+    keys = []
+    for place in ("here", "copied/elsewhere"):
+        root = tmp_path / place
+        export = root / "data" / "raw" / "clients" / "demo"
+        export.mkdir(parents=True)
+        (export / "x.csv").write_text("calls\n1\n")
+        (root / "nb.ipynb").write_text("{}")
+        monkeypatch.setenv("BPO_ROOT", str(root))
+        fingerprint = report_fingerprint(root / "nb.ipynb", [export / "x.csv"],
+                                         {"kpi_export": str(export), "weights": [str(export)]})
+        assert fingerprint.components["parameters"]["notebook"]["kpi_export"] == (
+            "<project>/data/raw/clients/demo")
+        keys.append(fingerprint.key)
+    assert keys[0] == keys[1]
+
+
 def test_describe_changes_names_each_kind_of_input():
     old = {"notebook": "1", "code": "c", "data": {"x": "1", "gone": "2"},
            "parameters": {"notebook": {"year": 2024}, "page": {}},

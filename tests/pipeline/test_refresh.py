@@ -237,6 +237,25 @@ def test_force_rebuilds_unchanged_reports(project, first, capsys):
     assert built(run) == {"b/kpi"}
 
 
+def test_reports_option_keeps_the_rest_of_the_deliverable_in_latest(project, first, capsys):
+    # R06: rebuilding one report of a two-report client must not drop the other from latest.
+    before = latest(project.root, "a")
+    run = refresh_run(capsys, "--client", "a", "--reports", "kpi", "--force", "--workers", "1")
+    assert run.code == refresh.EXIT_OK
+    assert built(run) == {"a/kpi"}
+    assert any(line.startswith("keep fig as published in run") for line in run.lines), run.lines
+    after = latest(project.root, "a")
+    assert after != before
+    assert (after / "fig.html").read_bytes() == (before / "fig.html").read_bytes()
+    manifest = json.loads((after / "run.json").read_text())
+    assert [entry["name"] for entry in manifest["reports"]] == ["fig", "kpi"]
+    assert manifest["reports"][0]["reused_from"]
+    assert "fig.html" in (after / "index.html").read_text()
+    # and the same request again, without --force, finds the whole deliverable up to date
+    again = refresh_run(capsys, "--client", "a", "--reports", "kpi", "--workers", "1")
+    assert again.code == refresh.EXIT_NOTHING, again.lines
+
+
 def test_validation_failure_exits_1_and_publishes_nothing(project, first, capsys):
     (project.root / "data" / "raw" / "figures.csv").write_text("name,value\nx,1\n")
     before = snapshot(project.root / "reports")
@@ -335,3 +354,33 @@ def test_concurrent_refresh_exits_at_once_then_kill_mid_build_recovers(
     assert not any((root / "build" / "staging").iterdir())
     assert (latest(root, "house") / "fig.html").is_file()
 
+
+
+def test_ctrl_c_mid_build_is_one_line_exit_130_and_nothing_published(project, first, capsys):
+    """S01: SIGINT to the whole process group (what Ctrl-C sends) while notebooks run."""
+    root = project.root
+    before = snapshot(root / "reports")
+    driver = root / "driver.py"
+    driver.write_text(DRIVER.format(registry=repr(REGISTRY)))
+    runs_before = set((root / "build" / "runs").glob("*/fig.ipynb"))
+    slow = subprocess.Popen(
+        [sys.executable, str(driver), "--reports", "fig", "-p", "delay=30.0"],
+        env={**os.environ, "BPO_ROOT": str(root), "CI": "true"}, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        _wait_for(lambda: len(set((root / "build" / "runs").glob("*/fig.ipynb")) - runs_before)
+                  >= 2 and any((root / "build" / "staging").iterdir()))
+        time.sleep(1.0)  # the kernels are inside the notebook's 30 s sleep
+        os.killpg(slow.pid, signal.SIGINT)
+        output, _ = slow.communicate(timeout=60)
+    finally:
+        if slow.poll() is None:
+            os.killpg(slow.pid, signal.SIGKILL)
+            slow.wait()
+    assert slow.returncode == 130, output
+    assert "interrupted: nothing more was published" in output
+    assert "Traceback" not in output, output
+    assert snapshot(root / "reports") == before
+    assert not lock_path().exists()
+    assert not any((root / "build" / "staging").iterdir())

@@ -103,6 +103,9 @@ class Dataset:
     required: tuple[str, ...] = ()
     allowed: dict[str, frozenset[str]] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
+    # Rates, prices and amounts: a zero or negative one is a typo that would publish a negative
+    # cost, so validation requires them strictly positive (a critical finding naming the row).
+    positive: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -288,6 +291,7 @@ DATASETS: dict[str, Dataset] = {
             allowed=_allowed(parameter="planning_parameter", statistic="statistic",
                              judgement="judgement"),
             references={"source_id": "sources"},
+            positive=("calls_per_interval", "interval_minutes", "aht_seconds", "target_seconds"),
             description="Staffing-model planning parameters (shrinkage, occupancy caps, chat "
             "concurrency) and published Erlang C worked examples, with whether each figure "
             "counts towards a default.",
@@ -327,6 +331,7 @@ DATASETS: dict[str, Dataset] = {
                       "usable"),
             allowed=_allowed(quote="fx_quote", basis="fx_basis"),
             references={"source_id": "sources"},
+            positive=("rate",),
             description="Cited official exchange rates (annual averages usable for conversion; "
             "rate as stated, quote says which way it reads).",
         ),
@@ -396,6 +401,7 @@ DATASETS: dict[str, Dataset] = {
             keys=("currency", "source_id"),
             required=("currency", "local_amount", "usd_amount", "source_id"),
             references={"source_id": "sources"},
+            positive=("local_amount", "usd_amount"),
             description="Exchange rates implied where one source states the same amount in local "
             "currency and USD (rate = local_amount / usd_amount).",
         ),

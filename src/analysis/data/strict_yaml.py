@@ -1,18 +1,49 @@
-"""YAML as configs and mappings are read: safe types only, and a key given twice is an error.
+"""YAML as configs and mappings are read: safe types only, a key given twice is an error, and
+nesting and size are bounded.
 
 PyYAML keeps the last of two equal keys without a word; in a client config or an export mapping
-that is almost always a paste error, so the reader is told where both are.
+that is almost always a paste error, so the reader is told where both are. PyYAML's composer
+also recurses once per nesting level, so 100,000 ``[`` overflow Python's stack with a
+``RecursionError`` traceback: the loader counts the depth as it composes and stops at
+``MAX_DEPTH`` with one line naming the line and column, long before the stack is at risk.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists a config or mapping may have (the real ones use 5)."""
+
+MAX_BYTES = 1024 * 1024
+"""Largest YAML file read (the real configs and mappings are a few kB)."""
+
+
+class YamlLimitError(yaml.YAMLError):
+    """The YAML is nested too deeply or is too large: a one-line, position-named message."""
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a mapping with the same key twice."""
+    """``yaml.SafeLoader`` that refuses a repeated key and nesting deeper than ``MAX_DEPTH``."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Counted before PyYAML recurses into the node, so the stack never grows past the limit.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(
+                    f"line {mark.line + 1}, column {mark.column + 1}: nested more than "
+                    f"{MAX_DEPTH} levels deep [max_depth]: the limit for a config or mapping "
+                    f"is {MAX_DEPTH} levels of mappings and lists")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode,
@@ -35,6 +66,24 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                               _mapping_without_repeats)
 
 
+def _too_large(size: int) -> YamlLimitError:
+    return YamlLimitError(f"{size:,} bytes [max_size]: the limit for a config or mapping is "
+                          f"{MAX_BYTES:,} bytes")
+
+
 def load(text: str) -> Any:
-    """Parse YAML text with safe types; ``yaml.YAMLError`` for bad YAML or a repeated key."""
+    """Parse YAML text with safe types; ``yaml.YAMLError`` for bad YAML, a repeated key, nesting
+    deeper than ``MAX_DEPTH`` or text over ``MAX_BYTES`` (``YamlLimitError`` for the last two)."""
+    if len(text) > MAX_BYTES:
+        raise _too_large(len(text.encode("utf-8", "surrogatepass")))
     return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def load_file(path: Path) -> Any:
+    """Read a UTF-8 YAML file and ``load`` it; its size is judged before it is read.
+
+    Raises ``OSError``, ``UnicodeDecodeError`` or ``yaml.YAMLError`` for the caller to name."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise _too_large(size)
+    return load(path.read_text(encoding="utf-8"))

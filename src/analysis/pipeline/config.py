@@ -74,6 +74,9 @@ def _shown_as_written(text: str) -> str:
         if unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}:
             raise ValueError(f"contains the control or formatting character U+{ord(char):04X} "
                              f"at position {position + 1}")
+    if not text.strip():
+        # "Prepared for" followed by blanks on every page (A02): as empty as the empty string.
+        raise ValueError("must not be blank (only spaces)")
     return text
 
 
@@ -267,6 +270,13 @@ class SlaSettings(_Strict):
         unknown = [k for k in value if k not in KPI_DEFINITIONS]
         if unknown:
             raise ValueError(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(KPI_DEFINITIONS)}")
+        # Each weight is a share of the one at-risk amount (H12): like every other set of
+        # shares they sum to 1, or the at-risk cap silently hides the excess.
+        total = sum(kpi.weight for kpi in value.values())
+        if abs(total - 1.0) > SHARE_SUM_TOLERANCE:
+            shares = " + ".join(f"{kpi.weight:g}" for kpi in value.values())
+            raise ValueError(f"KPI weights are shares of the at-risk amount and must sum to 1 "
+                             f"(they sum to {total:g}: {shares})")
         return value
 
 
@@ -428,6 +438,15 @@ def _logo_path(file: Path, logo: str) -> Path:
         raise ConfigError(f"{file}: branding.logo {logo!r} not found (looked for {path})")
     if path.stat().st_size > MAX_LOGO_BYTES:
         raise ConfigError(f"{file}: branding.logo {logo!r} is over {MAX_LOGO_BYTES // 1024} KB")
+    if path.suffix.lower() == ".svg":
+        # Embedded in every page and PDF: an SVG must be a drawing, nothing that runs or loads
+        # (A22). Refused here, at plan time, rather than at the PDF step after the notebooks.
+        from analysis.views.inert_text import svg_problem
+
+        problem = svg_problem(path.read_bytes())
+        if problem:
+            raise ConfigError(f"{file}: branding.logo {logo!r} is not an inert SVG: {problem} "
+                              "[inert_logo]")
     return path
 
 
@@ -450,7 +469,7 @@ def load_client(client: str) -> Client:
     # error message can echo another file's contents.
     contained(file, clients_dir(), where=str(file), key="config file")
     try:
-        data = strict_yaml.load(file.read_text(encoding="utf-8"))
+        data = strict_yaml.load_file(file)
     except UnicodeDecodeError as error:
         raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
                           "text file") from None

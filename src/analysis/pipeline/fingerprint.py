@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import re
 from collections.abc import Iterable, Mapping
@@ -136,6 +137,20 @@ class Fingerprint:
     components: dict[str, Any]
 
 
+def _portable(value: Any, root: Path) -> Any:
+    """A parameter value as the fingerprint sees it: a path inside the project relative to its
+    root (``<project>/data/raw/...``), so a copied project or a CI checkout restored from a cache
+    elsewhere does not rebuild reports that did not change (R01, R04)."""
+    if isinstance(value, str):
+        prefix = str(root).rstrip("/\\") + os.sep
+        return "<project>/" + value[len(prefix):] if value.startswith(prefix) else value
+    if isinstance(value, dict):
+        return {key: _portable(item, root) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_portable(item, root) for item in value]
+    return value
+
+
 def report_fingerprint(
     notebook: Path,
     inputs: Iterable[Path],
@@ -148,7 +163,8 @@ def report_fingerprint(
     for path in inputs:
         label = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
         data[label] = file_digest(path)
-    kept = {k: v for k, v in parameters.items() if k not in UNFINGERPRINTED_PARAMETERS}
+    kept = {k: _portable(v, root) for k, v in parameters.items()
+            if k not in UNFINGERPRINTED_PARAMETERS}
     components = {
         "notebook": file_digest(notebook),
         "code": code_digest(),

@@ -67,9 +67,12 @@ class RefreshRecord:
 
     refresh_id: str
     record: dict[str, Any]
+    problem: str | None = None  # why the log could not be read (it is listed, not dropped)
 
     @property
     def line(self) -> str:
+        if self.problem is not None:
+            return f"{self.refresh_id}  unreadable log, skipped: {self.problem}"
         r = self.record
         built = sum(len(d.get("built", [])) for d in r.get("deliverables", []))
         reused = sum(len(d.get("reused", [])) for d in r.get("deliverables", []))
@@ -90,8 +93,15 @@ def list_refreshes(limit: int | None = None) -> list[RefreshRecord]:
         return []
     records = []
     for path in sorted(folder.glob("*.json"), reverse=True)[:limit]:
+        # A corrupt log is listed as unreadable (R03): a refresh never silently disappears.
         try:
-            records.append(RefreshRecord(path.stem, json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, json.JSONDecodeError):
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            problem = f"{path.name}: {' '.join(str(error).split())[:160]}"
+            records.append(RefreshRecord(path.stem, {}, problem))
             continue
+        if not isinstance(record, dict) or not isinstance(record.get("deliverables", []), list):
+            records.append(RefreshRecord(path.stem, {}, f"{path.name}: not a refresh record"))
+            continue
+        records.append(RefreshRecord(path.stem, record))
     return records

@@ -22,24 +22,30 @@ _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_parameter(item: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` with VALUE read as a YAML scalar (``2025`` -> int, ``true`` -> bool;
-    ``None``, like YAML's ``null``, -> None)."""
+    """``KEY=VALUE`` with VALUE read as YAML (``2025`` -> int, ``true`` -> bool, ``[a, b]`` ->
+    list, ``{India: 0.6, Philippines: 0.4}`` -> dict; ``None``, like YAML's ``null``, -> None).
+
+    Read by ``strict_yaml`` like every other YAML (a repeated key or deep nesting is refused);
+    text that is not YAML stays text, unless it opens a list or mapping."""
     import yaml
+
+    from analysis.data import strict_yaml
 
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not _KEY_RE.match(key):
         raise ConfigError(f"parameter {item!r} must look like KEY=VALUE with KEY a Python name")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
+        value = strict_yaml.load(raw) if raw.strip() else ""
+    except yaml.YAMLError as error:
+        if isinstance(error, strict_yaml.YamlLimitError) or raw.lstrip()[:1] in ("[", "{"):
+            problem = " ".join(str(error).split())
+            raise ConfigError(f"command line -p.{key}: not valid YAML: {problem[:200]}") from None
         value = raw
     if raw.strip() == "None":
         value = None  # papermill's own ``-p definition None`` means None too, not the text
     if isinstance(value, dt.date | dt.datetime):
         value = value.isoformat()  # a notebook parameter cell cannot hold a date object literal
-    if isinstance(value, dict | list):
-        value = raw  # only scalars: "a, b" style text stays text
     return key, value
 
 

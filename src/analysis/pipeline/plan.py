@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import ConfigError
+from analysis.errors import BpoError, ConfigError
 from analysis.paths import project_root
 from analysis.pipeline import reports as registry
 from analysis.pipeline.config import load_clients, plan_client
@@ -50,15 +50,26 @@ class Deliverable:
     stage: Path | None = None
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     published: Path | None = None
+    # Every report the client's config asks for, in order (``--reports`` may build fewer), and
+    # those of them the new run carries over untouched from the previous one.
+    configured: list[str] = field(default_factory=list)
+    kept: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def to_build(self) -> list[ReportJob]:
         return [job for job in self.jobs if job.name not in self.reuse]
 
     @property
+    def run_reports(self) -> list[str]:
+        """The reports the new run holds: built, reused and kept, in the configured order."""
+        names = [job.name for job in self.jobs] + list(self.kept)
+        order = {name: index for index, name in enumerate(self.configured)}
+        return sorted(names, key=lambda name: order.get(name, len(order)))
+
+    @property
     def up_to_date(self) -> bool:
         previous_names = [entry["name"] for entry in (self.previous or {}).get("reports", [])]
-        return not self.to_build and previous_names == [job.name for job in self.jobs]
+        return not self.to_build and previous_names == self.run_reports
 
 
 def path_parameters(values: Mapping[str, Any]) -> list[Path]:
@@ -119,17 +130,37 @@ def check_against_data(job: ReportJob, where: str) -> None:
     notebook, after other reports were built. The market-size view is built here the way the
     notebook builds it (one function), on the curated data.
     """
+    values = {**_defaults(job.notebook), **job.parameters}
+    if "home_country" in values:
+        _check_home_country(job, values["home_country"], where)
     if job.name != "market_size":
         return
     from analysis.views.market_view import VIEW_PARAMETERS, check_selection
 
-    values = {**_defaults(job.notebook), **job.parameters}
     try:
         check_selection(values)
     except ValueError as error:
         given = ", ".join(f"{k}={values[k]!r}" for k in VIEW_PARAMETERS
                           if k in job.parameters) or "the defaults"
         raise ConfigError(f"{where}: {job.name} with {given}: {error}") from None
+
+
+def _check_home_country(job: ReportJob, home: Any, where: str) -> None:
+    """The home country must have a time-zone offset in the curated data, as the notebook's
+    shore classification needs (B11): judged by that same function, before any notebook."""
+    from analysis.data import catalog
+    from analysis.research.sourcing import classify_shore, timezone_offsets
+
+    if not isinstance(home, str):
+        return  # the schema has already refused it
+    try:
+        offsets = timezone_offsets(catalog.load("location_costs"))
+    except (BpoError, OSError, ValueError, KeyError):
+        return  # data that cannot be loaded is left to validation, which names the file
+    try:
+        classify_shore(offsets, home)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {job.name} with home_country={home!r}: {error}") from None
 
 
 def plan_deliverables(
@@ -158,7 +189,8 @@ def plan_deliverables(
         ]
         for job in jobs:
             check_against_data(job, str(loaded.file.name))
-        deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta))
+        deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta,
+                                        configured=loaded.report_names()))
     return deliverables
 
 

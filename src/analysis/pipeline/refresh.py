@@ -153,7 +153,8 @@ def run_jobs(
             if failure:
                 return failure
         return None
-    with ProcessPoolExecutor(workers, initializer=_die_with_parent) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=_die_with_parent)
+    try:
         submitted = time.perf_counter()
         futures: dict[Future, tuple[Deliverable, ReportJob]] = {
             pool.submit(execute_job, job, d.run_id): (d, job) for d, job in work
@@ -174,6 +175,19 @@ def run_jobs(
                 future.cancel()
             wait(pending)  # running notebooks finish; their output is discarded with the stage
         return failure
+    except KeyboardInterrupt:
+        _stop_now(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True)  # returns at once after _stop_now
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: stop the workers now instead of waiting for their notebooks to end (a kernel
+    exits with its worker); nothing is published from an interrupted run."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 def _finish(
@@ -226,6 +240,20 @@ def decide(deliverable: Deliverable, force: bool) -> None:
                 **entry, "reused_from": entry.get("reused_from") or previous["run_id"],
                 "source": folder / entry["file"],
             }
+    if previous is None or folder is None:
+        return
+    # ``--reports`` builds part of a client's set: the rest of the set is carried over from the
+    # previous run as it was published, so ``latest`` keeps the whole deliverable (R06).
+    building = {job.name for job in deliverable.jobs}
+    for entry in previous.get("reports", []):
+        name = entry.get("name")
+        if (name in building or name not in deliverable.configured
+                or entry.get("file") != f"{name}.html" or not (folder / entry["file"]).is_file()):
+            continue
+        deliverable.kept[name] = {
+            **entry, "reused_from": entry.get("reused_from") or previous["run_id"],
+            "source": folder / entry["file"],
+        }
 
 
 def _carry_over(source: Path, dest: Path) -> None:
@@ -332,6 +360,12 @@ def stage_run(
                 "outputs": {"html": entry["file"], "executed_notebook": result["executed"]},
             })
         entries.append(entry)
+    for name, old in deliverable.kept.items():
+        _carry_over(old["source"], stage / f"{name}.html")
+        _carry_over_extras(old["source"], stage, name)
+        entries.append({key: value for key, value in old.items() if key not in ("source", "pdf")})
+    order = deliverable.run_reports
+    entries.sort(key=lambda entry: order.index(entry["name"]))
     now = datetime.now(UTC)
     manifest = {
         "run_id": deliverable.run_id, "refresh_id": refresh_id, "client": deliverable.client,
@@ -404,6 +438,9 @@ def build_deliverables(
         for name, old in deliverable.reuse.items():
             label = f"{deliverable.client}/{name}" if many else name
             log(f"skip {label} (unchanged since run {old['reused_from']})")
+        for name, old in deliverable.kept.items():
+            label = f"{deliverable.client}/{name}" if many else name
+            log(f"keep {label} as published in run {old['reused_from']} (not in --reports)")
     checked = {"summary": validation or {}}
 
     def prepare() -> bool:

@@ -23,6 +23,9 @@ _LINK_RE = re.compile(
 # Backslash-escaped in data text so it forms no Markdown: links, emphasis, code, headings,
 # tables, HTML (already entities) and reference definitions.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~>])")
+# The ":" of a "scheme://" in data text, escaped so no bare URL in a name (``see
+# http://evil.example``) is auto-linked by the page's Markdown renderer (H13, G01).
+_BARE_URL_COLON = re.compile(r":(?=//)")
 
 
 def safe_url(url: object) -> str | None:
@@ -34,7 +37,8 @@ def safe_url(url: object) -> str | None:
 
 
 def _escape(text: str) -> str:
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    return _BARE_URL_COLON.sub(r"\\:", escaped)
 
 
 def inert_markdown(text: object) -> str:
@@ -102,3 +106,35 @@ def inert_html(fragment: str) -> str:
         return _URL_ATTR_RE.sub(keep, _EVENT_ATTR_RE.sub("", match.group(0)))
 
     return _TAG_RE.sub(clean_tag, fragment)
+
+
+# --------------------------------------------------------------------------- logos
+
+_SVG_RULES = (
+    (re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE), "a DOCTYPE or entity declaration"),
+    (re.compile(r"<(?:[a-z]+:)?script\b", re.IGNORECASE), "a <script> element"),
+    (re.compile(r"<(?:[a-z]+:)?(?:foreignObject|iframe|embed|object)\b", re.IGNORECASE),
+     "embedded HTML (foreignObject, iframe, embed or object)"),
+    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE), "an event handler attribute (on...=)"),
+    (re.compile(r"\s(?:[a-z]+:)?(?:href|src)\s*=\s*[\"']?\s*(?!#)[^\s\"'>]", re.IGNORECASE),
+     "an external reference (href or src not starting with '#')"),
+    (re.compile(r"url\(\s*[\"']?\s*(?!#)", re.IGNORECASE),
+     "an external reference in a style (url() not starting with '#')"),
+    (re.compile(r"@import", re.IGNORECASE), "an @import in a style"),
+)
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG logo is not inert (scripts, event handlers, embedded HTML, or anything that
+    would load from outside the file), or None. Judged on the text, conservatively: a logo is
+    a drawing, and an in-file ``#id`` reference is the only link it needs."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return f"not UTF-8 text (byte {error.start})"
+    for pattern, what in _SVG_RULES:
+        found = pattern.search(text)
+        if found:
+            line = text.count("\n", 0, found.start()) + 1
+            return f"line {line}: {what}"
+    return None

@@ -152,8 +152,12 @@ def build_market_view(
 ) -> MarketView:
     """Triangulate, build the consensus and scenarios, and gather splits and context tables.
 
-    Raises ``ValueError`` naming the segments that do exist when the selection has no figures.
+    Raises ``ValueError`` naming the segments that do exist when the selection has no figures,
+    and when ``first_year`` is after ``base_year`` (the window would hold no base year).
     """
+    if first_year > base_year:
+        raise ValueError(f"first_year {first_year} is after base_year {base_year}: the "
+                         "triangulation window must start at or before the base year")
     joined = market.with_sources(estimates, sources)
     all_points = market.size_estimates(joined, geography, segment)
     if all_points.empty:

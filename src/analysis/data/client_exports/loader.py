@@ -59,6 +59,21 @@ class CanonicalTable:
         return frame.astype({c.name: c.pandas_dtype for c in self.schema.columns})
 
 
+def _not_a_file(source: Path) -> str:
+    """Why an export path cannot be read as a file: missing, a folder, or something else (a
+    named pipe would block a reader forever, a device has no end: neither is opened)."""
+    import stat
+
+    try:
+        mode = source.stat().st_mode
+    except OSError:
+        return "export file not found"
+    if stat.S_ISDIR(mode):
+        return "the export is a folder, not a file (name the file inside it)"
+    kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+    return f"the export is {kind}, not a regular file: it was not opened"
+
+
 def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable:
     """Parse the export a mapping file describes into canonical Parquet (cached by content).
 
@@ -84,7 +99,7 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
     else:
         source = export_file(mapping, mapping_path)
         if not source.is_file():
-            raise DataValidationError(f"{mapping_path}: export file not found: {source}")
+            raise DataValidationError(f"{mapping_path}: {_not_a_file(source)}: {source}")
         key = content_key(source, mapping_path)
     # The mapping's ``client`` key names the cache folder: it must stay inside it.
     out = paths.contained(

@@ -153,7 +153,7 @@ class ExportMapping(_Strict):
 def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
-        data = strict_yaml.load(path.read_text(encoding="utf-8"))
+        data = strict_yaml.load_file(path)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
     if not isinstance(data, dict):

@@ -127,9 +127,13 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
             for line_no in range(1, mapping.header_offset + 2):
                 chunk = text.readline() if text else raw.readline()
                 if not chunk:
+                    # 8-bit text read as UTF-16 has no line ends at all (E11): hint at it.
+                    hint = (f" (read as {mapping.encoding}: a file in another encoding, such "
+                            "as UTF-8, reads as one line; check the mapping's encoding)"
+                            if text else "")
                     raise DataValidationError(
                         f"{source}: ends at line {line_no - 1}, before the header on line "
-                        f"{mapping.header_offset + 1}")
+                        f"{mapping.header_offset + 1}{hint}")
                 line = chunk if isinstance(chunk, str) else chunk.decode(
                     encoding if line_no == 1 else encoding.replace("-sig", ""))
     except UnicodeError as exc:  # UTF-16 without a BOM is a UnicodeError, not a decode error

@@ -123,8 +123,12 @@ def _result(file: str, check: TableCheck, bad: int, sample: tuple[tuple[int, Any
                          bad_rows=bad, sample=sample, lines=lines)]
 
 
-def judge_table(path: Path, schema: TableSchema, file: str) -> tuple[list[dict], list[Finding]]:
-    """Row count, column set and every whole-table check of one canonical Parquet table."""
+def judge_table(path: Path, schema: TableSchema, file: str,
+                excluded: int = 0) -> tuple[list[dict], list[Finding]]:
+    """Row count, column set and every whole-table check of one canonical Parquet table.
+
+    ``excluded``: rows the mapping's row filters left out, so an empty table whose rows were
+    all excluded says so rather than "0 rows" about a file full of them (D03)."""
     parquet = pq.ParquetFile(path)
     names = [n for n in parquet.schema_arrow.names if n != SOURCE_LINE]
     rows, findings = [], []
@@ -133,7 +137,11 @@ def judge_table(path: Path, schema: TableSchema, file: str) -> tuple[list[dict],
     rows.append({**base, "column": None, "rule": "has_rows",
                  "description": "must have at least one data row", "success": has_rows,
                  "bad_rows": None, "sample": []})
-    if not has_rows:
+    if not has_rows and excluded:
+        findings.append(Finding(
+            file, None, "has_rows", f"every data row was excluded by the mapping's row filters "
+            f"({excluded:,} row(s) excluded, none left)", CRITICAL))
+    elif not has_rows:
         findings.append(Finding(file, None, "has_rows", "must have at least one data row",
                                 CRITICAL, sample=((None, "0 rows"),)))
     for column, wording in (

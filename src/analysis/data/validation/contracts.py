@@ -30,6 +30,7 @@ class TableSpec:
     key: tuple[str, ...] = ()
     references: dict[str, str] = field(default_factory=dict)
     may_be_empty: bool = False
+    positive: tuple[str, ...] = ()  # rates, prices and amounts: strictly above zero
 
     @property
     def column_names(self) -> list[str]:
@@ -69,4 +70,5 @@ def table_spec(dataset: object) -> TableSpec:
         key=tuple(dataset.keys),
         references=dict(dataset.references),
         may_be_empty=dataset.name in MAY_BE_EMPTY,
+        positive=tuple(dataset.positive),
     )

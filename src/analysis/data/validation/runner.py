@@ -166,7 +166,8 @@ def judge_export(judged: _Judged, export: ClientTable) -> None:
     from .sql_suite import run_suite
 
     schema, path = export.table.schema, export.table.path
-    rows, findings = judge_table(path, schema, export.file)
+    rows, findings = judge_table(path, schema, export.file,
+                                 sum(export.table.excluded.values()))
     arrow = pq.read_schema(path)
     present = [c for c in schema.names if c in arrow.names]
     empty = arrow.empty_table().select(present).to_pandas(types_mapper=ARROW_TO_PANDAS.get)
