@@ -177,6 +177,16 @@ def mapping_file_escapes(root: Path) -> None:
     })
 
 
+def mapping_file_uri(uri: str) -> Callable[[Path], None]:
+    """A mapping whose ``file`` is a local URI (P3-S01, P3-S02): it once passed as a lake."""
+    def setup(root: Path) -> None:
+        mapping_copy(root, "evil", **{
+            "file: EXAMPLE_synthetic_interactions.csv.gz": f'file: "{uri}"',
+            'delimiter: ";"': 'delimiter: ":"',
+        })
+    return setup
+
+
 def mapping_client_escapes(root: Path) -> None:
     target = mapping_copy(root, "evil", **{"client: demo": "client: ../../raw"})
     shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", target)
@@ -426,6 +436,11 @@ class Case:
 CASES = [
     Case("mapping file names /etc/passwd", ("validate",), 1, "key 'file'",
          mapping_file_escapes, real_validation=True, check=no_parquet_outside_processed),
+    Case("mapping file file:///etc/passwd (P3-S01)", ("validate",), 1, "scheme",
+         mapping_file_uri("file:///etc/passwd"), real_validation=True,
+         never_says=("daemon:",)),
+    Case("mapping file file:/etc/passwd (P3-S02)", ("validate",), 1, "scheme",
+         mapping_file_uri("file:/etc/passwd"), real_validation=True, never_says=("daemon:",)),
     Case("mapping client ../../raw writes into data/raw", ("validate",), 1, "key 'client'",
          mapping_client_escapes, real_validation=True, check=no_parquet_outside_processed),
     Case("mapping file is a symlink out of the folder", ("validate",), 1, "outside",

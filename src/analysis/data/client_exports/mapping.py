@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,14 @@ class RowFilter(_Strict):
         return self.reason or f"{self.column} is {shown}"
 
 
+REMOTE_SCHEMES = ("s3a://", "s3://", "hdfs://", "abfss://", "gs://", "wasbs://", "dbfs:/")
+"""A mapping ``file`` starting with one of these names a lake location Spark reads itself.
+No local scheme (``file:``) is among them: a file on this machine is named relative to its
+mapping and stays inside the mapping's folder (``export_file``)."""
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 class ExportMapping(_Strict):
     """One export file and how its columns map onto a canonical table."""
 
@@ -108,6 +117,16 @@ class ExportMapping(_Strict):
         default_factory=list,
         description="Rows that must not count (test calls, internal queues), counted per rule.",
     )
+
+    @field_validator("file")
+    @classmethod
+    def _local_or_lake(cls, v: str) -> str:
+        if _SCHEME.match(v) and not v.lower().startswith(REMOTE_SCHEMES):
+            raise ValueError(
+                f"'{v[:80]}' names a location by a scheme this project does not read: name a "
+                "local export relative to the mapping file (it must be inside the mapping's "
+                f"folder), or a lake location Spark reads ({', '.join(REMOTE_SCHEMES)})")
+        return v
 
     @field_validator("delimiter")
     @classmethod

@@ -34,6 +34,7 @@ from analysis import paths
 from analysis.data.client_exports.mapping import (
     DURATION_FORMATS,
     PERCENT_FORMATS,
+    REMOTE_SCHEMES,
     ColumnSpec,
     ExportMapping,
 )
@@ -51,8 +52,7 @@ SPARK_TYPES = {"str": "string", "timestamp": "timestamp_ntz", "float": "double",
                "int": "bigint", "bool": "boolean"}
 """The Spark type of each canonical column type (naive timestamps, as DuckDB writes them)."""
 
-URI_SCHEMES = ("s3a://", "s3://", "hdfs://", "abfss://", "gs://", "wasbs://", "dbfs:/",
-               "file:/")
+URI_SCHEMES = REMOTE_SCHEMES
 """An export named with one of these is handed to Spark as is (see README: engine: spark)."""
 
 # Encodings Spark's CSV reader decodes the same way Python does; others: engine duckdb.
