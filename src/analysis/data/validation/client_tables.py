@@ -123,17 +123,15 @@ def _result(file: str, check: TableCheck, bad: int, sample: tuple[tuple[int, Any
                          bad_rows=bad, sample=sample, lines=lines)]
 
 
-def judge_table(path: Path, schema: TableSchema, file: str,
-                excluded: int = 0) -> tuple[list[dict], list[Finding]]:
-    """Row count, column set and every whole-table check of one canonical Parquet table.
+def shape_checks(file: str, schema: TableSchema, names: list[str], total: int,
+                 excluded: int, expectation: str) -> tuple[list[dict], list[Finding]]:
+    """Has-rows and column-set results of one canonical table, on either engine.
 
     ``excluded``: rows the mapping's row filters left out, so an empty table whose rows were
     all excluded says so rather than "0 rows" about a file full of them (D03)."""
-    parquet = pq.ParquetFile(path)
-    names = [n for n in parquet.schema_arrow.names if n != SOURCE_LINE]
     rows, findings = [], []
-    base = {"file": file, "severity": CRITICAL, "expectation": "parquet_footer"}
-    has_rows = parquet.metadata.num_rows > 0
+    base = {"file": file, "severity": CRITICAL, "expectation": expectation}
+    has_rows = total > 0
     rows.append({**base, "column": None, "rule": "has_rows",
                  "description": "must have at least one data row", "success": has_rows,
                  "bad_rows": None, "sample": []})
@@ -154,6 +152,19 @@ def judge_table(path: Path, schema: TableSchema, file: str,
                  "description": f"the canonical {schema.kind} table must have exactly its "
                  "schema's columns", "success": names == schema.names, "bad_rows": None,
                  "sample": []})
+    return rows, findings
+
+
+def judge_table(path: Path, schema: TableSchema, file: str,
+                excluded: int = 0) -> tuple[list[dict], list[Finding]]:
+    """Row count, column set and every whole-table check of one canonical Parquet table.
+
+    ``excluded``: rows the mapping's row filters left out, so an empty table whose rows were
+    all excluded says so rather than "0 rows" about a file full of them (D03)."""
+    parquet = pq.ParquetFile(path)
+    names = [n for n in parquet.schema_arrow.names if n != SOURCE_LINE]
+    rows, findings = shape_checks(file, schema, names, parquet.metadata.num_rows, excluded,
+                                  "parquet_footer")
     table = f"read_parquet({literal(str(path))}, file_row_number = true)"
     with duckdb_connection() as con:
         for check in table_checks(schema):

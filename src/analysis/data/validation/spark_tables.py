@@ -22,7 +22,7 @@ from analysis.data.client_exports.query import SOURCE_LINE
 from analysis.data.client_exports.schema import TableSchema
 
 from .client_rules import CLIENT_RULES, TABLE_RULES
-from .client_tables import COLUMN_SET_RULE, UNIQUE_KEYS
+from .client_tables import UNIQUE_KEYS, shape_checks
 from .report import CRITICAL, SAMPLE_SIZE, WARNING, Finding
 
 SPARK_GX_TYPES = {"str": "StringType", "timestamp": "TimestampNTZType", "float": "DoubleType",
@@ -76,26 +76,10 @@ def _table_checks(spark: Any, frame: Any, schema: TableSchema, file: str
     """Row count, column set and unique key, each one Spark SQL query over the whole table."""
     from pyspark.sql import functions as F  # noqa: N812
 
-    rows, findings = [], []
     names = [n for n in frame.columns if n != SOURCE_LINE]
     base = {"file": file, "severity": CRITICAL, "expectation": "spark_whole_table_query"}
-    total = frame.count()
-    rows.append({**base, "column": None, "rule": "has_rows",
-                 "description": "must have at least one data row", "success": total > 0,
-                 "bad_rows": None, "sample": []})
-    if not total:
-        findings.append(Finding(file, None, "has_rows", "must have at least one data row",
-                                CRITICAL, sample=((None, "0 rows"),)))
-    for column, wording in (
-        *((c, "required column is missing from the table") for c in schema.names
-          if c not in names),
-        *((c, "column is not in the canonical schema") for c in names if c not in schema.names),
-    ):
-        findings.append(Finding(file, column, COLUMN_SET_RULE, wording, CRITICAL))
-    rows.append({**base, "column": None, "rule": COLUMN_SET_RULE,
-                 "description": f"the canonical {schema.kind} table must have exactly its "
-                 "schema's columns", "success": names == schema.names, "bad_rows": None,
-                 "sample": []})
+    rows, findings = shape_checks(file, schema, names, frame.count(), 0,
+                                  base["expectation"])
     key = UNIQUE_KEYS.get(schema.kind, ())
     if key and set(key) <= set(names):
         repeated = frame.groupBy(*key).count().where(F.col("count") > 1)
