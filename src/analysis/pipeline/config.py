@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
+from analysis.data.text_rules import first_forbidden
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
@@ -70,6 +71,12 @@ _Score = Annotated[float, Field(ge=0, le=100)]
 def _shown_as_written(text: str) -> str:
     """A name printed on every page and in the terminal: no control or direction-changing
     characters (an escape sequence or a right-to-left override could spoof it)."""
+    found = first_forbidden(text)  # the set every text check refuses (text_rules.py)
+    if found:
+        raise ValueError(f"contains the control or formatting character {found[1]} "
+                         f"at position {found[0]}")
+    # A name is printed on every page, so it is held to more: no format, private-use or
+    # separator character either (a zero-width space would make two names look equal).
     for position, char in enumerate(text):
         if unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}:
             raise ValueError(f"contains the control or formatting character U+{ord(char):04X} "
