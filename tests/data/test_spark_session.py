@@ -70,3 +70,26 @@ def test_a_session_that_cannot_start_is_one_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setattr(module, "unavailable_reason", lambda: "java is not on PATH")
     with pytest.raises(ConfigError, match="engine: spark cannot start: java is not on PATH"):
         module.spark_session()
+
+
+@pytest.mark.parametrize("master", ["local[abc]", "local[2", "locall", "local[]"])
+def test_a_malformed_local_master_is_refused_before_the_jvm_starts(monkeypatch, master):
+    pytest.importorskip("pyspark", reason="pyspark not installed (the [spark] extra)")
+    from analysis.errors import ConfigError
+
+    monkeypatch.setattr(module, "_session", None)
+    monkeypatch.setattr(module, "unavailable_reason", lambda: None)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("BPO_SPARK_MASTER", master)
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    with pytest.raises(ConfigError, match=r"from BPO_SPARK_MASTER: .*use local\[N\]"):
+        module.spark_session()
+    assert module.spark_master() == master
+
+
+@pytest.mark.parametrize("master", ["local", "local[4]", "local[*]", "local[2,3]",
+                                    "local-cluster[2,1,1024]"])
+def test_well_formed_local_masters_pass_the_early_check(master):
+    assert module._LOCAL_MASTER.fullmatch(master)

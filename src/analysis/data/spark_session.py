@@ -16,6 +16,7 @@ code: Spark Connect when ``SPARK_REMOTE`` is set (``sc://host:15002``), else the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import threading
@@ -28,6 +29,9 @@ DEFAULT_DRIVER_MEMORY = "2g"
 INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
 CONNECT_HINT = ("install it with .venv/bin/pip install 'pyspark[connect]' (same version as "
                 "pyspark), or unset SPARK_REMOTE to run Spark locally")
+
+_LOCAL_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]")
+"""The local master URLs Spark accepts (``local``, ``local[4]``, ``local[*]``, ``local[2,3]``)."""
 
 _lock = threading.Lock()
 _session: Any = None
@@ -97,6 +101,10 @@ def spark_session() -> Any:
                 _configure(active)
                 return active
             master = spark_master()
+            if master.startswith("local") and not _LOCAL_MASTER.fullmatch(master):
+                # Refused before the JVM starts, which would log a Java stack trace first.
+                raise ConfigError(_start_failure(
+                    ValueError(f"Could not parse Master URL: {master!r}"), None))
             if master.startswith("local"):
                 # Local Python workers run this interpreter (the venv with this package), not
                 # whatever python3 is first on PATH; a cluster's executors need their own.
