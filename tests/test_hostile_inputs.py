@@ -551,6 +551,11 @@ CASES = [
          ("validate",), 2, "acme.yaml: engine: 'Spark' is not allowed",
          lambda root: config(root, "acme", "display_name: Acme\nengine: Spark\n"),
          real_validation=True, never_says=("validation passed",)),
+    Case("a negative minimum gate, capacity_fte: -5 (P3-C10)", ("report", "--client", "acme"), 2,
+         "gate 'capacity_fte': a minimum must be a finite number above 0 (got -5",
+         lambda root: config(root, "acme", "display_name: Acme\nselection:\n  weights: {cost: 1}"
+                             "\n  gates: {iso_27001: true, capacity_fte: -5}\n"),
+         check=nothing_executed),
     Case("a client name of three spaces (A02)", ("report", "--client", "acme"), 2,
          "display_name: Value error, must not be blank",
          lambda root: config(root, "acme", 'display_name: "   "\n'), check=nothing_executed),

@@ -201,12 +201,24 @@ def _weights(value: dict[str, float]) -> dict[str, float]:
     return value
 
 
+def _gates(value: dict[str, Any]) -> dict[str, Any]:
+    # A number is a "minimum" gate (capacity_fte: 60): at or below 0 every vendor passes it,
+    # so it gates nothing (P3-C10); .inf would fail every vendor.
+    for key, gate in value.items():
+        if isinstance(gate, float | int) and not isinstance(gate, bool) and (
+                not math.isfinite(gate) or gate <= 0):
+            raise ValueError(f"gate {key!r}: a minimum must be a finite number above 0 "
+                             f"(got {gate!r})")
+    return value
+
+
 class SelectionSettings(_Strict):
     """Vendor selection: criterion weights and must-have gates over the client's RFP responses
     (``data/raw/clients/<client>/rfp/``, see :mod:`analysis.data.rfp`)."""
 
     weights: Annotated[dict[str, float], Field(min_length=1), AfterValidator(_weights)]
-    gates: dict[str, bool | float | list[_Name]] = Field(default_factory=dict)
+    gates: Annotated[dict[str, bool | float | list[_Name]], AfterValidator(_gates)] = Field(
+        default_factory=dict)
     chosen: _Name | None = None
     """The vendor the client intends to pick, if any (checked for the rate-alone pitfall)."""
     sensitivity_draws: int = Field(2000, ge=100, le=100_000)
