@@ -180,3 +180,12 @@ def test_no_missing_marker_keeps_every_column_text(tmp_path: Path) -> None:
     _source, mapping = _export(tmp_path / "x", GOOD, EXCLUDING.replace(
         'missing: ["?", ""]', "missing: []"))
     assert reader_plan(mapping) == TEXT_PLAN
+
+
+def test_a_padded_exclude_value_matches_like_the_trimmed_cells(tmp_path: Path) -> None:
+    """P3-M02: ' QA Test ' excluded 0 rows, since cells are trimmed and values were not."""
+    padded = EXCLUDING.replace("values: [QA Test]", "values: [' QA Test ']")
+    source, mapping = _export(tmp_path / "x", GOOD, padded)
+    assert mapping.exclude[0].values == ["QA Test"]
+    rows, _route = _both(source, mapping, tmp_path)
+    assert rows["source_line"].tolist() == [3, 4, 6]
