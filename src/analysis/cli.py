@@ -119,6 +119,13 @@ def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
+    from analysis.pipeline.config import configured_clients, export_engines
+
+    # Which engine checks each export comes from the client configs: a config that cannot be
+    # read stops here naming it (exit 2), never skipped so its export is checked on DuckDB.
+    # No config at all is fine here: the data contracts do not need one.
+    if configured_clients():
+        export_engines()
     with out.working("validating inputs"):
         passed, _ = validate(out.line, use_cache=False)
     return EXIT_OK if passed else EXIT_VALIDATION

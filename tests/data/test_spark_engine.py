@@ -171,6 +171,12 @@ def test_preamble_bom_blank_lines_and_row_filters(spark, tmp_path):
      r"line 7, column 'Result' \(→ outcome\): value 'HUNG' is not one of the mapped values"),
     ([*GOOD, "c1;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?"],
      r"line 7, column 'interaction_id': value 'c1' is a duplicate id \(1 row\(s\) in all\)"),
+    # What DuckDB's casts accept but the rule does not: refused on both engines (P3-T03/T04).
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;0_5"],
+     r"line 7, column 'CSAT' \(→ csat\): value '0_5' is not a number"),
+    ([*GOOD, "c5;14/02/25;10:00:00;Sales;0:00:01;?;ABN;?;?"],
+     r"line 7, column 'Date\+Time' \(→ arrived_at\): value '14/02/25 10:00:00' is not a "
+     r"timestamp"),
     ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;9"],
      r"line 7, column 'csat': value '9' is above the CSAT scale maximum"),
     ([*GOOD[:2], "c9;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?;EXTRA", *GOOD[2:]],
@@ -221,3 +227,16 @@ def test_a_uri_export_is_read_by_spark_as_is_and_cached_on_the_mapping(spark, tm
     assert list(table.to_pandas()["interaction_id"]) == ["c1", "c2", "c4"]
     source.unlink()  # the cached table is used: the lake is not read again
     assert load_export(mapping_path).rows == 3
+
+
+def test_an_s3a_export_without_the_hadoop_aws_jar_is_one_line_with_the_way_out(spark,
+                                                                               tmp_path):
+    """P3-S10: the README's s3a:// example gave a Py4J ClassNotFoundException traceback."""
+    mapping = read_mapping(_export(tmp_path / "x", GOOD)[1])
+    source = "s3a://no-such-bucket-bpo/calls/calls.csv"
+    with pytest.raises(ConfigError) as error:
+        parse_export_spark(source, mapping, tmp_path / "out.parquet")
+    message = str(error.value)
+    assert message.startswith(f"{source}: Spark has no file system for 's3a://' ("), message
+    assert "org.apache.hadoop:hadoop-aws:" in message and "spark.jars.packages" in message
+    assert "\n" not in message and len(message) < 700

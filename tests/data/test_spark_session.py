@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from analysis.data import spark_session as module
@@ -22,7 +26,41 @@ def test_missing_java_is_named_unless_spark_connect_runs_it(monkeypatch: pytest.
     monkeypatch.delenv("SPARK_REMOTE", raising=False)
     assert "java is not on PATH" in module.unavailable_reason()
     monkeypatch.setenv("SPARK_REMOTE", "sc://localhost:15002")
+    from pyspark.sql.connect import utils
+
+    monkeypatch.setattr(utils, "check_dependencies", lambda _name: None)  # Connect installed
     assert module.unavailable_reason() is None
+
+
+def test_spark_remote_without_the_connect_client_names_the_setting_and_the_fix(
+        monkeypatch: pytest.MonkeyPatch):
+    """P3-S09: SPARK_REMOTE without grpcio was a PySparkImportError traceback."""
+    pytest.importorskip("pyspark", reason="pyspark not installed (the [spark] extra)")
+    monkeypatch.setitem(sys.modules, "grpc", None)  # import grpc -> ImportError, as uninstalled
+    monkeypatch.setenv("SPARK_REMOTE", "sc://127.0.0.1:9")
+    reason = module.unavailable_reason()
+    assert reason is not None and "SPARK_REMOTE='sc://127.0.0.1:9' is set" in reason
+    assert "pip install 'pyspark[connect]'" in reason and "\n" not in reason
+
+
+def test_a_bad_master_is_one_line_naming_bpo_spark_master(tmp_path):
+    """P3-S08: 'local[abc]' was a Py4J/Java traceback. Its own process: a JVM that failed to
+    start a context must not share the test run's session."""
+    pytest.importorskip("pyspark", reason="pyspark not installed (the [spark] extra)")
+    if module.unavailable_reason():
+        pytest.skip(module.unavailable_reason())
+    code = ("from analysis.data.spark_session import spark_session\n"
+            "from analysis.errors import ConfigError\n"
+            "try:\n    spark_session()\nexcept ConfigError as e:\n    print('ERR', e)\n")
+    env = {**os.environ, "BPO_SPARK_MASTER": "local[abc]", "BPO_ROOT": str(tmp_path)}
+    env.pop("SPARK_REMOTE", None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=300, check=False)
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("ERR")]
+    assert line.startswith("ERR engine: spark cannot start with master 'local[abc]' from "
+                           "BPO_SPARK_MASTER: "), line
+    assert "Could not parse Master URL" in line and "local[N]" in line
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_a_session_that_cannot_start_is_one_clear_error(monkeypatch: pytest.MonkeyPatch):
@@ -32,3 +70,26 @@ def test_a_session_that_cannot_start_is_one_clear_error(monkeypatch: pytest.Monk
     monkeypatch.setattr(module, "unavailable_reason", lambda: "java is not on PATH")
     with pytest.raises(ConfigError, match="engine: spark cannot start: java is not on PATH"):
         module.spark_session()
+
+
+@pytest.mark.parametrize("master", ["local[abc]", "local[2", "locall", "local[]"])
+def test_a_malformed_local_master_is_refused_before_the_jvm_starts(monkeypatch, master):
+    pytest.importorskip("pyspark", reason="pyspark not installed (the [spark] extra)")
+    from analysis.errors import ConfigError
+
+    monkeypatch.setattr(module, "_session", None)
+    monkeypatch.setattr(module, "unavailable_reason", lambda: None)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    monkeypatch.setenv("BPO_SPARK_MASTER", master)
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    with pytest.raises(ConfigError, match=r"from BPO_SPARK_MASTER: .*use local\[N\]"):
+        module.spark_session()
+    assert module.spark_master() == master
+
+
+@pytest.mark.parametrize("master", ["local", "local[4]", "local[*]", "local[2,3]",
+                                    "local-cluster[2,1,1024]"])
+def test_well_formed_local_masters_pass_the_early_check(master):
+    assert module._LOCAL_MASTER.fullmatch(master)

@@ -44,10 +44,17 @@ def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_p
     frame.loc[answered, "csat"] = 9.0
     late = frame.index[frame["answered_at"].notna()][1]
     frame.loc[late, "answered_at"] = frame.loc[late, "arrived_at"] - pd.Timedelta(seconds=30)
+    frame.loc[3, "queue"] = "Billing\u202eecnavda"  # P3-E01 on Spark: same set as DuckDB
+    frame.loc[4, "queue"] = "Billing\x85x"
+    frame.loc[5, "agent_id"] = "A" * 1001
     bad = tmp_path / "bad.parquet"
     frame.to_parquet(bad)
     _rows, findings = judge_spark_table(str(bad), schema, "calls.csv", "demo", _outcome)
     counts = _counts(findings)
+    assert counts[("queue", "no_control_characters")] == 2
+    assert counts[("agent_id", "text_length")] == 1
+    text = next(f for f in findings if f.rule == "no_control_characters")
+    assert {s[1] for s in text.sample} == {"U+202E at character 8", "U+0085 at character 8"}
     assert counts[("interaction_id", "unique_id")] == 2
     assert counts[("outcome", "allowed_values")] == 1
     assert counts[("wait_seconds", "minimum")] == 1

@@ -51,3 +51,23 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     big.write_text("# " + "x" * strict_yaml.MAX_BYTES + "\n")
     with pytest.raises(strict_yaml.YamlLimitError, match=r"bytes \[max_size\]"):
         strict_yaml.load_file(big)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("display_name: Acme\n? [a, b]\n: 1\n", "line 2, column 3: a key must be a plain name, "
+     "not a list [scalar_key]"),
+    ("a: {? {x: 1} : 2}\n", "line 1, column 7: a key must be a plain name, not a mapping"),
+    ("transition:\n  start: 2026-02-30\n", "line 2, column 10: '2026-02-30' is not a real date "
+     "(day is out of range for month) [valid_date]"),
+])
+def test_a_complex_key_or_an_impossible_date_is_one_positioned_line(text, says):
+    """Issue 14, P3-C04 and P3-C11: PyYAML raised TypeError / ValueError (a traceback)."""
+    with pytest.raises(yaml.YAMLError) as caught:
+        strict_yaml.load(text)
+    assert says in str(caught.value)
+
+
+def test_real_dates_still_load_as_dates():
+    import datetime as dt
+
+    assert strict_yaml.load("start: 2028-02-29\n") == {"start": dt.date(2028, 2, 29)}

@@ -265,6 +265,13 @@ CORRUPTIONS = [
         _edit(M, _any, superseded_by="MKT-9999"), M, "superseded_by", "known_reference",
         id="unknown-restatement",
     ),
+    # Research text is shown on pages and in the data pack (issue 14, pass 3: P3-G01).
+    pytest.param(_edit(S, _any, publisher="\x1b[31mEVIL"), S, "publisher",
+                 "no_control_characters", id="escape-in-publisher"),
+    pytest.param(_edit(S, _any, publisher="evil \u202eevil"), S, "publisher",
+                 "no_control_characters", id="rtl-override-in-publisher"),
+    pytest.param(_edit(S, _any, title="a\u0085b"), S, "title", "no_control_characters",
+                 id="c1-control-in-title"),
 ]
 
 

@@ -149,6 +149,11 @@ CORRUPTIONS = [
                  "no_control_characters", id="nul-in-queue-name"),
     pytest.param(_edit(CALLS, 3, Agent="a\x1bb"), CALLS, "agent_id", "no_control_characters",
                  id="escape-in-agent-id"),
+    # C1 controls and direction overrides are refused like C0 (issue 14, P3-E01, P3-E03).
+    pytest.param(_edit(TIMED, 2, queue="Billing\u202eecnavda"), TIMED, "queue",
+                 "no_control_characters", id="rtl-override-in-queue-name"),
+    pytest.param(_edit(CALLS, 3, Agent="a\u009bb"), CALLS, "agent_id", "no_control_characters",
+                 id="c1-csi-in-agent-id"),
     pytest.param(_edit(TIMED, 2, queue="T" * 5000), TIMED, "queue", "text_length",
                  id="queue-name-of-5000-characters"),
 ]

@@ -16,6 +16,7 @@ code: Spark Connect when ``SPARK_REMOTE`` is set (``sc://host:15002``), else the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import threading
@@ -26,6 +27,11 @@ from analysis.errors import ConfigError
 DEFAULT_MASTER = "local[2]"
 DEFAULT_DRIVER_MEMORY = "2g"
 INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
+CONNECT_HINT = ("install it with .venv/bin/pip install 'pyspark[connect]' (same version as "
+                "pyspark), or unset SPARK_REMOTE to run Spark locally")
+
+_LOCAL_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]")
+"""The local master URLs Spark accepts (``local``, ``local[4]``, ``local[*]``, ``local[2,3]``)."""
 
 _lock = threading.Lock()
 _session: Any = None
@@ -40,7 +46,16 @@ def unavailable_reason() -> str | None:
         import pyspark  # noqa: F401
     except ImportError:
         return f"pyspark is not installed ({INSTALL_HINT})"
-    if os.environ.get("SPARK_REMOTE"):
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote:
+        try:
+            from pyspark.sql.connect.utils import check_dependencies
+
+            check_dependencies(__name__)
+        except ImportError as error:
+            missing = " ".join(str(error).split())[:160]
+            return (f"SPARK_REMOTE={remote!r} is set but the Spark Connect client is not "
+                    f"installed ({missing}): {CONNECT_HINT}")
         return None
     java_home = os.environ.get("JAVA_HOME")
     if not (shutil.which("java") or (java_home and os.path.isfile(f"{java_home}/bin/java"))):
@@ -86,6 +101,10 @@ def spark_session() -> Any:
                 _configure(active)
                 return active
             master = spark_master()
+            if master.startswith("local") and not _LOCAL_MASTER.fullmatch(master):
+                # Refused before the JVM starts, which would log a Java stack trace first.
+                raise ConfigError(_start_failure(
+                    ValueError(f"Could not parse Master URL: {master!r}"), None))
             if master.startswith("local"):
                 # Local Python workers run this interpreter (the venv with this package), not
                 # whatever python3 is first on PATH; a cluster's executors need their own.
@@ -102,10 +121,37 @@ def spark_session() -> Any:
             )
         builder = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
-        session = builder.getOrCreate()
+        try:
+            session = builder.getOrCreate()
+        except Exception as error:  # noqa: BLE001 - JVM and gRPC errors have no common base
+            raise ConfigError(_start_failure(error, remote)) from None
         _configure(session)
         _session = session
         return session
+
+
+def java_message(error: BaseException) -> str:
+    """The one informative line of a Spark error: the innermost Java exception's message
+    (a Py4J error holds the whole Java stack trace), cut to 200 characters."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    causes = [line for line in lines if "Exception:" in line or "Error:" in line]
+    line = (causes[-1] if causes else lines[0] if lines else type(error).__name__)
+    line = line.lstrip(": ")
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+def _start_failure(error: BaseException, remote: str | None) -> str:
+    """One line: which setting made the session fail to start, and what to do."""
+    why = java_message(error)
+    if remote:
+        return (f"engine: spark cannot connect to SPARK_REMOTE={remote!r}: {why}: start the "
+                "Spark Connect server there, or unset SPARK_REMOTE to run Spark locally")
+    master = spark_master()
+    setting = ("BPO_SPARK_MASTER" if os.environ.get("BPO_SPARK_MASTER")
+               else "spark.master (spark-submit --master or spark-defaults.conf)")
+    return (f"engine: spark cannot start with master {master!r} from {setting}: {why}: use "
+            f"local[N] (N cores), local[*], spark://host:7077 or yarn, or unset it for "
+            f"{DEFAULT_MASTER}")
 
 
 def _configure(session: Any) -> None:

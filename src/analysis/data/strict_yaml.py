@@ -23,7 +23,8 @@ MAX_BYTES = 1024 * 1024
 
 
 class YamlLimitError(yaml.YAMLError):
-    """The YAML is nested too deeply or is too large: a one-line, position-named message."""
+    """The YAML is nested too deeply, too large, has a non-scalar key or an impossible date:
+    a one-line, position-named message."""
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -52,6 +53,13 @@ def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode,
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue  # "<<: *defaults" merges on purpose
+        if not isinstance(key_node, yaml.ScalarNode):
+            # "? [a, b]" makes a list key: unhashable, so PyYAML would crash with a TypeError.
+            mark = key_node.start_mark
+            raise YamlLimitError(
+                f"line {mark.line + 1}, column {mark.column + 1}: a key must be a plain name, "
+                f"not a {'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'} "
+                "[scalar_key]")
         key = loader.construct_object(key_node, deep=deep)
         line = key_node.start_mark.line + 1
         if key in seen:
@@ -64,6 +72,21 @@ def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode,
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                               _mapping_without_repeats)
+
+
+def _checked_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML resolves "2026-02-30" as a date by its shape, then datetime raises a bare
+    # ValueError (a traceback); say where the impossible date is instead.
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as error:
+        mark = node.start_mark
+        raise YamlLimitError(
+            f"line {mark.line + 1}, column {mark.column + 1}: {node.value!r} is not a real "
+            f"date ({error}) [valid_date]") from None
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
 
 
 def _too_large(size: int) -> YamlLimitError:

@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
+from analysis.data.text_rules import first_forbidden
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
@@ -70,6 +71,12 @@ _Score = Annotated[float, Field(ge=0, le=100)]
 def _shown_as_written(text: str) -> str:
     """A name printed on every page and in the terminal: no control or direction-changing
     characters (an escape sequence or a right-to-left override could spoof it)."""
+    found = first_forbidden(text)  # the set every text check refuses (text_rules.py)
+    if found:
+        raise ValueError(f"contains the control or formatting character {found[1]} "
+                         f"at position {found[0]}")
+    # A name is printed on every page, so it is held to more: no format, private-use or
+    # separator character either (a zero-width space would make two names look equal).
     for position, char in enumerate(text):
         if unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Zl", "Zp"}:
             raise ValueError(f"contains the control or formatting character U+{ord(char):04X} "
@@ -194,12 +201,24 @@ def _weights(value: dict[str, float]) -> dict[str, float]:
     return value
 
 
+def _gates(value: dict[str, Any]) -> dict[str, Any]:
+    # A number is a "minimum" gate (capacity_fte: 60): at or below 0 every vendor passes it,
+    # so it gates nothing (P3-C10); .inf would fail every vendor.
+    for key, gate in value.items():
+        if isinstance(gate, float | int) and not isinstance(gate, bool) and (
+                not math.isfinite(gate) or gate <= 0):
+            raise ValueError(f"gate {key!r}: a minimum must be a finite number above 0 "
+                             f"(got {gate!r})")
+    return value
+
+
 class SelectionSettings(_Strict):
     """Vendor selection: criterion weights and must-have gates over the client's RFP responses
     (``data/raw/clients/<client>/rfp/``, see :mod:`analysis.data.rfp`)."""
 
     weights: Annotated[dict[str, float], Field(min_length=1), AfterValidator(_weights)]
-    gates: dict[str, bool | float | list[_Name]] = Field(default_factory=dict)
+    gates: Annotated[dict[str, bool | float | list[_Name]], AfterValidator(_gates)] = Field(
+        default_factory=dict)
     chosen: _Name | None = None
     """The vendor the client intends to pick, if any (checked for the rate-alone pitfall)."""
     sensitivity_draws: int = Field(2000, ge=100, le=100_000)

@@ -81,6 +81,13 @@ class RowFilter(_Strict):
     values: list[str] = Field(min_length=1, description="Values that mark a row to exclude.")
     reason: str | None = Field(default=None, description="Why, as the report states it.")
 
+    @field_validator("values")
+    @classmethod
+    def _trimmed(cls, values: list[str]) -> list[str]:
+        # Cells are trimmed before they are compared (every engine), so the values are too:
+        # ' SAB ' excluded nothing (P3-M02).
+        return [value.strip() for value in values]
+
     @property
     def label(self) -> str:
         """How the data-quality appendix names the rule."""

@@ -12,6 +12,7 @@ literals are quoted by ``ident`` and ``literal`` only, and a NUL character is re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,14 @@ def _directives(fmt: str) -> set[str]:
 def reader_plan(mapping: ExportMapping) -> ReaderPlan:
     """The typed-reader plan of a CSV mapping (``TEXT_PLAN`` when nothing can be typed).
 
-    Typed natively: plain numbers and second/minute/day-fraction durations (``DOUBLE``, only
-    with a '.' decimal and no thousands separator), a single-column ``strftime`` timestamp
-    (``TIMESTAMP``), and the date of a date + time pair (``DATE``). Not typed, because the
-    reader's parse is not as strict as the mapping's rule: ``H:MM:SS`` (DuckDB's INTERVAL cast
+    Typed natively: a single-column ``strftime`` timestamp (``TIMESTAMP``) and the date of a
+    date + time pair (``DATE``), when the format names no year. Not typed, because the reader's
+    parse is not as strict as the mapping's rule (both routes must accept exactly the same
+    text): numbers (the reader's DOUBLE reads '0_5' as 5.0), formats with ``%Y``/``%y`` (it
+    reads '06/01/25' under ``%Y`` as the year 25), ``H:MM:SS`` (DuckDB's INTERVAL cast
     reads '3:45' as 3 h 45 min and accepts '01:02:03 ago'), ``M:SS``, value maps, yes/no words,
-    percentages, ``YYMMDD``, decimal comma. A column an exclusion rule reads, or one read two
+    percentages, ``YYMMDD``, decimal comma. Untyped columns still go through the one pass,
+    parsed by the text route's SQL. A column an exclusion rule reads, or one read two
     ways, stays text; so does every column when a missing marker holds a digit (the reader
     matches markers untrimmed, so ' -1 ' could read as a number).
     """
@@ -108,14 +111,12 @@ def reader_plan(mapping: ExportMapping) -> ReaderPlan:
             continue
         typed = None
         fmt = spec.format
+        # Numbers are never typed: the reader's DOUBLE takes '0_5' as 5.0 (P3-T03). Nor is a
+        # format with a year: the reader takes '25' under %Y as the year 25 (P3-T04).
         if spec.values is not None:
             pass
-        elif (col.type in ("float", "int") and fmt in (None, "seconds", "minutes",
-                                                          "day_fraction")
-              and len(spec.sources) == 1 and mapping.decimal == "." and not mapping.thousands):
-            typed = {spec.sources[0]: "DOUBLE"}
         elif col.type == "timestamp" and fmt and fmt.lower() not in DATE_FORMATS and \
-                "%" in fmt and not _directives(fmt) & {"z", "Z"}:
+                "%" in fmt and not _directives(fmt) & {"z", "Z", "Y", "y"}:
             if len(spec.sources) == 1:
                 typed = {spec.sources[0]: "TIMESTAMP"}
                 stampformats.add(fmt)
@@ -185,12 +186,42 @@ def source_text(spec: ColumnSpec, mapping: ExportMapping) -> str:
     return " || ' ' || ".join(f"({p})" for p in parts)
 
 
+def _plain_double(text: str) -> str:
+    """``text`` as a DOUBLE, NULL when it is not a number: DuckDB's cast alone also takes '_'
+    as a digit separator ('0_5' -> 5.0), which Spark and every reader of the file would not."""
+    return f"CASE WHEN NOT contains({text}, '_') THEN TRY_CAST({text} AS DOUBLE) END"
+
+
 def _number(text: str, decimal: str, thousands: str | None) -> str:
     if thousands:
         text = f"replace({text}, {literal(thousands)}, '')"
     if decimal != ".":
         text = f"replace({text}, {literal(decimal)}, '.')"
-    return f"TRY_CAST({text} AS DOUBLE)"
+    return _plain_double(text)
+
+
+_NUMERIC_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "f": r"\d+"}
+
+
+def _format_shape(fmt: str) -> str | None:
+    """A regular expression for the text a ``strftime`` format with a year may match, or None.
+
+    DuckDB's ``strptime`` reads '25' under ``%Y`` as the year 25 and '5' under ``%y``; Python
+    and Spark want four and two digits. The shape pins the year's digits; every other
+    directive is matched loosely and left to ``strptime`` to judge."""
+    if not _directives(fmt) & {"Y", "y"}:
+        return None
+    shape, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            code = fmt[i + 1]
+            shape.append("%" if code == "%" else _NUMERIC_DIRECTIVES.get(
+                code, r"\d+" if code in "dmHIMSj" else ".+?"))
+            i += 2
+        else:
+            shape.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(shape)
 
 
 _HMS = r"\d+:[0-5]?\d:[0-5]?\d([.,]\d+)?"
@@ -229,7 +260,11 @@ def _timestamp(text: str, fmt: str | None) -> tuple[str, str]:
         return value, f"not a {name.upper()} date"
     if name == "iso":
         return f"TRY_CAST({text} AS TIMESTAMP)", "not a ISO 8601 timestamp"
-    return f"try_strptime({text}, {literal(fmt)})", f"not a timestamp in format '{fmt}'"
+    parsed = f"try_strptime({text}, {literal(fmt)})"
+    shape = _format_shape(fmt or "")
+    if shape is not None:
+        parsed = f"CASE WHEN regexp_full_match({text}, {literal(shape)}) THEN {parsed} END"
+    return parsed, f"not a timestamp in format '{fmt}'"
 
 
 def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping,
@@ -270,7 +305,7 @@ def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping
     elif spec.format in PERCENT_FORMATS:
         # "85,0 %" carries a decimal comma even in files whose numbers otherwise use a dot.
         stripped = f"replace(trim(replace(replace({m}, '%', ''), chr(160), '')), ',', '.')"
-        parsed = f"TRY_CAST({stripped} AS DOUBLE)"
+        parsed = _plain_double(stripped)
         if spec.format == "fraction":
             parsed = f"({parsed} * 100)"
         reason = "not a percentage"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from analysis.data.text_rules import FORBIDDEN_RE2
+
 ExportKind = Literal["interactions", "interval_aggregates", "ticket_events"]
 ColumnType = Literal["str", "timestamp", "float", "int", "bool"]
 
@@ -88,9 +90,10 @@ MAX_TEXT_CHARS = 1_000
 Longer text is not a name: it is a broken export (a field swallowing the rest of the file),
 and it would be carried into pages, tables and the data pack."""
 
-CONTROL_CHARACTERS = r"[\x00-\x1F\x7F]"
-"""The C0 control characters and DEL (a regular expression, RE2 syntax): never in a name or
-id. A NUL inside a queue name is a sign of a corrupt file, and would make a queue of its own."""
+CONTROL_CHARACTERS = FORBIDDEN_RE2
+"""The forbidden characters of ``data/text_rules.py`` (C0 and C1 controls, DEL, bidirectional
+overrides and isolates) as an RE2 class: never in a name or id. A NUL inside a queue name is a
+sign of a corrupt file, and would make a queue of its own; an override spoofs a name."""
 
 _S = ColumnSchema
 

@@ -617,7 +617,14 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     if not mapping.is_parquet:
         _spark_encoding(mapping)  # refused before a session starts
     spark = spark_session()
-    plan = _Plan(spark, text, mapping, local)
+    try:
+        plan = _Plan(spark, text, mapping, local)  # the first read of the source
+    except (ConfigError, DataValidationError):
+        raise
+    except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
+        if local:
+            raise
+        raise ConfigError(_uri_failure(text, error)) from None
     tag = f"{os.getpid()}-{threading.get_ident()}-{out.stem}"
     stage_dir = f"{staging_root().rstrip('/')}/{tag}"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -645,6 +652,34 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     excluded = {rule.label: int(counts.get(i, 0))
                 for i, rule in enumerate(mapping.exclude, start=1)}
     return ParseResult(rows=int(counts[0]), excluded=excluded)
+
+
+def _uri_failure(source: str, error: BaseException) -> str:
+    """One line for a URI Spark could not open: a missing file system connector (``s3a://``
+    needs the hadoop-aws jar, which pyspark does not ship) says how to add it."""
+    from analysis.data.spark_session import java_message
+
+    why = java_message(error)
+    scheme = source.split(":", 1)[0].lower()
+    if "ClassNotFoundException" in why or "No FileSystem for scheme" in why:
+        package = "the connector of that file system"
+        if scheme in ("s3a", "s3"):
+            package = f"org.apache.hadoop:hadoop-aws:{_hadoop_version()}"
+        return (f"{source}: Spark has no file system for '{scheme}://' ({why}): add "
+                f"{package} to spark.jars.packages (in $SPARK_CONF_DIR/spark-defaults.conf, "
+                f"or PYSPARK_SUBMIT_ARGS='--packages {package} pyspark-shell') and give the "
+                f"store's credentials, or copy the export into data/raw/clients/")
+    return f"{source}: Spark cannot read it: {why}"
+
+
+def _hadoop_version() -> str:
+    """The Hadoop version pyspark bundles (hadoop-aws must match it), else a placeholder."""
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    for jar in sorted(jars.glob("hadoop-client-api-*.jar")):
+        return jar.name.removeprefix("hadoop-client-api-").removesuffix(".jar")
+    return "<your Hadoop version>"
 
 
 def spark_master_label(spark: Any) -> str:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from analysis.data.client_exports.parse import duckdb_connection
 from analysis.data.client_exports.query import SOURCE_LINE, ident, literal, repeated_key_rows
 from analysis.data.client_exports.schema import CONTROL_CHARACTERS, MAX_TEXT_CHARS, TableSchema
+from analysis.data.text_rules import FORBIDDEN_WORDING
 
 from .client_rules import TABLE_RULES
 from .report import CRITICAL, SAMPLE_SIZE, Finding
@@ -88,7 +89,7 @@ def text_checks(schema: TableSchema) -> list[TableCheck]:
     for column in (c.name for c in schema.columns if c.type == "str" and c.allowed is None):
         checks.append(TableCheck(
             "no_control_characters", column,
-            "text must not contain control characters (U+0000 to U+001F, U+007F)", CRITICAL,
+            f"text must not contain {FORBIDDEN_WORDING}", CRITICAL,
             _control_characters(column)))
         checks.append(TableCheck(
             "text_length", column, f"text must be at most {MAX_TEXT_CHARS:,} characters",

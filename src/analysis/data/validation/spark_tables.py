@@ -19,7 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from analysis.data.client_exports.query import SOURCE_LINE
-from analysis.data.client_exports.schema import TableSchema
+from analysis.data.client_exports.schema import MAX_TEXT_CHARS, TableSchema
+from analysis.data.text_rules import FORBIDDEN_RE2, FORBIDDEN_WORDING, first_forbidden
 
 from .client_rules import CLIENT_RULES, TABLE_RULES
 from .client_tables import UNIQUE_KEYS, shape_checks
@@ -95,11 +96,41 @@ def _table_checks(spark: Any, frame: Any, schema: TableSchema, file: str
         if bad:
             findings.append(Finding(file, about, "unique_id", wording, CRITICAL,
                                     bad_rows=int(bad), sample=sample))
+    for column in (c.name for c in schema.columns
+                   if c.type == "str" and c.allowed is None and c.name in names):
+        _text_check(frame, column, base, rows, findings, file)
     for rule in TABLE_RULES.get(schema.kind, ()):
         rows.append({**base, "column": rule.column, "rule": rule.rule,
                      "description": f"{rule.description} (not run on engine spark yet)",
                      "severity": WARNING, "success": True, "bad_rows": None, "sample": []})
     return rows, findings
+
+
+def _text_check(frame: Any, column: str, base: dict, rows: list[dict],
+                findings: list[Finding], file: str) -> None:
+    """The DuckDB path's text checks (``client_tables.text_checks``) as Spark queries: no
+    forbidden character (one set, ``text_rules``; Java's regex reads the RE2 spelling) and at
+    most ``MAX_TEXT_CHARS`` characters. The sample shows the code point or the length."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    checks = (
+        ("no_control_characters", f"text must not contain {FORBIDDEN_WORDING}",
+         F.col(column).rlike(FORBIDDEN_RE2),
+         lambda v: "{1} at character {0}".format(*first_forbidden(v))),
+        ("text_length", f"text must be at most {MAX_TEXT_CHARS:,} characters",
+         F.length(F.col(column)) > MAX_TEXT_CHARS, lambda v: f"{len(v):,} characters"),
+    )
+    for rule, wording, condition, shown in checks:
+        bad_rows = frame.where(condition)
+        bad = bad_rows.count()
+        sample = tuple((None, shown(r[0])) for r in
+                       bad_rows.select(column).limit(SAMPLE_SIZE).collect())
+        rows.append({**base, "column": column, "rule": rule, "description": wording,
+                     "success": bad == 0, "bad_rows": int(bad),
+                     "sample": [list(item) for item in sample]})
+        if bad:
+            findings.append(Finding(file, column, rule, wording, CRITICAL, bad_rows=int(bad),
+                                    sample=sample))
 
 
 Outcome = Callable[[str, Any], tuple[dict, list[Finding]]]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.data.text_rules import FORBIDDEN_WORDING, first_forbidden
+
 from . import rules
 from ._gx import gx, gxe
 from .contracts import TableSpec
@@ -118,6 +120,20 @@ def reference_column(column: str) -> str:
     return f"_check__known_reference__{column}"
 
 
+def forbidden_column(column: str) -> str:
+    """Name of the helper column saying which forbidden character a text cell holds, where."""
+    return f"_check__no_control_characters__{column}"
+
+
+def _forbidden_characters(text: pd.Series) -> pd.Series:
+    """Per cell: None, or 'U+XXXX at character N' (never the text around it, which may spoof)."""
+    def shown(value: object) -> str | None:
+        found = first_forbidden(value) if isinstance(value, str) else None
+        return None if found is None else f"{found[1]} at character {found[0]}"
+
+    return text.map(shown).astype(object)
+
+
 def check_column(rule: str) -> str:
     """Name of the helper column holding one rule's per-row explanations."""
     return f"_check__{rule}"
@@ -199,6 +215,9 @@ _TABLE_RULES: dict[str, list[tuple[str, str, str, str, RuleFn]]] = {
 def prepare(spec: TableSpec, table: pd.DataFrame, refs: References) -> pd.DataFrame:
     """The frame a suite judges: typed columns, their text, and one column per table rule."""
     typed = _typed(spec, table)
+    for column in spec.columns:
+        if column.dtype == "str" and column.name in typed.columns:
+            typed[forbidden_column(column.name)] = _forbidden_characters(typed[column.name])
     # References are checked in pandas, not with ExpectColumnValuesToBeInSet: GX re-serialises
     # a value_set of ~600 source ids thousands of times per run, doubling the run time.
     for column, target in spec.references.items():
@@ -241,6 +260,12 @@ def _column_expectations(builder: SuiteBuilder, spec: TableSpec, refs: Reference
                 gxe.ExpectColumnValuesToMatchRegex, severity=CRITICAL,
                 rule=f"type_{column.dtype}", about=name, description=description,
                 column=text_column(name), regex=regex,
+            )
+        if column.dtype == "str":
+            builder.add(
+                gxe.ExpectColumnValuesToBeNull, severity=CRITICAL, rule="no_control_characters",
+                about=name, description=f"text must not contain {FORBIDDEN_WORDING}",
+                column=forbidden_column(name),
             )
         if not column.nullable:
             builder.add(
