@@ -18,8 +18,11 @@ configuration is wrong (nothing published), 3 nothing to do, 4 another refresh h
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -70,10 +73,15 @@ EXIT_OK, EXIT_VALIDATION, EXIT_BUILD, EXIT_NOTHING, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 def _die_with_parent() -> None:
     """Pool worker initializer: a worker whose refresh is killed dies too (Linux only), so no
-    orphan keeps writing into a staging folder the next run is cleaning."""
+    orphan keeps writing into a staging folder the next run is cleaning.
+
+    Ctrl-C reaches the whole process group: a worker interrupted inside nbclient's event loop
+    lets asyncio log the dying kernel's "Task exception was never retrieved" traceback before
+    the parent's kill lands (S01, seen under load). Notebook failures reach the parent as
+    results, never through that logger, so a worker silences it."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -187,7 +195,24 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
     exits with its worker); nothing is published from an interrupted run."""
     pool.shutdown(wait=False, cancel_futures=True)
     for process in list((getattr(pool, "_processes", None) or {}).values()):
+        for child in _children(process.pid):  # its kernels: they would outlive a killed worker
+            with contextlib.suppress(OSError):  # it may have gone already
+                os.kill(child, signal.SIGKILL)
         process.kill()
+
+
+def _children(pid: int | None) -> list[int]:
+    """Direct child processes of ``pid`` (Linux ``/proc``; elsewhere none are found)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The field after the parenthesised name is the state, then the parent pid.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if pid is not None and fields[1:2] == [str(pid)]:
+            children.append(int(stat.parent.name))
+    return children
 
 
 def _finish(
