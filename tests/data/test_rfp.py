@@ -100,3 +100,15 @@ def test_validation_checks_rfp_folders_and_skips_them_as_exports(tmp_path: Path)
     (finding,) = bad.findings
     assert finding.rule == "rfp_responses"
     assert "EXAMPLE_rate_cards.csv" in finding.line and "shares_sum_to_1" in finding.line
+
+
+def test_an_rfp_file_symlinked_out_of_its_folder_is_refused(copy: Path, tmp_path: Path) -> None:
+    """P4-V09: the criteria file linked to a file outside the folder is never read."""
+    outside = tmp_path / "outside.csv"
+    outside.write_text("root:x:0:0:SECRET-LINE\n", encoding="utf-8")
+    criteria = next(copy.glob("*criteria.csv"))
+    criteria.unlink()
+    criteria.symlink_to(outside)
+    with pytest.raises(DataValidationError, match="criteria file") as caught:
+        read_rfp(copy)
+    assert "SECRET-LINE" not in str(caught.value)

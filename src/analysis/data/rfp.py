@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import DataValidationError
+from analysis.paths import contained
 
 SCORE = "score"
 KINDS = ("score", "yes_no", "all_of", "any_of", "minimum")
@@ -79,7 +80,8 @@ def _find(folder: Path, kind: str) -> Path:
     if len(found) != 1:
         _fail(folder, None, None, "one_file_per_table",
               f"expected one *{kind}.csv, found {len(found)}")
-    return found[0]
+    # A symlink out of the folder (to /etc/passwd, say) is refused like an export's (P4-V09).
+    return contained(found[0], folder, where=str(found[0]), key=f"{kind} file")
 
 
 def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
