@@ -240,6 +240,8 @@ def test_every_tco_assumption_has_bounds():
         ("assumption_overrides", {"no_such": 1.0}, "unknown TCO assumption"),
         ("weights", {"cost": float("inf")}, "weights.cost"),
         ("multi_shore", {"India": 0.5, "Philippines": 0.4}, "sum to 1"),
+        # P4-P04: a repeated location crashed the sourcing notebook after the plan accepted it.
+        ("candidate_locations", ["India", "India"], "India more than once"),
     ],
 )
 def test_physical_parameters_are_bounded(name, value, message):

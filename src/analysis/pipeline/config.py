@@ -98,6 +98,13 @@ def _workload(value: int | str) -> int | str:
     raise ValueError(f"must be a whole number of paid FTE from 1 to 1,000,000 or "
                      f"{FROM_EXPORT!r} (size the client's export)")
 
+def _distinct(values: list[str] | None) -> list[str] | None:
+    repeated = sorted({v for v in values or [] if (values or []).count(v) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once: name each once")
+    return values
+
+
 # Ranges and types of the parameters report notebooks share; checked in strict mode so "2025"
 # is not silently an int. A parameter without a rule must match the type of its default.
 PARAMETER_RULES: dict[str, Any] = {
@@ -114,7 +121,7 @@ PARAMETER_RULES: dict[str, Any] = {
     # A typed number of agents, or "from_export": the staffing model sizes the client's export.
     "workload_fte": Annotated[int | str, AfterValidator(_workload)],
     "contract_years": Annotated[int, Field(ge=1, le=15)],
-    "candidate_locations": list[_Name] | None,
+    "candidate_locations": Annotated[list[_Name] | None, AfterValidator(_distinct)],
     "multi_shore": dict[str, _Share],
     "hours_per_week": Annotated[float, Field(gt=0, le=80)],
     "weeks_per_year": Annotated[float, Field(gt=0, le=53)],
