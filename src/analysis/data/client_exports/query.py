@@ -314,10 +314,7 @@ def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping
     else:
         raise ConfigError(f"column '{col.name}': format '{spec.format}' does not apply to a "
                           f"{col.type} column")
-    value = p
-    if col.type == "int":
-        value = f"CAST({p} AS BIGINT)"
-        extra, extra_reason = f"{p} % 1 <> 0", "not a whole number"
+    value, extra, extra_reason = _as_column_type(col, p, extra, extra_reason)
     # A map miss first, then text present but unparsed, then the column's extra rule.
     bad = (f"CASE WHEN {map_bad} THEN 1 WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
            f"WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
@@ -325,13 +322,19 @@ def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping
                   parsed, value, bad, (map_reason, reason, extra_reason))
 
 
+def _as_column_type(col: ColumnSchema, p: str, extra: str,
+                    extra_reason: str) -> tuple[str, str, str]:
+    """The parsed value as its column's type, with its extra rule: an int column takes whole
+    numbers only (that rule replaces any other)."""
+    if col.type == "int":
+        return f"CAST({p} AS BIGINT)", f"{p} % 1 <> 0", "not a whole number"
+    return p, extra, extra_reason
+
+
 def _judged(col: ColumnSchema, spec: ColumnSpec, index: int, text: str, parsed: str,
             extra: str, extra_reason: str, reason: str, carried: str = "") -> Parsed:
     m, p = f"_m{index}", f"_p{index}"
-    value = p
-    if col.type == "int":
-        value = f"CAST({p} AS BIGINT)"
-        extra, extra_reason = f"{p} % 1 <> 0", "not a whole number"
+    value, extra, extra_reason = _as_column_type(col, p, extra, extra_reason)
     bad = (f"CASE WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
            f"WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
     return Parsed(col.name, tuple(spec.sources), index, text, f"_t{index}", parsed, value, bad,
