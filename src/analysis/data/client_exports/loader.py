@@ -131,12 +131,33 @@ def _is_uri(file: str) -> bool:
     return is_uri(file)
 
 
+_EXPORT_DIGESTS: dict[tuple[str, int, int, int, int, int], str] = {}
+"""Export digests this process computed, by the file's identity and stat signature."""
+
+
+def _export_digest(source: Path) -> str:
+    """SHA-256 of an export, read in 1 MiB blocks; reused within a process while the file's
+    stat signature (device, inode, size, modification and change times) is unchanged.
+
+    A run asks for the same export's key more than once (validation, then each report's
+    loader), and hashing a 9 GB export takes seconds; any write to the file changes its
+    mtime/ctime, so a changed file is hashed again.
+    """
+    info = source.stat()
+    signature = (str(source.resolve()), info.st_dev, info.st_ino, info.st_size,
+                 info.st_mtime_ns, info.st_ctime_ns)
+    if signature not in _EXPORT_DIGESTS:
+        digest = hashlib.sha256()
+        with open(source, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        _EXPORT_DIGESTS[signature] = digest.hexdigest()
+    return _EXPORT_DIGESTS[signature]
+
+
 def content_key(source: Path, mapping_path: Path) -> str:
-    """Hash of the export, the mapping and the schema version, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
+    """Hash of the export, the mapping and the schema version."""
+    digest = hashlib.sha256(_export_digest(source).encode())
     digest.update(mapping_path.read_bytes())
     digest.update(str(SCHEMA_VERSION).encode())
     return digest.hexdigest()
