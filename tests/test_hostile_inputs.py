@@ -140,6 +140,19 @@ def evil_mapping_edit(appended: str) -> Callable[[Path], None]:
     return setup
 
 
+def evil_csat_scale(value: str) -> Callable[[Path], None]:
+    """Client ``evil`` (200 lines) whose mapping's ``constants.csat_scale`` is ``value``."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=200)(root)
+        path = root / "data/raw/clients/evil/interactions.yaml"
+        text = path.read_text()
+        assert "csat_scale: 5" in text
+        path.write_text(text.replace("csat_scale: 5", f"csat_scale: {value}"))
+
+    return setup
+
+
 def utf8_declared_utf16(root: Path) -> None:
     evil_mapping_edit("encoding: utf-16-le\n")(root)
     export = root / "data/raw/clients/evil/calls.csv"
@@ -494,6 +507,12 @@ CASES = [
     Case("one 40 MB line in a gzip export (E03, held by s2-i14)", ("validate",), 1,
          "calls.csv.gz: line 3: the line is 40,000,0", gzip_one_huge_line, real_validation=True,
          never_says=("'0 rows'",)),
+    Case("mapping constant csat_scale: .inf (P4-M08): refused by key, not a silent NULL",
+         ("validate",), 1, "key 'constants.csat_scale': inf is not a finite number [finite]",
+         evil_csat_scale(".inf"), real_validation=True, never_says=("has no csat_scale",)),
+    Case("mapping constant csat_scale: 1e999 (P4-M08, text that overflows)", ("validate",), 1,
+         "key 'constants.csat_scale': '1e999' is not a finite number [finite]",
+         evil_csat_scale("1e999"), real_validation=True),
     Case("USD bn market value of 3,283,000,000", ("validate",), 1, "plausible_magnitude",
          implausible_market_value, unchanged=("reports",), real_validation=True),
     Case("export README title with a javascript: link", ("report", "--force"), 0, "",
@@ -571,6 +590,13 @@ CASES = [
          "gate 'capacity_fte': a minimum must be a finite number above 0 (got -5",
          lambda root: config(root, "acme", "display_name: Acme\nselection:\n  weights: {cost: 1}"
                              "\n  gates: {iso_27001: true, capacity_fte: -5}\n"),
+         check=nothing_executed),
+    Case("staffing.shrinkage_pct: 99.9999999 (P4-C06): implausible, refused before any "
+         "notebook", ("report", "--client", "acme"), 2,
+         "staffing.shrinkage_pct: Value error, 99.9999999 % is above the plausible maximum of "
+         "60 %: above it fewer than 2 in 5 paid hours would be spent on contacts",
+         lambda root: config(root, "acme", "display_name: Acme\n"
+                             "staffing: {shrinkage_pct: 99.9999999}\n"),
          check=nothing_executed),
     Case("a client name of three spaces (A02)", ("report", "--client", "acme"), 2,
          "display_name: Value error, must not be blank",

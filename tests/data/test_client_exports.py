@@ -142,6 +142,65 @@ def test_unknown_mapping_key_names_file_and_key(tmp_path: Path) -> None:
         read_mapping(path)
 
 
+
+_CONSTANT_MAPPING = "kind: {kind}\nfile: x.csv\ncolumns: {{}}\nconstants: {{{name}: {value}}}\n"
+
+
+@pytest.mark.parametrize(("kind", "name", "value", "rule"), [
+    # P4-M08: a non-finite scale became a silent NULL (exit 0, only a WARNING per row)
+    ("interactions", "csat_scale", ".inf", "finite"),
+    ("interactions", "csat_scale", "-.inf", "finite"),
+    ("interactions", "csat_scale", ".nan", "finite"),
+    ("interactions", "csat_scale", "1e999", "finite"),  # YAML text that overflows to inf
+    ("interactions", "csat_scale", "nan", "finite"),
+    ("interactions", "csat_scale", "inf", "finite"),
+    ("interactions", "csat_scale", "five", "number"),
+    ("interactions", "csat_scale", "4.5", "whole_number"),
+    ("interactions", "csat_scale", "1", "minimum"),
+    ("interactions", "csat_scale", "1000", "maximum"),
+    ("interactions", "csat_scale", "[5]", "number"),
+    ("interactions", "channel", "phone", "allowed_values"),
+    ("interactions", "queue", '"a\\u202eb"', "no_control_characters"),
+    ("interactions", "resolved", "maybe", "boolean"),
+    ("interactions", "wait_seconds", "-1", "minimum"),
+    ("interactions", "arrived_at", "yesterday", "timestamp"),
+    ("interval_aggregates", "interval_minutes", ".inf", "finite"),
+    ("interval_aggregates", "sl_threshold_seconds", "20.5", "whole_number"),
+    ("interval_aggregates", "service_level_pct", ".nan", "finite"),
+    ("ticket_events", "sla_met", "2", "boolean"),
+])
+def test_a_mapping_constant_that_does_not_convert_is_refused_by_key(
+        tmp_path: Path, kind: str, name: str, value: str, rule: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(_CONSTANT_MAPPING.format(kind=kind, name=name, value=value))
+    with pytest.raises(ConfigError) as err:
+        read_mapping(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert f"key 'constants.{name}'" in message
+    assert f"[{rule}]" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("kind", "name", "value", "expected"), [
+    ("interactions", "csat_scale", "5", 5),
+    ("interactions", "csat_scale", "'10'", 10),
+    ("interactions", "csat_scale", "100.0", 100),
+    ("interactions", "channel", "' chat '", "chat"),
+    ("interactions", "resolved", "'yes'", True),
+    ("interactions", "arrived_at", "2025-01-06", dt.datetime(2025, 1, 6)),
+    ("interval_aggregates", "interval_minutes", "30", 30),
+    ("interval_aggregates", "service_level_pct", "80.5", 80.5),
+    ("interactions", "csat_scale", "null", None),
+])
+def test_a_mapping_constant_is_converted_with_its_column_type(
+        tmp_path: Path, kind: str, name: str, value: str, expected: object) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(_CONSTANT_MAPPING.format(kind=kind, name=name, value=value))
+    converted = read_mapping(path).constants[name]
+    assert converted == expected and type(converted) is type(expected)
+
+
 INTERVAL_MAPPING = """\
 kind: interval_aggregates
 file: {file}

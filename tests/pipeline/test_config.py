@@ -119,6 +119,21 @@ def test_committed_configs_load_and_the_example_shows_every_option(root):
         ("display_name: ''\n", ["display_name", "at least 1"]),
         ("display_name: Acme\nstaffing: {shrinkage_pct: 100}\n",
          ["staffing.shrinkage_pct", "less than 100"]),
+        # P4-C06: mathematically below 100, but 8 bn paid FTE; plausibility bounds refuse it
+        ("display_name: Acme\nstaffing: {shrinkage_pct: 99.9999999}\n",
+         ["staffing.shrinkage_pct", "99.9999999 % is above the plausible maximum of 60 %",
+          "fewer than 2 in 5 paid hours"]),
+        ("display_name: Acme\nstaffing: {shrinkage_pct: 61}\n",
+         ["staffing.shrinkage_pct", "61 % is above the plausible maximum of 60 %"]),
+        ("display_name: Acme\nstaffing: {occupancy_cap_pct: 0.001}\n",
+         ["staffing.occupancy_cap_pct", "0.001 % is below the plausible minimum of 50 %"]),
+        ("display_name: Acme\nstaffing: {service_level_pct: 5}\n",
+         ["staffing.service_level_pct", "5 % is below the plausible minimum of 50 %"]),
+        ("display_name: Acme\nstaffing: {service_level_pct: 99.99}\n",
+         ["staffing.service_level_pct", "99.99 % is above the plausible maximum of 99.9 %"]),
+        ("display_name: Acme\nparameters: {sourcing_models: {hours_per_week: 0.5}}\n",
+         ["parameters.sourcing_models.hours_per_week",
+          "0.5 h is below the plausible minimum of 20 h"]),
         ("display_name: Acme\nstaffing: {service_level_pct: 0}\n",
          ["staffing.service_level_pct", "greater than 0"]),
         ("display_name: Acme\nstaffing: {threshold_seconds: 0}\n",
@@ -242,6 +257,10 @@ def test_every_tco_assumption_has_bounds():
         ("multi_shore", {"India": 0.5, "Philippines": 0.4}, "sum to 1"),
         # P4-P04: a repeated location crashed the sourcing notebook after the plan accepted it.
         ("candidate_locations", ["India", "India"], "India more than once"),
+        # P4-C06: the -p route refuses implausible planning settings by the same rule.
+        ("hours_per_week", 0.5, "0.5 h is below the plausible minimum of 20 h"),
+        ("hours_per_week", 79, "79 h is above the plausible maximum of 60 h"),
+        ("weeks_per_year", 1, "1 weeks is below the plausible minimum of 40 weeks"),
     ],
 )
 def test_physical_parameters_are_bounded(name, value, message):

@@ -234,3 +234,47 @@ def _text(output) -> str:
     nb = nbformat.read(output, as_version=4)
     return "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells
                      if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_break_even_phrase_words_a_month_and_never_alike():
+    assert tco.break_even_phrase(7) == "month 7"
+    # P4-P07: "never" arrives as pd.NA from the nullable column; its truth value raises
+    for never in (None, pd.NA, float("nan")):
+        assert tco.break_even_phrase(never) == "no month of the term"
+    summary = pd.DataFrame({"break_even_month": [None, 3]}).astype("Int64")
+    assert [tco.break_even_phrase(m) for m in summary["break_even_month"]] == [
+        "no month of the term", "month 3"]
+
+
+def test_every_home_country_plan_time_accepts_is_priced_or_clearly_refused():
+    # P4-P07: home_country=India crashed the notebook. Every country with a time-zone offset
+    # passes plan time (pipeline/plan.py); each must give finite TCO results for every
+    # candidate with a billing rate, or a ConfigError that says what is missing.
+    import math
+
+    from analysis.research.sourcing import HoursBasis, timezone_offsets
+
+    costs, fx = catalog.load("location_costs"), catalog.load("fx_rates")
+    hours = HoursBasis()
+    conversion = dict(hours=hours, exchange_rates=catalog.load("exchange_rates"),
+                      official_max_year_gap=2)
+    assumptions = tco.default_assumptions(costs)
+    homes = sorted(timezone_offsets(costs)["country"])
+    assert len(homes) >= 10 and "India" in homes
+    priced = 0
+    for home in homes:
+        comparison = sourcing.location_comparison(costs, fx, home, **conversion)
+        candidates = [c for c in comparison.loc[comparison["billing_median"].notna(), "country"]
+                      if c != home]  # as the notebook picks them
+        try:
+            summary, _ = tco.compare_locations(comparison, assumptions, home, candidates, 50, 3,
+                                               hours)
+        except ConfigError as error:
+            assert f"home country {home!r}" in str(error), (home, error)
+            continue
+        priced += 1
+        for column in ("inhouse_total", "outsourced_total", "savings", "savings_pct"):
+            assert all(math.isfinite(v) for v in summary[column]), (home, column)
+        cheapest = summary.iloc[0]
+        assert tco.break_even_phrase(cheapest["break_even_month"]).startswith(("month", "no "))
+    assert priced >= 5

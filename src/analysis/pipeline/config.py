@@ -44,6 +44,7 @@ from analysis.data.text_rules import first_forbidden
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
+from analysis.research.plausibility import plausibility_problem
 
 HOUSE_CLIENT = "house"
 DEFAULT_ACCENT = "#1f4e79"
@@ -98,6 +99,19 @@ def _workload(value: int | str) -> int | str:
     raise ValueError(f"must be a whole number of paid FTE from 1 to 1,000,000 or "
                      f"{FROM_EXPORT!r} (size the client's export)")
 
+def _plausible(name: str) -> AfterValidator:
+    """The plausibility rule of ``research.plausibility`` for setting ``name``, as a validator:
+    one rule for the client config's staffing block and the ``-p`` parameters alike."""
+
+    def check(value: float | None) -> float | None:
+        problem = None if value is None else plausibility_problem(name, value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
 def _distinct(values: list[str] | None) -> list[str] | None:
     repeated = sorted({v for v in values or [] if (values or []).count(v) > 1})
     if repeated:
@@ -123,8 +137,8 @@ PARAMETER_RULES: dict[str, Any] = {
     "contract_years": Annotated[int, Field(ge=1, le=15)],
     "candidate_locations": Annotated[list[_Name] | None, AfterValidator(_distinct)],
     "multi_shore": dict[str, _Share],
-    "hours_per_week": Annotated[float, Field(gt=0, le=80)],
-    "weeks_per_year": Annotated[float, Field(gt=0, le=53)],
+    "hours_per_week": Annotated[float, Field(gt=0, le=80), _plausible("hours_per_week")],
+    "weeks_per_year": Annotated[float, Field(gt=0, le=53), _plausible("weeks_per_year")],
     "client_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "local_hours": Annotated[list[_Hour], Field(min_length=2, max_length=2)],
     "nearshore_max_hours": Annotated[float, Field(ge=0, le=12)],
@@ -187,10 +201,15 @@ class Branding(_Strict):
 class StaffingSettings(_Strict):
     """How the staffing model sizes this client's export (unset: the cited default)."""
 
-    service_level_pct: float = Field(80.0, gt=0, lt=100)
+    # Mathematical bounds first (a percentage), then plausibility (research/plausibility.py):
+    # shrinkage 99.9999999 % is below 100 but published 8 bn paid FTE (P4-C06).
+    service_level_pct: Annotated[float, Field(gt=0, lt=100, allow_inf_nan=False),
+                                 _plausible("service_level_pct")] = 80.0
     threshold_seconds: float = Field(20.0, gt=0, le=3600)
-    shrinkage_pct: float | None = Field(None, ge=0, lt=100)
-    occupancy_cap_pct: float | None = Field(None, gt=0, le=100)
+    shrinkage_pct: Annotated[float | None, Field(ge=0, lt=100, allow_inf_nan=False),
+                             _plausible("shrinkage_pct")] = None
+    occupancy_cap_pct: Annotated[float | None, Field(gt=0, le=100, allow_inf_nan=False),
+                                 _plausible("occupancy_cap_pct")] = None
     chat_concurrency: float | None = Field(None, ge=1, le=20)
     model: Literal["erlang_c", "erlang_a"] = "erlang_c"
     interval_minutes: Literal[15, 30, 60] = 30

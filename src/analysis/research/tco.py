@@ -197,6 +197,19 @@ def break_even_month(
     return int(hits[0]) + 1 if hits.size else None
 
 
+def break_even_phrase(month: object) -> str:
+    """``"month 7"``, or ``"no month of the term"`` when outsourcing never breaks even.
+
+    A summary's ``break_even_month`` is nullable (``Int64``), so "never" arrives as ``pd.NA``,
+    whose truth value raises: a notebook test such as ``be == be`` crashed the sourcing report
+    for a home country cheaper than every candidate (P4-P07, ``home_country=India``). Every
+    caller words the month through this one function.
+    """
+    if month is None or pd.isna(month):
+        return "no month of the term"
+    return f"month {int(month)}"
+
+
 def summarise(monthly: pd.DataFrame) -> dict[str, float | int | None]:
     """Term totals, savings and break-even of one monthly run."""
     inhouse = float(monthly["inhouse"].sum())

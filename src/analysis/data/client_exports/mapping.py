@@ -31,9 +31,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from analysis.data import strict_yaml
+from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
@@ -135,6 +144,20 @@ class ExportMapping(_Strict):
                 f"folder), or a lake location Spark reads ({', '.join(REMOTE_SCHEMES)})")
         return v
 
+    @field_validator("constants")
+    @classmethod
+    def _typed_constants(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # Converted here, once, with the column's type and rules (constants.py): a value that
+        # does not convert is refused now, never turned into a silent NULL by the engine (P4-M08).
+        kind = info.data.get("kind")
+        if kind is None:
+            return v  # the kind itself was refused; that is the error to show
+        schema = CANONICAL_SCHEMAS[kind]
+        names = set(schema.names)
+        # Unknown names are left for _known_columns, which lists the known ones.
+        return {name: typed_constant(schema.column(name), value) if name in names else value
+                for name, value in v.items()}
+
     @field_validator("delimiter")
     @classmethod
     def _one_char(cls, v: str) -> str:
@@ -190,8 +213,11 @@ def read_mapping(path: Path) -> ExportMapping:
         problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            cause = err.get("ctx", {}).get("error")
             if err["type"] == "extra_forbidden":
                 problems.append(f"unknown key '{where}'")
+            elif isinstance(cause, ConstantError):
+                problems.append(f"key '{cause.key}': {cause}")
             else:
                 problems.append(f"key '{where}': {err['msg']}")
         raise ConfigError(f"{path}: invalid mapping: " + "; ".join(problems)) from None

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.data.client_exports.constants import constant_literal
 from analysis.data.client_exports.mapping import (
     DATE_FORMATS,
     DURATION_FORMATS,
@@ -378,11 +379,13 @@ def _date_and_time(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping,
 
 
 def constant_expression(col: ColumnSchema, value: Any) -> str:
-    """A mapping constant as a typed SQL literal (``NULL`` for a YAML null)."""
-    if value is None:
+    """A mapping constant (already converted by ``constants.typed_constant`` when the mapping
+    was read) as a typed SQL literal (``NULL`` for a YAML null). A plain CAST: the value is
+    known to convert, and if it ever did not the query fails loudly instead of writing NULL."""
+    text = constant_literal(value)
+    if text is None:
         return f"CAST(NULL AS {SQL_TYPES[col.type]})"
-    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return f"TRY_CAST({literal(text)} AS {SQL_TYPES[col.type]})"
+    return f"CAST({literal(text)} AS {SQL_TYPES[col.type]})"
 
 
 def canonical_select(mapping: ExportMapping,

@@ -15,7 +15,7 @@ from analysis.data.text_rules import FORBIDDEN_RE2
 ExportKind = Literal["interactions", "interval_aggregates", "ticket_events"]
 ColumnType = Literal["str", "timestamp", "float", "int", "bool"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a canonical schema changes, so cached Parquet files are rebuilt."""
 
 PANDAS_DTYPES: dict[ColumnType, str] = {
@@ -122,7 +122,11 @@ INTERACTIONS = TableSchema(
         _S("agent_id", "str", True, "Agent who handled it."),
         _S("resolved", "bool", True, "Resolved at first contact, per the source's flag."),
         _S("csat", "float", True, "Post-contact satisfaction score on `csat_scale`.", min_value=0),
-        _S("csat_scale", "int", True, "Top of the CSAT scale (e.g. 5 for 1-5).", min_value=1),
+        # A scale has at least two points (a "top" of 1 rates nothing); the widest in use is a
+        # 0-100 score, so a larger top is a mistake (a count or a pasted percentage), not a
+        # survey scale. The same bounds hold for a mapped column and a mapping constant.
+        _S("csat_scale", "int", True, "Top of the CSAT scale (e.g. 5 for 1-5).", min_value=2,
+           max_value=100),
     ),
 )
 

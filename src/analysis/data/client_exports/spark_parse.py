@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
+from analysis.data.client_exports.constants import constant_literal
 from analysis.data.client_exports.mapping import (
     DURATION_FORMATS,
     PERCENT_FORMATS,
@@ -237,11 +238,13 @@ class _Compiler:
                 "reasons": (map_reason, reason, extra_reason)}
 
     def constant(self, col: ColumnSchema, value: Any) -> Any:
+        # The same literal as the DuckDB route (query.constant_expression), from the value
+        # typed_constant converted when the mapping was read; a plain cast, never try_cast.
         F = self.F
-        if value is None:
+        text = constant_literal(value)
+        if text is None:
             return F.lit(None).cast(SPARK_TYPES[col.type])
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        return F.lit(text).try_cast(SPARK_TYPES[col.type])
+        return F.lit(text).cast(SPARK_TYPES[col.type])
 
 
 def _derive_interactions(df: Any, mapped: set[str]) -> Any:
