@@ -73,6 +73,11 @@ REJECTS_LIMIT = 10_000
 # DuckDB reads these natively; any other declared encoding is transcoded line by line first.
 _NATIVE_ENCODINGS = {"utf8": "utf-8", "utf8sig": "utf-8", "latin1": "latin-1",
                      "iso88591": "latin-1", "utf16": "utf-16"}
+# The canonical table: zstd's fastest level. Level 3 (DuckDB's default) cost 22 % more CPU in
+# the write for a file 4 % smaller (10M benchmark rows: 6.9 vs 5.6 CPU-s, 263 vs 275 MB).
+# Staging files are read once, straight away: lz4.
+_CANONICAL = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+_STAGING = "FORMAT parquet, COMPRESSION lz4_raw"
 _CHECKS = ("_bad", "_bad_code", "_bad_text", "_rule", "_excluded")
 
 
@@ -644,9 +649,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
             sql, _parsed, _rules = compile_query(mapping, relation, names, source, plan)
             guard = ("CASE WHEN _bad = 0 AND _rule = 0 THEN TRUE "
                      "ELSE error('a row needs the exact route') END")
-            # lz4: the staging file is read once, straight away; zstd is for the kept table.
             con.execute(f"COPY (SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}) "
-                        f"TO {literal(str(staged))} (FORMAT parquet, COMPRESSION lz4_raw)")
+                        f"TO {literal(str(staged))} ({_STAGING})")
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
         except duckdb.Error:
             return None
@@ -656,7 +660,7 @@ def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
         order = f" ORDER BY {SOURCE_LINE}" if reordered else ""
         (kept,) = con.execute(
             f"COPY (SELECT {names_out} FROM {rows} WHERE _excluded = 0{order}) "
-            f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)").fetchall()[0]
+            f"TO {literal(str(partial))} ({_CANONICAL})").fetchall()[0]
         counts = _excluded_rows(con, f"read_parquet({literal(str(staged))})")
         if mapping.kind == "interactions":
             table = f"(SELECT *, 0 AS _excluded FROM read_parquet({literal(str(partial))}))"
@@ -691,7 +695,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
             read_from, encoding = utf8, "utf-8"
         relation, lines = _csv_relation(con, read_from, mapping, names, encoding)
     sql, parsed, rules = compile_query(mapping, relation, names, source)
-    con.execute(f"COPY ({sql}) TO {literal(str(staged))} (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"COPY ({sql}) TO {literal(str(staged))} ({_STAGING})")
     return parsed, rules, names, lines
 
 
@@ -722,7 +726,7 @@ def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Pa
         con.execute(
             f"COPY (SELECT {', '.join(names_out)} FROM {rows} WHERE _excluded = 0"
             f"{f' ORDER BY {SOURCE_LINE}' if reordered else ''}) "
-            f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
+            f"TO {literal(str(partial))} ({_CANONICAL})")
     return counts
 
 
