@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -364,3 +365,31 @@ def test_a_corrupt_cached_table_is_rebuilt_not_read(tmp_path: Path) -> None:
     again = load_export(mapping)
     assert again.path == first.path and again.rows == 3
     assert again.to_pandas()["interaction_id"].tolist() == ["c1", "c2", "c3"]
+
+
+def test_an_exports_key_follows_every_byte_of_every_segment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export's hash is taken in segments on every core and reused while the file is
+    unchanged: a byte changed in any segment (same size, rewritten in place) changes the key."""
+    from analysis.data.client_exports import loader
+
+    monkeypatch.setattr(loader, "_SEGMENT", 8)  # 8-byte segments: the 40-byte file has five
+    monkeypatch.setattr(loader, "_EXPORT_DIGESTS", {})
+    source, mapping = tmp_path / "calls.csv", tmp_path / "m.yaml"
+    mapping.write_text("kind: interactions\n", encoding="utf-8")
+    text = bytearray(b"0123456789abcdefghijklmnopqrstuvwxyzABCD")
+    source.write_bytes(text)
+    keys = {loader.content_key(source, mapping)}
+    assert loader.content_key(source, mapping) in keys  # reused while unchanged
+    for n, at in enumerate((0, 9, 17, 39)):  # first, second, third and last segment
+        text[at] ^= 1
+        with open(source, "r+b") as handle:  # in place: same inode, same size
+            handle.write(text)
+        # Distinct times, as edits seconds apart have (the clock a file system stamps with
+        # can stand still for a few milliseconds, far less than between two real edits).
+        stamp = 1_700_000_000_000_000_000 + n * 1_000_000_000
+        os.utime(source, ns=(stamp, stamp))
+        keys.add(loader.content_key(source, mapping))
+    assert len(keys) == 5
+    mapping.write_text("kind: interactions\nclient: x\n", encoding="utf-8")
+    assert loader.content_key(source, mapping) not in keys

@@ -189,3 +189,30 @@ def test_a_padded_exclude_value_matches_like_the_trimmed_cells(tmp_path: Path) -
     assert mapping.exclude[0].values == ["QA Test"]
     rows, _route = _both(source, mapping, tmp_path)
     assert rows["source_line"].tolist() == [3, 4, 6]
+
+
+def test_the_typed_route_gives_each_row_its_physical_line_when_read_on_every_core(
+        tmp_path: Path) -> None:
+    """The rows are parsed on every core and numbered afterwards from their staged position:
+    each kept row's source_line is the line it sits on, after blank lines, rows of empty cells
+    and excluded rows anywhere in a file big enough (35 MB) to be read in parallel."""
+    rows, kept = [], 0
+    for n in range(400_000):
+        if n % 90_001 == 7:
+            rows.append("")  # DuckDB skips a blank line: the numbering must not
+        elif n % 70_001 == 11:
+            rows.append(";" * 12)  # a row of empty cells: skipped, never judged
+        else:
+            queue = "QA Test" if n % 997 == 0 else "Billing"
+            kept += queue != "QA Test"
+            rows.append(f"L{n + 3};14/11/2025;15:07:50;{queue};Voice;AG1;0:03:50;0:08:17;"
+                        "0:00:00;0:01:32;ANS;Y;4")
+    source, mapping = _export(tmp_path / "c", rows)
+    result = parse_export(source, mapping, tmp_path / "t.parquet")
+    assert (result.route, result.rows) == ("typed", kept)
+    assert result.excluded == {"test": sum(n % 997 == 0 for n in range(400_000)
+                                           if n % 90_001 != 7 and n % 70_001 != 11)}
+    frame = pd.read_parquet(tmp_path / "t.parquet", columns=["interaction_id", "source_line"])
+    # banner = line 1, header = line 2, rows[n] on line n + 3.
+    assert (frame["interaction_id"] == "L" + frame["source_line"].astype(str)).all()
+    assert frame["source_line"].is_monotonic_increasing

@@ -39,7 +39,8 @@ class TableCheck:
     """One whole-table check: rule id, column, wording, severity and its query.
 
     ``query(table)`` selects ``row`` (1-based position in the table) and ``value`` (the bad
-    value or an explanation) of every bad row.
+    value or an explanation) of every bad row. ``bad_when``, for a check of one row at a time,
+    is its SQL condition: such checks are counted together in one scan of the table.
     """
 
     rule: str
@@ -47,6 +48,7 @@ class TableCheck:
     description: str
     severity: str
     query: Callable[[str], str]
+    bad_when: str | None = None
 
 
 def _unique(key: tuple[str, ...]) -> Callable[[str], str]:
@@ -58,26 +60,28 @@ def _unique(key: tuple[str, ...]) -> Callable[[str], str]:
     return query
 
 
-def _control_characters(column: str) -> Callable[[str], str]:
+def _control_characters(column: str) -> tuple[Callable[[str], str], str]:
     found = f"regexp_extract({ident(column)}, {literal(CONTROL_CHARACTERS)})"
+    bad = f"regexp_matches({ident(column)}, {literal(CONTROL_CHARACTERS)})"
 
     def query(table: str) -> str:
         # The value shown is the character and where it is, never the text around it.
         return (f"SELECT file_row_number + 1 AS row, printf('U+%04X at character %d', "
                 f"unicode({found}), strpos({ident(column)}, {found})) AS value FROM {table} "
-                f"WHERE regexp_matches({ident(column)}, {literal(CONTROL_CHARACTERS)})")
+                f"WHERE {bad}")
 
-    return query
+    return query, bad
 
 
-def _too_long(column: str) -> Callable[[str], str]:
+def _too_long(column: str) -> tuple[Callable[[str], str], str]:
+    bad = f"length({ident(column)}) > {MAX_TEXT_CHARS}"
+
     def query(table: str) -> str:
         # The value shown is the length: a hostile value is never echoed in bulk.
         return (f"SELECT file_row_number + 1 AS row, printf('%,d characters', "
-                f"length({ident(column)})) AS value FROM {table} "
-                f"WHERE length({ident(column)}) > {MAX_TEXT_CHARS}")
+                f"length({ident(column)})) AS value FROM {table} WHERE {bad}")
 
-    return query
+    return query, bad
 
 
 def text_checks(schema: TableSchema) -> list[TableCheck]:
@@ -90,10 +94,10 @@ def text_checks(schema: TableSchema) -> list[TableCheck]:
         checks.append(TableCheck(
             "no_control_characters", column,
             f"text must not contain {FORBIDDEN_WORDING}", CRITICAL,
-            _control_characters(column)))
+            *_control_characters(column)))
         checks.append(TableCheck(
             "text_length", column, f"text must be at most {MAX_TEXT_CHARS:,} characters",
-            CRITICAL, _too_long(column)))
+            CRITICAL, *_too_long(column)))
     return checks
 
 
@@ -167,13 +171,20 @@ def judge_table(path: Path, schema: TableSchema, file: str,
     rows, findings = shape_checks(file, schema, names, parquet.metadata.num_rows, excluded,
                                   "parquet_footer")
     table = f"read_parquet({literal(str(path))}, file_row_number = true)"
+    checks = [c for c in table_checks(schema)
+              if {n.strip() for n in c.column.split(",")} <= set(names)]  # else: column set
     with duckdb_connection() as con:
-        for check in table_checks(schema):
-            needed = {c.strip() for c in check.column.split(",")}
-            if not needed <= set(names):
-                continue  # reported once by the column set
+        # Row-at-a-time checks share one scan (each text column is decoded once).
+        row_checks = [c for c in checks if c.bad_when]
+        shared = con.sql(
+            f"SELECT {', '.join(f'count(*) FILTER (WHERE {c.bad_when})' for c in row_checks)} "
+            f"FROM {table}").fetchall()[0] if row_checks else ()
+        counted = {(c.rule, c.column): n for c, n in zip(row_checks, shared, strict=True)}
+        for check in checks:
             sql = check.query(table)
-            (bad,) = con.sql(f"SELECT count(*) FROM ({sql})").fetchall()[0]
+            bad = counted.get((check.rule, check.column))
+            if bad is None:
+                (bad,) = con.sql(f"SELECT count(*) FROM ({sql})").fetchall()[0]
             sample: tuple[tuple[int, Any], ...] = ()
             lines: tuple[int | None, ...] = ()
             if bad:
