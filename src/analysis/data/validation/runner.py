@@ -8,8 +8,10 @@ result (``results.json``) and offline Data Docs (``index.html``) under
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -202,6 +204,21 @@ def _write(out_dir: Path, payload: dict[str, Any], html: str) -> None:
     (out_dir / "index.html").write_text(html, encoding="utf-8")
 
 
+def _import_gx_meanwhile() -> None:
+    """Start importing Great Expectations on a background thread.
+
+    The import takes seconds of one core, and the client exports are parsed first, in DuckDB,
+    which lets go of the GIL: the two overlap. The suites' own import later waits for this one
+    (Python's import lock) or finds it done; an error here is raised there again, so this
+    thread swallows it.
+    """
+    def run() -> None:
+        with contextlib.suppress(Exception):  # the caller's own import reports it
+            from . import suites  # noqa: F401
+
+    threading.Thread(target=run, name="import-great-expectations", daemon=True).start()
+
+
 def validate_all(
     raw_dir: Path | None = None,
     out_dir: Path | None = None,
@@ -221,6 +238,7 @@ def validate_all(
     """
     from .contracts import load_contracts
 
+    _import_gx_meanwhile()
     raw_dir = raw_dir or paths.raw_dir()
     run_id = _run_id()
     result_dir = out_dir or paths.build_dir() / "validation" / run_id
