@@ -190,3 +190,10 @@ def test_rows_of_one_evidence_group_count_as_one_source() -> None:
     band = bm.benchmark_bands(rows).iloc[0]
     assert band["n_sources"] == 2  # a and b are one report relayed twice
     assert band["median"] == 7.0  # the group's figure counts once, not twice
+
+
+def test_a_gap_of_exactly_one_unit_is_worded_in_the_singular(bands: pd.DataFrame) -> None:
+    band = pick_band(bands, "average_handle_time", channel="voice")  # median 6 minutes
+    assert "1 minute worse than the median" in position(7, band, "lower_is_better", "AHT",
+                                                        unit="minutes").label
+    assert "2 minutes worse" in position(8, band, "lower_is_better", "AHT", unit="minutes").label

@@ -203,6 +203,8 @@ class Position:
 
 def _fmt(x: float, unit: str) -> str:
     text = f"{x:,.1f}".rstrip("0").rstrip(".")
+    if text == "1" and unit in ("seconds", "minutes", "hours", "days"):
+        unit = unit[:-1]  # "1 second", not "1 seconds"
     return f"{text}%" if unit == "percent" else f"{text} {unit}".rstrip()
 
 
