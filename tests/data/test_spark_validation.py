@@ -102,3 +102,36 @@ def test_validation_gate_parses_and_judges_a_spark_client_on_spark(spark, tmp_pa
     assert not report.success
     found = [f for f in report.critical if f.column == "interaction_id"]
     assert found and found[0].lines == (3,) and "'c1'" in found[0].line, report.summary_lines
+
+
+def test_ticket_rules_across_rows_give_the_same_findings_on_spark_as_on_duckdb(spark, tmp_path):
+    """The ticket-log rules (an event before its ticket's created event, a ticket never
+    created) are one query text on both engines: same counts and explanations."""
+    from analysis.data.validation.client_tables import judge_table
+
+    at = pd.Timestamp("2025-03-03 09:00:00")
+    frame = pd.DataFrame({
+        "ticket_id": ["T1", "T1", "T2", "T2", "T3"],
+        "event_at": [at, at + pd.Timedelta(hours=1), at, at - pd.Timedelta(minutes=5),
+                     at + pd.Timedelta(hours=2)],
+        "event": ["created", "resolved", "created", "assigned", "resolved"],
+    })
+    for column in CANONICAL_SCHEMAS["ticket_events"].names:
+        if column not in frame:
+            frame[column] = pd.Series([None] * len(frame), dtype="object")
+    frame["sla_met"] = frame["sla_met"].astype("boolean")
+    frame["sla_due_at"] = pd.to_datetime(frame["sla_due_at"])
+    path = tmp_path / "tickets.parquet"
+    frame["source_line"] = range(2, 2 + len(frame))  # as the DuckDB parse writes it
+    frame[[*CANONICAL_SCHEMAS["ticket_events"].names, "source_line"]].to_parquet(path)
+    schema = CANONICAL_SCHEMAS["ticket_events"]
+    _rows, on_duckdb = judge_table(path, schema, "tickets.csv")
+    _rows, on_spark = judge_spark_table(str(path), schema, "tickets.csv", "t", _outcome)
+    for rule, count, text in (
+            ("events_after_creation", 1,
+             "assigned 2025-03-03 08:55:00 before ticket T2 was created 2025-03-03 09:00:00"),
+            ("ticket_created", 1, "ticket T3 has no created event")):
+        duck = next(f for f in on_duckdb if f.rule == rule)
+        spark_finding = next(f for f in on_spark if f.rule == rule)
+        assert duck.bad_rows == spark_finding.bad_rows == count
+        assert duck.sample[0][1] == spark_finding.sample[0][1] == text

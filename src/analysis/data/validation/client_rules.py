@@ -9,8 +9,9 @@ a broken rule reports its rows, count and explanations through the same result s
 every other expectation. One definition of each rule, two executors.
 
 Table rules compare rows with each other (a ticket's events with its created event): a row
-cannot judge them, so each is one DuckDB query over the whole table (``TABLE_RULES``) returning
-the bad rows' ``row`` (1-based position in the table) and ``explanation``.
+cannot judge them, so each is one query over the whole table (``TABLE_RULES``), written once
+for DuckDB and Spark SQL (``Spelling``), returning the bad rows' ``row`` (1-based position in
+the table, DuckDB only) and ``explanation``.
 """
 
 from __future__ import annotations
@@ -49,24 +50,47 @@ OUTCOMES_OVER_OFFERED = (
 """Intervals whose answered and abandoned contacts add up to more than were offered."""
 
 
-def events_before_creation_sql(table: str) -> str:
+@dataclass(frozen=True)
+class Spelling:
+    """What the whole-table rules spell differently on DuckDB and Spark SQL.
+
+    Everything else in those queries is a subset both engines run verbatim (``||``, ``CASE``,
+    window aggregates over ``PARTITION BY``), so each rule is written once.
+    """
+
+    row: str
+    """The row's 1-based position in the table (Spark has none: NULL there)."""
+    time_format: str
+    """``strftime`` on DuckDB, ``date_format`` on Spark, with its own pattern."""
+
+    def when(self, column: str) -> str:
+        """A timestamp as ``YYYY-MM-DD HH:MM:SS`` text."""
+        return self.time_format.format(column)
+
+
+DUCKDB = Spelling(row="file_row_number + 1", time_format=_WHEN)
+SPARK = Spelling(row="CAST(NULL AS BIGINT)",
+                 time_format="date_format({}, 'yyyy-MM-dd HH:mm:ss')")
+
+
+def events_before_creation_sql(table: str, spelling: Spelling = DUCKDB) -> str:
     """Ticket events dated before the same ticket's ``created`` event (one query)."""
     return (
-        "SELECT row, event || ' ' || " + _WHEN.format("event_at") + " || ' before ticket ' "
-        "|| ticket_id || ' was created ' || " + _WHEN.format("created") + " AS explanation "
-        "FROM (SELECT file_row_number + 1 AS row, event, event_at, ticket_id, "
-        "min(event_at) FILTER (event = 'created') OVER (PARTITION BY ticket_id) AS created "
-        f"FROM {table}) WHERE event_at < created"
+        f"SELECT row, event || ' ' || {spelling.when('event_at')} || ' before ticket ' "
+        f"|| ticket_id || ' was created ' || {spelling.when('created')} AS explanation "
+        f"FROM (SELECT {spelling.row} AS row, event, event_at, ticket_id, "
+        "min(CASE WHEN event = 'created' THEN event_at END) OVER (PARTITION BY ticket_id) "
+        f"AS created FROM {table}) WHERE event_at < created"
     )
 
 
-def tickets_without_creation_sql(table: str) -> str:
+def tickets_without_creation_sql(table: str, spelling: Spelling = DUCKDB) -> str:
     """Events of tickets the log never shows being created (turnaround has no start)."""
     return (
         "SELECT row, 'ticket ' || ticket_id || ' has no created event' AS explanation "
-        "FROM (SELECT file_row_number + 1 AS row, ticket_id, "
-        "bool_or(event = 'created') OVER (PARTITION BY ticket_id) AS has_created "
-        f"FROM {table}) WHERE NOT coalesce(has_created, FALSE)"
+        f"FROM (SELECT {spelling.row} AS row, ticket_id, "
+        "max(CASE WHEN event = 'created' THEN 1 ELSE 0 END) OVER (PARTITION BY ticket_id) "
+        f"AS has_created FROM {table}) WHERE has_created = 0"
     )
 
 
@@ -120,15 +144,17 @@ CLIENT_RULES: dict[str, tuple[Rule, ...]] = {
 class TableRule:
     """One rule judged over the whole table: id, column, wording, severity, its query.
 
-    ``query(table)`` is DuckDB SQL over ``table`` (a ``read_parquet(..., file_row_number =
-    true)``) selecting ``row`` and ``explanation`` of every bad row.
+    ``query(table, spelling)`` selects ``row`` and ``explanation`` of every bad row of
+    ``table``: on DuckDB (``DUCKDB``, the default) a ``read_parquet(..., file_row_number =
+    true)``, on Spark (``SPARK``) a temporary view. ``needs``: the columns it reads.
     """
 
     rule: str
     column: str
     description: str
     severity: str
-    query: Callable[[str], str]
+    query: Callable[..., str]
+    needs: tuple[str, ...] = ("ticket_id", "event", "event_at")
 
 
 TABLE_RULES: dict[str, tuple[TableRule, ...]] = {

@@ -9,8 +9,8 @@ functions, applied to each Arrow batch on the executors (``mapInPandas`` calling
 ``client_suites.prepare``), so no rule has a second copy.
 
 Whole-table checks run as Spark SQL over the whole table: row count, column set and the unique
-key (an id repeated anywhere in the table is found). The ticket-log rules across rows
-(``TABLE_RULES``) are DuckDB SQL; they are not ported yet and are reported as not run here.
+key (an id repeated anywhere in the table is found), and the ticket-log rules across rows
+(``TABLE_RULES``, one query text for both engines).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from analysis.data.client_exports.query import SOURCE_LINE
 from analysis.data.client_exports.schema import MAX_TEXT_CHARS, TableSchema
 from analysis.data.text_rules import FORBIDDEN_RE2, FORBIDDEN_WORDING, first_forbidden
 
-from .client_rules import CLIENT_RULES, TABLE_RULES
+from .client_rules import CLIENT_RULES, SPARK, TABLE_RULES
 from .client_tables import UNIQUE_KEYS, shape_checks
-from .report import CRITICAL, SAMPLE_SIZE, WARNING, Finding
+from .report import CRITICAL, SAMPLE_SIZE, Finding
 
 SPARK_GX_TYPES = {"str": "StringType", "timestamp": "TimestampNTZType", "float": "DoubleType",
                   "int": "LongType", "bool": "BooleanType"}
@@ -99,10 +99,23 @@ def _table_checks(spark: Any, frame: Any, schema: TableSchema, file: str
     for column in (c.name for c in schema.columns
                    if c.type == "str" and c.allowed is None and c.name in names):
         _text_check(frame, column, base, rows, findings, file)
-    for rule in TABLE_RULES.get(schema.kind, ()):
+    rules = [r for r in TABLE_RULES.get(schema.kind, ()) if set(r.needs) <= set(names)]
+    if rules:
+        frame.createOrReplaceTempView("_canonical_table")
+    for rule in rules:
+        # The same query as on DuckDB (one definition, ``client_rules.Spelling``); Spark has
+        # no row position, so a sample shows the explanation alone, as the unique key does.
+        bad_rows = spark.sql(rule.query("_canonical_table", SPARK))
+        bad = bad_rows.count()
+        sample = tuple((None, r["explanation"]) for r in
+                       bad_rows.orderBy("explanation").limit(SAMPLE_SIZE).collect())
         rows.append({**base, "column": rule.column, "rule": rule.rule,
-                     "description": f"{rule.description} (not run on engine spark yet)",
-                     "severity": WARNING, "success": True, "bad_rows": None, "sample": []})
+                     "description": rule.description, "severity": rule.severity,
+                     "success": bad == 0, "bad_rows": int(bad),
+                     "sample": [list(s) for s in sample]})
+        if bad:
+            findings.append(Finding(file, rule.column, rule.rule, rule.description,
+                                    rule.severity, bad_rows=int(bad), sample=sample))
     return rows, findings
 
 
