@@ -186,6 +186,10 @@ def test_kpi_series_keeps_definitions_apart() -> None:
     assert curate.kpi_series(half) == "attrition_voluntary_half_year"
     vendor = dict(base, kpi="cost_per_agent_hour", unit="USD_per_hour", industry="premium_vendor")
     assert curate.kpi_series(vendor) == "price_per_agent_hour"
+    # a min:sec handle time is curated in seconds: still the handle-time definition
+    aht = dict(base, kpi="average_handle_time")
+    assert curate.kpi_series(dict(aht, unit="seconds")) == "aht_handle"
+    assert curate.kpi_series(dict(aht, unit="minutes")) == "aht_handle"
     assert curate.split_region("global (Zendesk customers)") == ("Global", "Zendesk customers")
 
 
@@ -317,7 +321,7 @@ def test_errata_applied_in_curated_data(curated: Path) -> None:
     assert "two-thirds" in excluded[("location_costs.csv", "414")]
     # min:sec parsed as minutes and seconds: CCMA 9:13 = 553 s
     aht = next(r for r in kpi.values() if r["value_as_stated"] == "9:13")
-    assert (aht["value"], aht["unit"]) == ("553", "seconds")
+    assert (aht["value"], aht["unit"], aht["series"]) == ("553", "seconds", "aht_handle")
 
 
 @needs_upstream

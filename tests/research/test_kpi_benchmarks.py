@@ -83,6 +83,22 @@ def _aht(source: str, value: float, **segment: str) -> dict:
                **segment)
 
 
+def test_one_series_in_two_time_units_is_one_band_in_the_series_unit() -> None:
+    # a min:sec handle time is curated in seconds; an ASA may be stated in minutes
+    rows = [_aht("m1", 6), _aht("m2", 8),
+            fig("s1", "average_handle_time", "aht_handle", "mean", 553, unit="seconds"),
+            fig("q1", "average_speed_of_answer", "asa_queue_inclusive", "mean", 30),
+            fig("q2", "average_speed_of_answer", "asa_queue_inclusive", "mean", 1.5,
+                unit="minutes")]
+    bands = benchmark_bands(pd.DataFrame(rows))
+    aht = bands[bands["kpi"] == "average_handle_time"]
+    assert len(aht) == 1 and aht.iloc[0]["unit"] == "minutes"
+    assert aht.iloc[0]["n_sources"] == 3
+    assert aht.iloc[0]["high"] == pytest.approx(553 / 60)
+    asa = bands[bands["kpi"] == "average_speed_of_answer"].iloc[0]
+    assert (asa["unit"], asa["n_sources"], asa["high"]) == ("seconds", 2, 90.0)
+
+
 def test_pick_band_prefers_the_most_specific_band_with_three_sources() -> None:
     rows = [_aht(f"g{i}", 6 + i) for i in range(5)]  # five general sources
     rows += [_aht(f"h{i}", 9 + i, industry="healthcare") for i in range(3)]

@@ -757,7 +757,10 @@ SERIES: dict[tuple[str, str], str] = {
     ("agent_attrition_voluntary", "percent_per_half_year"): "attrition_voluntary_half_year",
     ("agent_attrition_involuntary", "percent_per_year"): "attrition_involuntary_annual",
     ("average_handle_time", "minutes"): "aht_handle",
+    # a ``min:sec`` handle time is curated in seconds: the same definition, another unit
+    ("average_handle_time", "seconds"): "aht_handle",
     ("average_talk_time", "minutes"): "aht_talk_only",
+    ("average_talk_time", "seconds"): "aht_talk_only",
     ("outsourced_billing_rate", "USD_per_hour"): "price_per_agent_hour",
     ("outsourced_price_per_minute", "USD_per_minute"): "price_per_minute",
     ("cost_per_agent_hour", "USD_per_productive_hour"): "cost_per_productive_hour",

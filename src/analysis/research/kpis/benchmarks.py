@@ -38,6 +38,11 @@ GENERAL = "all"
 MIN_BAND_SOURCES = 3
 
 _TIME_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+#: The one time unit a duration series' band is stated in. A figure of that series written in
+#: another time unit (a ``min:sec`` handle time curated as seconds, an ASA stated in minutes) is
+#: converted into it, so one definition is one band whatever unit its sources wrote.
+SERIES_TIME_UNIT = {"aht_handle": "minutes", "aht_talk_only": "minutes",
+                    "asa_queue_inclusive": "seconds", "asa_ring_only": "seconds"}
 
 
 def _family(unit: str) -> str:
@@ -59,12 +64,22 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
 
 def band_keyed(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its band keys filled (``""`` for missing) and an unnarrowed industry or
-    region written :data:`GENERAL`, so that figures not narrowed to a segment form one band.
+    region written :data:`GENERAL`, so that figures not narrowed to a segment form one band,
+    and a duration of a series in :data:`SERIES_TIME_UNIT` converted into that series' unit.
 
     Every function that groups benchmark rows into bands (bands, their evidence, their cited
     sources) keys them with this one function, so they always agree on what a band holds.
     """
     keyed = frame.assign(**{k: frame[k].fillna("").astype(str) for k in BAND_KEYS})
+    target = keyed["series"].map(SERIES_TIME_UNIT)
+    convert_rows = target.notna() & keyed["unit"].isin(_TIME_UNITS) & (keyed["unit"] != target)
+    if convert_rows.any():
+        keyed = keyed.copy()
+        keyed.loc[convert_rows, "value"] = [
+            convert(float(v), u, t) for v, u, t in zip(
+                keyed.loc[convert_rows, "value"], keyed.loc[convert_rows, "unit"],
+                target[convert_rows], strict=True)]
+        keyed.loc[convert_rows, "unit"] = target[convert_rows]
     for column in ("industry", "region"):
         general = keyed[column].str.lower().isin(UNSPECIFIED)
         keyed[column] = keyed[column].where(~general, GENERAL)
