@@ -644,6 +644,20 @@ CASES = [
          env={"BPO_TEST_FREE_BYTES": "1024"}),
     Case("kill mid-publication left temp files and an orphaned run", ("report", "--force"), 0,
          "removed leftover", killed_publication, unchanged=("data/raw",), check=orphans_removed),
+    Case("BPO_DUCKDB_MEMORY_LIMIT=banana (P5-R04): the setting named, not a DuckDB traceback",
+         ("validate",), 2, "environment setting BPO_DUCKDB_MEMORY_LIMIT='banana' is not valid: "
+         "expected a size with a unit", real_validation=True,
+         env={"BPO_DUCKDB_MEMORY_LIMIT": "banana"}, never_says=("Traceback", "Parser Error")),
+    Case("BPO_DUCKDB_MEMORY_LIMIT=1KB (P5-R05): below the floor, not 'Out of Memory' per export",
+         ("validate",), 2, "BPO_DUCKDB_MEMORY_LIMIT='1KB' is not valid: expected at least 64MB",
+         real_validation=True, env={"BPO_DUCKDB_MEMORY_LIMIT": "1KB"},
+         never_says=("Out of Memory", "CRITICAL")),
+    Case("BPO_KPI_PARTITION_ROWS=0 (P5-R04, every BPO_* setting): refused before any work",
+         ("report", "--force"), 2, "BPO_KPI_PARTITION_ROWS='0' is not valid: expected a whole "
+         "number of at least 1", env={"BPO_KPI_PARTITION_ROWS": "0"}, check=nothing_executed),
+    Case("BPO_SPARK_DRIVER_MEMORY=lots (P5-R04): named at once, not when Spark starts",
+         ("report", "--force"), 2, "BPO_SPARK_DRIVER_MEMORY='lots' is not valid",
+         env={"BPO_SPARK_DRIVER_MEMORY": "lots"}, check=nothing_executed),
     Case("lock whose pid now belongs to another process", ("report", "--force"), 0,
          "stale lock", lock_with_reused_pid, unchanged=("data/raw",)),
 ]
@@ -676,6 +690,9 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(reports, "REPORTS", REGISTRY)
     if not case.real_validation:
         monkeypatch.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
+    for name, value in case.env.items():
+        if name != "BPO_TEST_FREE_BYTES":
+            monkeypatch.setenv(name, value)
     if "BPO_TEST_FREE_BYTES" in case.env:
         free = int(case.env["BPO_TEST_FREE_BYTES"])
         real = shutil.disk_usage

@@ -14,7 +14,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "analysis"
 # Rank of each layer: a module may import its own layer or a lower one, never a higher one.
-LAYERS = {"paths": 0, "errors": 0, "data": 1, "research": 2, "views": 3, "pipeline": 4, "cli": 5}
+LAYERS = {"paths": 0, "errors": 0, "settings": 0, "data": 1, "research": 2, "views": 3,
+          "pipeline": 4, "cli": 5}
 MAX_TOP_LEVEL_ENTRIES = 10
 
 

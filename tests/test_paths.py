@@ -47,3 +47,14 @@ def test_valid_ids(value):
 @pytest.mark.parametrize("value", ["acme\n", "Acme", "-acme", "../x", "a/b", "a" * 42, "", None])
 def test_ids_are_judged_as_a_whole_string(value):
     assert not is_valid_id(value)
+
+
+def test_a_relative_bpo_root_is_resolved_once_from_the_cwd(tmp_path, monkeypatch):
+    from analysis.paths import kernel_environment, project_root
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BPO_ROOT", "proj")
+    monkeypatch.setenv("BPO_SHARED_RESEARCH", "up/research")
+    assert project_root() == tmp_path / "proj"
+    assert kernel_environment() == {"BPO_ROOT": str(tmp_path / "proj"),
+                                    "BPO_SHARED_RESEARCH": str(tmp_path / "up" / "research")}

@@ -30,6 +30,7 @@ from analysis.pipeline.config import check_client_id
 from analysis.pipeline.plan import BuildRequest
 from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
 from analysis.pipeline.validate import validate
+from analysis.settings import check_environment
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
@@ -250,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = Output()
     try:
+        # Every BPO_* setting, before any work: a typo is one line naming it (exit 2).
+        check_environment()
         return args.handler(args, out)
     except DataValidationError as error:
         out.line(f"error: {error}", style="bold red")

@@ -11,13 +11,19 @@ import re
 from pathlib import Path
 
 from analysis.errors import UnsafeInputError
+from analysis.settings import setting
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def project_root() -> Path:
-    """The project root: ``$BPO_ROOT`` if set, else the checkout this package lives in."""
-    override = os.environ.get("BPO_ROOT")
+    """The project root: ``$BPO_ROOT`` if set, else the checkout this package lives in.
+
+    Always absolute: a relative ``BPO_ROOT`` is taken from the current folder of this process.
+    Kernels run in ``notebooks/``, so they are handed ``kernel_environment()``, never the
+    relative text (P5-R11: one run read two roots).
+    """
+    override = setting("BPO_ROOT")
     return Path(override).resolve() if override else _PACKAGE_ROOT
 
 
@@ -53,8 +59,20 @@ def build_dir() -> Path:
 
 def shared_research_dir() -> Path:
     """The upstream research folder (``../shared/research``); only curation reads it."""
-    override = os.environ.get("BPO_SHARED_RESEARCH")
-    return Path(override) if override else project_root().parent / "shared" / "research"
+    override = setting("BPO_SHARED_RESEARCH")
+    return Path(override).resolve() if override else project_root().parent / "shared" / "research"
+
+
+def kernel_environment() -> dict[str, str]:
+    """The path settings a child process (a report kernel) must see, made absolute here.
+
+    A child may run in another folder (a kernel runs in ``notebooks/``): it gets the root this
+    process resolved, so validation and the notebooks read the same files.
+    """
+    env = {"BPO_ROOT": str(project_root())}
+    if setting("BPO_SHARED_RESEARCH"):
+        env["BPO_SHARED_RESEARCH"] = str(shared_research_dir())
+    return env
 
 
 # --------------------------------------------------------------------------- containment

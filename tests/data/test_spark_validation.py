@@ -47,6 +47,9 @@ def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_p
     frame.loc[3, "queue"] = "Billing\u202eecnavda"  # P3-E01 on Spark: same set as DuckDB
     frame.loc[4, "queue"] = "Billing\x85x"
     frame.loc[5, "agent_id"] = "A" * 1001
+    # P5-T12 on Spark. (Year 1 itself cannot reach the pandas rules on Spark yet: its Arrow
+    # conversion to pandas is in nanoseconds, 1677-2262, and fails; see pass-5 status.)
+    frame.loc[6, "arrived_at"] = pd.Timestamp("1985-06-01 07:04:28")
     bad = tmp_path / "bad.parquet"
     frame.to_parquet(bad)
     _rows, findings = judge_spark_table(str(bad), schema, "calls.csv", "demo", _outcome)
@@ -60,6 +63,7 @@ def test_spark_suite_passes_the_demo_and_finds_every_injected_fault(spark, tmp_p
     assert counts[("wait_seconds", "minimum")] == 1
     assert counts[("csat", "csat_scale")] == 1
     assert counts[("answered_at", "answered_after_arrival")] == 1
+    assert counts[("arrived_at", "plausible_arrived_at")] == 1
     dup = next(f for f in findings if f.rule == "unique_id")
     assert dup.sample[0][1] == frame.loc[0, "interaction_id"]
 

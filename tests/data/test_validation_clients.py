@@ -156,6 +156,14 @@ CORRUPTIONS = [
                  id="c1-csi-in-agent-id"),
     pytest.param(_edit(TIMED, 2, queue="T" * 5000), TIMED, "queue", "text_length",
                  id="queue-name-of-5000-characters"),
+    # P5-T12: a year-1 call in a 2025 export (the parse accepts it: it is a real date).
+    pytest.param(_edit(CALLS, 3, **{"Start Date": "06/01/0001"}), CALLS, "arrived_at",
+                 "plausible_arrived_at", id="call-dated-year-1"),
+    pytest.param(_edit(TIMED, 1, arrived="2999-03-03 09:00:00", answered="2999-03-03 09:00:10",
+                       ended="2999-03-03 09:05:00"), TIMED, "arrived_at",
+                 "plausible_arrived_at", id="call-dated-2999"),
+    pytest.param(_edit(INTERVALS, 2, Interval="01/01/1900 07:00"), INTERVALS, "interval_start",
+                 "plausible_interval_start", id="interval-on-a-spreadsheet-zero-date"),
 ]
 
 

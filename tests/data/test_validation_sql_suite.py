@@ -93,6 +93,8 @@ def test_interactions_suite_counts_the_same_on_gx_and_in_sql(tmp_path: Path) -> 
         12: {"csat": 9.0}, 399: {"csat": 7.0},                        # above its scale
         13: {"csat_scale": None},                                     # score without scale
         14: {"interaction_id": "x-14"}, 15: {"talk_seconds": 400.0},  # regex, pair (added)
+        16: {"arrived_at": pd.Timestamp("0001-06-01 07:04:28")},       # before 1990 (P5-T12)
+        17: {"ended_at": pd.Timestamp("2999-01-01")},                  # in the future
     })
     expectations = [*_suite("interactions", path),
                     gxe.ExpectColumnValuesToMatchRegex(column="interaction_id", regex=r"^c$"),
@@ -108,7 +110,9 @@ def test_interactions_suite_counts_the_same_on_gx_and_in_sql(tmp_path: Path) -> 
     assert failing[("expect_column_values_to_not_be_null", "queue")] == 2, failing
     # rows 12 and 399, and row 9 whose scale is 0
     assert failing[("expect_column_values_to_be_null", "_check__csat_scale")] == 3
-    assert len(failing) == 12, sorted(failing)
+    assert failing[("expect_column_values_to_be_null", "_check__plausible_arrived_at")] == 1
+    assert failing[("expect_column_values_to_be_null", "_check__plausible_ended_at")] == 1
+    assert len(failing) == 14, sorted(failing)
 
 
 def test_interval_suite_counts_the_same_on_gx_and_in_sql(tmp_path: Path) -> None:

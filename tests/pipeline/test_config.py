@@ -293,6 +293,16 @@ sla: {monthly_fee_usd: 1000, at_risk_pct: 10, kpis: {service_level: {target: 80,
       "to 0.5: 0.5)"]),
     ("weight: 1}}", "weight: 0.9}, fcr: {target: 70, weight: 0.6}}",
      ["sla.kpis", "must sum to 1 (they sum to 1.5: 0.9 + 0.6)"]),
+    # P5-C12: a target the KPI's unit cannot take, for every unit with a bound.
+    ("target: 80,", "target: 150,", ["sla.kpis", "kpis.service_level.target: 150 percent is "
+                                      "impossible for service_level (a percentage is between "
+                                      "0 and 100)"]),
+    ("target: 80,", "target: -1,", ["kpis.service_level.target: -1 percent is impossible"]),
+    ("service_level: {target: 80,", "asa_seconds: {target: 0, comparison: at_most,",
+     ["kpis.asa_seconds.target: 0 seconds is impossible for asa_seconds (a duration in "
+      "seconds is above 0)"]),
+    ("service_level: {target: 80,", "resolve_median_hours: {target: -4,",
+     ["kpis.resolve_median_hours.target: -4 hours is impossible"]),
     ("kt_experts: 2", "kt_expert: 2", ["transition.kt_expert", "unknown key",
                                        "allowed: start, go_live"]),
 ])

@@ -240,3 +240,20 @@ def test_data_quality_appendix_states_rows_each_exclusion_rule_left_out(report, 
                             meta={"data_quality": data_quality(outcome)}).read_text()
     appendix = page.split('id="sec-appendix-data-quality"')[-1]
     assert "phantom calls" in appendix and "<td>1234</td>" in appendix
+
+
+def test_a_relative_bpo_root_reaches_the_kernel_absolute(tmp_path, monkeypatch):
+    # P5-R11: validation read <cwd>/<root> while the kernel, running in notebooks/, resolved the
+    # same relative text from there. The kernel must see the root this process resolved.
+    project = tmp_path / "proj"
+    notebook = write_notebook(
+        project / "notebooks" / "root.ipynb", "n = 1",
+        ["import os\nfrom analysis.paths import project_root\n"
+         "(project_root().parent / 'seen.txt').write_text("
+         "os.environ['BPO_ROOT'] + '|' + str(project_root()))"])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BPO_ROOT", "proj")
+    execute_notebook(notebook, tmp_path / "out" / "root.ipynb", {})
+    seen = (tmp_path / "seen.txt").read_text()
+    assert seen == f"{project}|{project}"
+    assert not (project / "notebooks" / "seen.txt").exists()

@@ -23,9 +23,9 @@ import threading
 from typing import Any
 
 from analysis.errors import ConfigError
+from analysis.settings import setting
 
 DEFAULT_MASTER = "local[2]"
-DEFAULT_DRIVER_MEMORY = "2g"
 INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
 CONNECT_HINT = ("install it with .venv/bin/pip install 'pyspark[connect]' (same version as "
                 "pyspark), or unset SPARK_REMOTE to run Spark locally")
@@ -68,7 +68,7 @@ def spark_master() -> str:
 
     ``spark.master`` is what ``spark-submit --master`` (or ``spark-defaults.conf``) sets.
     """
-    master = os.environ.get("BPO_SPARK_MASTER")
+    master = setting("BPO_SPARK_MASTER")
     if master:
         return master
     from pyspark import SparkConf
@@ -112,12 +112,12 @@ def spark_session() -> Any:
             builder = (
                 builder.master(master)
                 .config("spark.driver.memory",
-                        os.environ.get("BPO_SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
+                        setting("BPO_SPARK_DRIVER_MEMORY"))
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 # Small local jobs: the default 200 shuffle partitions cost more than they do.
                 .config("spark.sql.shuffle.partitions",
-                        os.environ.get("BPO_SPARK_SHUFFLE_PARTITIONS", "8"))
+                        str(setting("BPO_SPARK_SHUFFLE_PARTITIONS")))
             )
         builder = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))

@@ -311,10 +311,15 @@ class SlaSettings(_Strict):
     @classmethod
     def _known_kpis(cls, value: dict[str, SlaKpi]) -> dict[str, SlaKpi]:
         from analysis.research.kpis import KPI_DEFINITIONS
+        from analysis.research.kpis.definitions import value_problem
 
         unknown = [k for k in value if k not in KPI_DEFINITIONS]
         if unknown:
             raise ValueError(f"unknown KPI {unknown[0]!r}; allowed: {', '.join(KPI_DEFINITIONS)}")
+        # A target the KPI cannot take (service_level 150 %) is refused by the KPI's unit.
+        for key, kpi in value.items():
+            if problem := value_problem(key, kpi.target):
+                raise ValueError(f"kpis.{key}.target: {problem}")
         # Each weight is a share of the one at-risk amount (H12): like every other set of
         # shares they sum to 1, or the at-risk cap silently hides the excess.
         total = sum(kpi.weight for kpi in value.values())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis import paths
 from analysis.errors import BuildError
 from analysis.pipeline.parameters import check_parameters
 from analysis.views.report_kit import FIGURES_ENV, TABLES_ENV, load_figures
@@ -164,7 +165,8 @@ def execute_notebook(
     output.with_suffix(".kernel.log").unlink(missing_ok=True)
     started = time.perf_counter()
     try:
-        with _environ(**{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path)}):
+        with _environ(**paths.kernel_environment(),
+                      **{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path)}):
             papermill.execute_notebook(
                 str(notebook),
                 str(output),

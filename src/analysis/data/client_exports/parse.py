@@ -63,9 +63,13 @@ from analysis.data.client_exports.textscan import (
 )
 from analysis.data.client_exports.workbook_limits import check_workbook_parts
 from analysis.errors import ConfigError, DataValidationError
+from analysis.settings import setting
 
-DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
-"""DuckDB's memory cap for a parse; it spills to ``build/duckdb_tmp`` beyond it."""
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory cap for a parse (``BPO_DUCKDB_MEMORY_LIMIT``, checked; default 400MB);
+    it spills to ``build/duckdb_tmp`` beyond it."""
+    return str(setting("BPO_DUCKDB_MEMORY_LIMIT"))
 
 REJECTS_LIMIT = 10_000
 """Malformed lines DuckDB records per file; more are counted as "at least"."""
@@ -102,7 +106,7 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     spill.mkdir(parents=True, exist_ok=True)
     # Insertion order kept (DuckDB's default, pinned): a parse numbers its rows by their
     # position in the staged file (``_Lines``), so COPY must write them in file order.
-    con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT,
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(),
                                  "temp_directory": str(spill),
                                  "preserve_insertion_order": True})
     con.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
@@ -175,6 +179,10 @@ def _why(exc: BaseException) -> str:
         return "the compressed file is truncated (ends before its end-of-stream marker)"
     if isinstance(exc, gzip.BadGzipFile | zlib.error):
         return f"the compressed file is corrupt ({exc})"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        # The cap is the setting's, not the file's fault (P5-R05): name it.
+        return (f"{str(exc).splitlines()[0]} (DuckDB's memory cap BPO_DUCKDB_MEMORY_LIMIT="
+                f"{duckdb_memory_limit()} is too small for this export: raise it)")
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

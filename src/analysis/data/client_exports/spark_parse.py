@@ -48,6 +48,7 @@ from analysis.data.client_exports.parse import (
 from analysis.data.client_exports.query import SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
 from analysis.errors import ConfigError, DataValidationError
+from analysis.settings import setting
 
 SPARK_TYPES = {"str": "string", "timestamp": "timestamp_ntz", "float": "double",
                "int": "bigint", "bool": "boolean"}
@@ -590,7 +591,7 @@ def staging_root() -> str:
     On a cluster this must be a location every executor and the driver reach (``hdfs://``,
     ``s3a://`` or a shared mount); locally it is inside the project's ``build/``.
     """
-    return os.environ.get("BPO_SPARK_STAGING") or str(paths.build_dir() / "spark")
+    return setting("BPO_SPARK_STAGING") or str(paths.build_dir() / "spark")
 
 
 def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,

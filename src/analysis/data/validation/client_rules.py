@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analysis.data.client_exports.schema import CANONICAL_SCHEMAS
+
 from .report import CRITICAL, WARNING
 
 _WHEN = "strftime({}, '%Y-%m-%d %H:%M:%S')"
@@ -94,6 +96,40 @@ def tickets_without_creation_sql(table: str, spelling: Spelling = DUCKDB) -> str
     )
 
 
+# Plausible dates (P5-T12: a call dated 0001-06-01 in a 2025 export passed every check and cut
+# the sized workload by ~4x). A stated rule, not a measured one: no export this project reads
+# predates 1990 (ACD and ticketing systems that keep per-contact history are younger), and the
+# usual typos land far before it (year 1, 1025 for 2025, 1900 from a spreadsheet's zero date).
+# An export records what has happened, so nothing lies in the future; the two days of slack are
+# time zones: timestamps are the client's local time, up to 26 h ahead of this machine's clock
+# (UTC+14 against UTC-12). A deadline (sla_due_at) may lie ahead, so only its lower bound holds.
+EARLIEST_DATE = "1990-01-01"
+FUTURE_SLACK_DAYS = 2
+_UNBOUNDED_FUTURE = ("sla_due_at",)
+
+
+def _plausible_date(column: str) -> str:
+    """Rows whose timestamp ``column`` is before 1990 or (an event) in the future."""
+    too_early = (f"WHEN {column} < TIMESTAMP '{EARLIEST_DATE}' THEN '{column} ' || "
+                 f"{_WHEN.format(column)} || ' is before {EARLIEST_DATE} (a mistyped year?)'")
+    if column in _UNBOUNDED_FUTURE:
+        return f"CASE {too_early} END"
+    return (f"CASE {too_early} WHEN {column} > current_localtimestamp() + INTERVAL "
+            f"{FUTURE_SLACK_DAYS} DAY THEN '{column} ' || {_WHEN.format(column)} || "
+            "' is in the future (an export records what has happened)' END")
+
+
+def _date_rules(kind: str) -> tuple[Rule, ...]:
+    """One plausible-date rule per timestamp column of ``kind`` (every kind, every column)."""
+    return tuple(
+        Rule(f"plausible_{column.name}", column.name,
+             f"must be on or after {EARLIEST_DATE}" + (
+                 "" if column.name in _UNBOUNDED_FUTURE else
+                 f" and at most {FUTURE_SLACK_DAYS} days after today"),
+             CRITICAL, _plausible_date(column.name), (column.name,))
+        for column in CANONICAL_SCHEMAS[kind].columns if column.type == "timestamp")
+
+
 @dataclass(frozen=True)
 class Rule:
     """One consistency rule: id, the column it speaks about, wording, severity, its SQL.
@@ -137,6 +173,8 @@ CLIENT_RULES: dict[str, tuple[Rule, ...]] = {
              OUTCOMES_OVER_OFFERED, ("answered", "abandoned", "offered")),
     ),
 }
+for _kind in ("interactions", "interval_aggregates", "ticket_events"):
+    CLIENT_RULES[_kind] = (*_date_rules(_kind), *CLIENT_RULES.get(_kind, ()))
 """Row rules per canonical kind; ids are the ``[rule]`` shown in messages."""
 
 

@@ -7,6 +7,7 @@ benchmark table (``kpi_benchmarks``), where one exists.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -107,3 +108,28 @@ _ALL = [
 
 KPI_DEFINITIONS: dict[str, KpiDefinition] = {d.key: d for d in _ALL}
 """Every KPI the engine reports, by result-column name."""
+
+
+# What a value in each unit can be at all (a target outside it can never be met or missed
+# meaningfully: service_level target 150 printed "BREACH" every month, P5-C12). Percentages are
+# shares of a whole; durations are waits and handle times, so a target of 0 or less cannot be
+# met by any contact; counts are counts. A score is on the export's own scale, so only
+# finiteness is known about it.
+UNIT_RANGES: dict[Unit, tuple[float, float, str]] = {
+    "percent": (0.0, 100.0, "a percentage is between 0 and 100"),
+    "seconds": (0.0, float("inf"), "a duration in seconds is above 0"),
+    "hours": (0.0, float("inf"), "a duration in hours is above 0"),
+    "contacts": (0.0, float("inf"), "a count of contacts is at least 0"),
+    "tickets": (0.0, float("inf"), "a count of tickets is at least 0"),
+    "score": (float("-inf"), float("inf"), "a score is a finite number"),
+}
+
+
+def value_problem(key: str, value: float) -> str | None:
+    """Why ``value`` cannot be a value (a target, say) of KPI ``key`` in its unit, or None."""
+    unit = KPI_DEFINITIONS[key].unit
+    low, high, rule = UNIT_RANGES[unit]
+    durations = unit in ("seconds", "hours")
+    if not math.isfinite(value) or value < low or value > high or (durations and value <= 0):
+        return f"{value:g} {unit} is impossible for {key} ({rule})"
+    return None

@@ -11,7 +11,6 @@ result goes through the same conversion to pandas, so both engines give the same
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -29,6 +28,7 @@ from analysis.research.kpis.conventions import (
     ServiceLevelBase,
 )
 from analysis.research.kpis.dialect import DIALECTS, Dialect, Engine
+from analysis.settings import setting
 
 GroupKey = Literal["day", "week", "month", "interval", "time_of_day", "queue", "channel"]
 """``day``/``week``/``month``: calendar buckets; ``interval``: each 15/30/60-minute slot;
@@ -131,7 +131,7 @@ def run_grouped(sql_select: str, source_sql: str, groups: list[tuple[str, str]],
         return con.sql(f"SELECT * FROM _bpo_out ORDER BY {order}").df()
 
 
-PARTITION_ROWS = int(os.environ.get("BPO_KPI_PARTITION_ROWS", "40000000"))
+PARTITION_ROWS: int = setting("BPO_KPI_PARTITION_ROWS")
 """Rows per pass of a grouped KPI query on DuckDB (see ``run_grouped``)."""
 
 
