@@ -139,3 +139,24 @@ def test_ticket_rules_across_rows_give_the_same_findings_on_spark_as_on_duckdb(s
         spark_finding = next(f for f in on_spark if f.rule == rule)
         assert duck.bad_rows == spark_finding.bad_rows == count
         assert duck.sample[0][1] == spark_finding.sample[0][1] == text
+
+
+def test_a_mistyped_year_one_is_the_plausible_date_finding_on_spark(spark, tmp_path):
+    """Year 1 is outside pandas' nanosecond range: the rows cross to the pandas rules as
+    microseconds, so the finding is the plausible-date rule's, not a failed batch."""
+    from analysis.data.validation.runner import validate_all
+
+    folder = tmp_path / "raw" / "clients" / "lake"
+    folder.mkdir(parents=True)
+    (folder / "calls.yaml").write_text(CALLS, encoding="utf-8")
+    (folder / "calls.csv").write_text(
+        "Id;At;Queue;Wait;Result\nc1;2025-02-05 08:00:00;Sales;12;A\n"
+        "c2;0001-02-05 08:01:00;Sales;30;X\n", encoding="utf-8")
+    report = validate_all(tmp_path / "raw", tmp_path / "out", research=False,
+                          engines={"lake": "spark"})
+    rules = {f.rule for f in report.critical}
+    assert "plausible_arrived_at" in rules, report.summary_lines
+    assert not rules & {"not_null", "allowed_values", "minimum"}, report.summary_lines
+    found = next(f for f in report.critical if f.rule == "plausible_arrived_at")
+    assert found.sample[0][1] == "arrived_at 0001-02-05 08:01:00 is before 1990-01-01 " \
+                                 "(a mistyped year?)"

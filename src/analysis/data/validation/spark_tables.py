@@ -34,8 +34,22 @@ _RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 
 
 def _with_rule_columns(frame: Any, schema: TableSchema) -> Any:
-    """The table plus one explanation column per row rule, computed by the pandas rules."""
-    from pyspark.sql.types import StringType, StructField, StructType
+    """The table plus one explanation column per row rule, computed by the pandas rules.
+
+    Timestamps cross to pandas as microseconds since the epoch and are read there as
+    ``datetime64[us]``: Spark's own conversion is to nanoseconds, which end in 2262 and start
+    in 1677, so one mistyped year (0001) would fail the whole batch instead of being the
+    plausible-date rule's finding (P5-T12 on Spark).
+    """
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql.types import (
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampNTZType,
+        TimestampType,
+    )
 
     from .client_suites import prepare
     from .suites import check_column
@@ -43,19 +57,32 @@ def _with_rule_columns(frame: Any, schema: TableSchema) -> Any:
     checks = [check_column(rule.rule) for rule in CLIENT_RULES.get(schema.kind, ())]
     if not checks:
         return frame
-    out_schema = StructType([*frame.schema.fields,
-                             *(StructField(c, StringType()) for c in checks)])
+    stamps = [f.name for f in frame.schema.fields
+              if isinstance(f.dataType, TimestampType | TimestampNTZType)]
+    types = {f.name: f.dataType for f in frame.schema.fields}
     names = list(frame.columns)
+    as_micros = frame.select(*(F.unix_micros(F.col(n).cast("timestamp")).alias(n)
+                               if n in stamps else F.col(n) for n in names))
+    out_schema = StructType([*as_micros.schema.fields,
+                             *(StructField(c, StringType()) for c in checks)])
 
     def explain(batches: Any) -> Any:
         for batch in batches:
+            batch = batch.reset_index(drop=True)
+            micros = {n: batch[n] for n in stamps}
+            for n in stamps:
+                batch[n] = batch[n].astype("datetime64[us]")
             prepared = prepare(schema, batch).reset_index(drop=True)
             for column in checks:
                 if column not in prepared:
                     prepared[column] = None
+            for n, values in micros.items():
+                prepared[n] = values
             yield prepared[[*names, *checks]].astype({c: object for c in checks})
 
-    return frame.mapInPandas(explain, out_schema)
+    explained = as_micros.mapInPandas(explain, out_schema)
+    return explained.select(*(F.timestamp_micros(F.col(n).cast(LongType())).cast(types[n]).alias(n)
+                              if n in stamps else F.col(n) for n in [*names, *checks]))
 
 
 def _suite(schema: TableSchema, name: str, columns: list[str]) -> Any:
