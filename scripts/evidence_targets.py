@@ -107,11 +107,11 @@ def band_targets(tier: str) -> None:
               f"{overall.n_sources}; industry splits: {split_text}")
 
 
-# The KPI names -> the client KPI the KPI report places on a band (attrition and cost
-# per contact are not measured from a client export, so the KPI report shows no band for them).
+# The KPI names -> the band's ``client_kpi`` in the KPI report (attrition and cost per
+# contact are reference bands: no client export measures them, so no client value is placed).
 REPORT_KPIS = {"ASA": "asa_seconds", "abandonment": "abandonment_rate", "FCR": "fcr",
-               "CSAT": "csat_top2_box", "AHT": "aht_seconds", "attrition": None,
-               "cost per contact": None}
+               "CSAT": "csat_top2_box", "AHT": "aht_seconds", "attrition": "agent_attrition",
+               "cost per contact": "cost_per_contact"}
 VIEW_PARAMETERS = ("client", "channel", "industry", "region", "sl_threshold_seconds",
                    "service_level_convention", "abandonment_convention",
                    "phantom_convention", "min_reliability", "kpi_export")
@@ -139,14 +139,13 @@ def used_bands() -> None:
                             if values.get(k)) or "all segments"
         print(f"   {client} ({segment}, tier {view.min_reliability} or better):")
         for name, key in REPORT_KPIS.items():
-            if key is None:
-                print(f"   - {name}: not shown (the KPI report measures no client {name})")
-                continue
             shown = view.bands[view.bands["client_kpi"] == key]
             if shown.empty:
                 print(f"   - {name}: no band in this segment")
             for _, band in shown.iterrows():
-                role = "compared" if band["compared"] else "other definition, shown apart"
+                role = ("other definition, shown apart" if not band["compared"] else
+                        "reference, client not measured" if key in kpi_view.REFERENCE_KEYS
+                        else "compared")
                 print(f"   - {name} [{role}]: {int(band['n_sources'])} "
                       f"[{band['series']}, {band['channel'] or 'any channel'}, "
                       f"{band['industry'] or 'all'}, region {band['region'] or 'all'}] "

@@ -10,8 +10,9 @@ import pytest
 from analysis import paths
 from analysis.data.client_exports import load_folder
 from analysis.errors import ConfigError
-from analysis.research.kpis import Conventions, benchmark_bands
-from analysis.views import kpi_view
+from analysis.research.kpis import REFERENCE_KPIS, Conventions, benchmark_bands, pick_band
+from analysis.research.kpis.benchmarks import MIN_BAND_SOURCES, UNSPECIFIED
+from analysis.views import kpi_view, tables
 
 INTERACTIONS = """id,start,wait,handle,result,fcr,csat
 1,2025-03-03 09:00:00,10,300,ANS,Y,5
@@ -221,3 +222,63 @@ def test_industry_splits_list_each_industry_once_with_its_evidence() -> None:
     uk = kpi_view.industry_splits(bands, ("asa_seconds",), Conventions(), "voice",
                                   "United Kingdom")
     assert list(uk["industry"]) == ["retail", "healthcare"]  # most sources first
+
+
+def test_house_view_shows_attrition_and_cost_per_contact_as_reference_bands() -> None:
+    """The house KPI report (notebook defaults: demo export, voice, no industry or region)
+    shows a band for each reference KPI: the one ``pick_band`` chooses from the curated data,
+    with its evidence phrase, words where the client value would be, its sources cited and its
+    industry splits listed."""
+    if not (paths.raw_dir() / "clients" / "demo").is_dir():
+        pytest.skip("demo export not present")
+    from analysis.data import catalog
+
+    view = kpi_view.build_kpi_view()
+    shown = view.reference_bands()
+    assert list(shown["client_kpi"]) == list(REFERENCE_KPIS)
+    benchmarks, sources = catalog.load("kpi_benchmarks"), catalog.load("sources")
+    kept = kpi_view.benchmarks_at_tier(benchmarks, sources, "relayed")
+    bands = benchmark_bands(kept)
+    for _, band in shown.iterrows():
+        ref = REFERENCE_KPIS[band["client_kpi"]]
+        expected = pick_band(bands, ref.benchmark_kpi, ref.benchmark_series, channel="voice")
+        assert expected is not None
+        assert (band["unit"], band["median"], band["n_sources"]) == (
+            expected["unit"], expected["median"], expected["n_sources"])
+        assert band["n_sources"] >= MIN_BAND_SOURCES
+        assert band["evidence"].startswith(f"{band['n_sources']} sources")
+        assert "thin" not in band["evidence"] and "single" not in band["evidence"]
+        assert set(band["source_ids"].split(";")) <= set(view.sources["source_id"])
+    table = view.benchmark_tables().compared.set_index("KPI")
+    for ref in REFERENCE_KPIS.values():
+        assert table.loc[ref.label, "Client"] == ref.not_measured
+        assert table.loc[ref.label, "Evidence"]
+    html = tables.kpi_benchmark_table(view.benchmark_tables().compared).to_html()
+    assert "not measured: the export records contacts" in html
+    # industry splits: every industry sources narrow attrition to, for voice with no region
+    every = kpi_view.with_evidence(bands, kept, sources)
+    attrition = REFERENCE_KPIS["agent_attrition"]
+    named = every[(every["kpi"] == attrition.benchmark_kpi)
+                  & (every["series"] == attrition.benchmark_series)
+                  & every["channel"].isin(["voice", "all"])
+                  & ~every["industry"].str.lower().isin(UNSPECIFIED)
+                  & every["region"].str.lower().isin(UNSPECIFIED)]
+    splits = view.industry_splits[view.industry_splits["client_kpi"] == "agent_attrition"]
+    assert set(splits["industry"]) == set(named["industry"])
+    figures = {f["name"]: f for f in view.key_figures()}
+    assert figures["benchmark_agent_attrition_median"]["source_ids"] == sorted(
+        shown.iloc[0]["source_ids"].split(";"))
+
+
+def test_reference_band_row_says_why_the_client_has_no_value() -> None:
+    bench = BENCH.assign(kpi="cost_per_contact", series="cost_per_contact",
+                         unit="usd_per_contact")
+    bands = kpi_view.with_evidence(benchmark_bands(bench), bench, SOURCES)
+    shown = kpi_view.segment_bands(bands, ("cost_per_contact",), Conventions(), "voice", None,
+                                   None)
+    result = kpi_view.benchmark_tables(shown, pd.DataFrame())
+    row = result.compared.iloc[0]
+    assert (row["KPI"], row["Unit"], row["Median"]) == ("Cost per contact", "USD per contact",
+                                                        60.0)
+    assert row["Client"] == REFERENCE_KPIS["cost_per_contact"].not_measured
+    assert not result.missing

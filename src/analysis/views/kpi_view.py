@@ -20,7 +20,10 @@ from analysis.errors import ConfigError, UnsafeInputError
 from analysis.research import market
 from analysis.research.kpis import (
     KPI_DEFINITIONS,
+    REFERENCE_KPIS,
     Conventions,
+    KpiDefinition,
+    ReferenceKpi,
     aggregate_kpis,
     benchmark_bands,
     client_positions,
@@ -48,6 +51,9 @@ _EXAMPLE_WORDS = re.compile(r"\b(synthetic|example data|sample data|dummy)\b", r
 CONTACT_KPIS = ("asa_seconds", "service_level", "abandonment_rate", "aht_seconds",
                 "talk_mean_seconds", "occupancy", "fcr", "csat_top2_box")
 TICKET_KPIS = ("first_response_median_hours", "resolve_median_hours", "sla_attainment")
+#: Benchmarks shown for reference after the contact KPIs: no export measures them, so their
+#: band has words, not a client value, beside it (``ReferenceKpi.not_measured``).
+REFERENCE_KEYS = tuple(REFERENCE_KPIS)
 #: Contact KPIs that make the executive summary, in reading order.
 KEY_FIGURE_KPIS = {"asa_seconds": "asa", "service_level": "service_level",
                    "abandonment_rate": "abandonment_rate", "aht_seconds": "aht", "fcr": "fcr",
@@ -135,6 +141,15 @@ class KpiView:
             elif pd.notna(self.summary.get(key)):
                 figures.append({"name": f"client_{name}", "value": self.summary[key],
                                 "unit": KPI_DEFINITIONS[key].unit, "label": f"client {label}"})
+        for _, band in self.reference_bands().iterrows():
+            if pd.notna(band["median"]):
+                ids = str(band.get("source_ids") or "")
+                figures.append({"name": f"benchmark_{band['client_kpi']}_median",
+                                "value": band["median"], "unit": readable_unit(band["unit"]),
+                                "label": f"benchmark median {band['label']} (reference: "
+                                         "not measured for the client)",
+                                "source_ids": [i for i in ids.split(";") if i],
+                                "evidence_groups": band.get("evidence_groups") or {}})
         if self.tickets is not None:
             for key in ("sla_attainment", "resolve_median_hours"):
                 if pd.notna(self.tickets.get(key)):
@@ -142,6 +157,15 @@ class KpiView:
                                     "unit": KPI_DEFINITIONS[key].unit,
                                     "label": f"client ticket {KPI_DEFINITIONS[key].label}"})
         return figures
+
+    def reference_bands(self) -> pd.DataFrame:
+        """The compared bands of the reference KPIs (:data:`REFERENCE_KEYS`), in that order, with
+        ``not_measured``: why the client has no value beside them."""
+        shown = self.bands[self.bands["client_kpi"].isin(REFERENCE_KEYS) & self.bands["compared"]]
+        order = {key: i for i, key in enumerate(REFERENCE_KEYS)}
+        shown = shown.sort_values("client_kpi", key=lambda k: k.map(order), kind="stable")
+        return shown.assign(not_measured=[REFERENCE_KPIS[k].not_measured
+                                          for k in shown["client_kpi"]]).reset_index(drop=True)
 
     def industry_split_table(self) -> pd.DataFrame:
         """The industry splits as a reader table: KPI, industry, unit, median, low, high,
@@ -307,8 +331,13 @@ def in_segment(bands: pd.DataFrame, channel: str | None, industry: str | None,
     return bands[keep]
 
 
+def kpi_definition(key: str) -> KpiDefinition | ReferenceKpi:
+    """The definition behind a band's ``client_kpi``: a measured KPI or a reference one."""
+    return KPI_DEFINITIONS[key] if key in KPI_DEFINITIONS else REFERENCE_KPIS[key]
+
+
 def _series_for(key: str, conventions: Conventions) -> str:
-    series = KPI_DEFINITIONS[key].benchmark_series or ""
+    series = kpi_definition(key).benchmark_series or ""
     return series.format(sl=f"{conventions.sl_threshold_seconds:g}")
 
 
@@ -320,7 +349,7 @@ def segment_bands(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Conve
     series is the compared one."""
     rows = []
     for key in keys:
-        definition = KPI_DEFINITIONS[key]
+        definition = kpi_definition(key)
         found = in_segment(bands[bands["kpi"] == definition.benchmark_kpi], channel, industry,
                            region)
         chosen = [pick_band(found, str(definition.benchmark_kpi), series, channel=channel,
@@ -349,7 +378,7 @@ def industry_splits(bands: pd.DataFrame, keys: tuple[str, ...], conventions: Con
     column says when that is one source or fewer than 3."""
     rows = []
     for key in keys:
-        definition = KPI_DEFINITIONS[key]
+        definition = kpi_definition(key)
         found = bands[(bands["kpi"] == definition.benchmark_kpi)
                       & (bands["series"] == _series_for(key, conventions))]
         named = found["industry"].fillna("")
@@ -467,15 +496,18 @@ def build_kpi_view(
                                   channel, *segment)
     ticket_bands = segment_bands(all_bands, TICKET_KPIS if tickets is not None else (), conv,
                                  ticket_channel, *segment)
+    # attrition and cost per contact: shown for the report's channel whatever the export holds
+    reference_bands = segment_bands(all_bands, REFERENCE_KEYS, conv, channel, *segment)
     placed = [p for p in (place(summary, CONTACT_KPIS, all_bands, conv, channel, *segment),
                           place(tickets, TICKET_KPIS, all_bands, conv, ticket_channel, *segment))
               if not p.empty]
     positions = pd.concat(placed, ignore_index=True) if placed else pd.DataFrame()
-    shown = pd.concat([contact_bands, ticket_bands], ignore_index=True)
+    shown = pd.concat([contact_bands, ticket_bands, reference_bands], ignore_index=True)
     # every industry's bands, whatever industry the client asked for
     every_industry = (all_bands if industry is None else with_evidence(
         benchmark_bands(kept, region=region), kept, sources))
-    splits = industry_splits(every_industry, CONTACT_KPIS if summary is not None else (), conv,
+    splits = industry_splits(every_industry,
+                             (CONTACT_KPIS if summary is not None else ()) + REFERENCE_KEYS, conv,
                              channel, region)
     return KpiView(
         client=client, export=export, channel=channel, industry=industry, region=region,
@@ -512,13 +544,15 @@ class BenchmarkTables:
 
 def readable_unit(unit: str) -> str:
     """A curated unit as a reader writes it: ``percent_answered_within_20s`` -> ``% answered
-    within 20 s``."""
+    within 20 s``, ``usd_per_contact`` -> ``USD per contact``."""
     text = str(unit or "")
     if text.startswith("percent"):
         rest = text.removeprefix("percent").strip("_").replace("_", " ")
         rest = re.sub(r"(\d+)s\b", r"\1 s", rest)
         return f"% {rest}".strip()
-    return text.replace("_", " ")
+    words = text.replace("_", " ")
+    # a currency code leads a money unit: usd_per_contact -> USD per contact
+    return re.sub(r"^([a-z]{3}) per\b", lambda m: f"{m.group(1).upper()} per", words)
 
 
 def readable_series(series: str) -> str:
@@ -582,10 +616,13 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
         common = {"KPI": row["label"], "Unit": unit, "Scope": _scope(row),
                   "Sources": int(row["n_sources"]), "Years": _years(row),
                   "Evidence": row.get("evidence") or ""}
+        key = row["client_kpi"]
         if row["compared"]:
             compared.append({
-                **common, "What it measures": KPI_DEFINITIONS[row["client_kpi"]].definition,
-                "Client": client.get(row["client_kpi"]), "Band": band,
+                **common, "What it measures": kpi_definition(key).definition,
+                # a reference KPI says in words why no client value stands beside its band
+                "Client": (REFERENCE_KPIS[key].not_measured if key in REFERENCE_KPIS
+                           else client.get(key)), "Band": band,
                 "Low / p25": low, "Median": row.get("median"), "High / p75": high,
                 "Best performer": row.get("best_performer"),
             })
@@ -593,8 +630,8 @@ def benchmark_tables(bands: pd.DataFrame, positions: pd.DataFrame) -> BenchmarkT
             other.append({
                 **common, "Median": row.get("median"), "Low": low, "High": high,
                 "Why not compared": f"defined as {readable_series(row['series'])}, not as the "
-                                    f"client's {row['label']}: "
-                                    f"{KPI_DEFINITIONS[row['client_kpi']].definition}",
+                                    f"{'reference' if key in REFERENCE_KPIS else 'client'}"
+                                    f"'s {row['label']}: {kpi_definition(key).definition}",
             })
     order = ["KPI", "What it measures", "Unit", "Client", "Band", "Low / p25", "Median",
              "High / p75", "Best performer", "Scope", "Sources", "Years", "Evidence"]

@@ -7,7 +7,8 @@ title containing markup shows as text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -66,7 +67,7 @@ def _as_words(value: object) -> object:
 def styled(
     frame: pd.DataFrame,
     columns: Mapping[str, str],
-    formats: Mapping[str, str] | None = None,
+    formats: Mapping[str, str | Callable[[object], str]] | None = None,
     caption: str | None = None,
     collapse_empty: Sequence[str] = (),
 ) -> Styler:
@@ -102,9 +103,14 @@ def styled(
 def kpi_benchmark_table(compared: pd.DataFrame) -> Styler:
     """``KpiView.benchmark_tables().compared``: the band per KPI in words, client value beside."""
     number = "{:,.2f}"
+
+    def client(value: object) -> str:
+        # a reference band's "Client" cell is words (why no value), the others a number
+        return number.format(value) if isinstance(value, Real) else str(value)
+
     return styled(
         compared, {c: c for c in compared.columns},
-        {"Client": number, "Low / p25": number, "Median": number, "High / p75": number,
+        {"Client": client, "Low / p25": number, "Median": number, "High / p75": number,
          "Best performer": number},
     )
 

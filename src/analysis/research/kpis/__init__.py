@@ -14,17 +14,24 @@ from analysis.research.kpis.conventions import (
     PhantomHandling,
     ServiceLevelBase,
 )
-from analysis.research.kpis.definitions import KPI_DEFINITIONS, KpiDefinition
+from analysis.research.kpis.definitions import (
+    KPI_DEFINITIONS,
+    REFERENCE_KPIS,
+    KpiDefinition,
+    ReferenceKpi,
+)
 from analysis.research.kpis.engine import aggregate_kpis, interaction_kpis
 from analysis.research.kpis.tickets import ticket_kpis
 
 __all__ = [
     "KPI_DEFINITIONS",
+    "REFERENCE_KPIS",
     "AbandonmentBase",
     "Conventions",
     "KpiDefinition",
     "PhantomHandling",
     "Position",
+    "ReferenceKpi",
     "ServiceLevelBase",
     "aggregate_kpis",
     "benchmark_bands",

@@ -105,7 +105,10 @@ def _median_of_source_medians(rows: pd.DataFrame, statistics: tuple[str, ...]) -
 def _band(rows: pd.DataFrame) -> pd.Series:
     has = set(rows["statistic"])
     quartiles = {"p25", "p75"} <= has
-    point = _median_of_source_medians(rows, ("median",) if "median" in has else POINT_STATISTICS)
+    point_statistics = ("median",) if "median" in has else POINT_STATISTICS
+    point = _median_of_source_medians(rows, point_statistics)
+    # a source stating only a range or a target is in the band's sources, not in its median
+    in_median = rows["statistic"].isin(point_statistics)
     targets = rows.loc[rows["statistic"] == "target", "value"]
     spread = rows.loc[rows["statistic"].isin(POINT_STATISTICS + RANGE_STATISTICS), "value"]
     return pd.Series({
@@ -119,6 +122,8 @@ def _band(rows: pd.DataFrame) -> pd.Series:
         "target_low": float(targets.min()) if len(targets) else math.nan,
         "target_high": float(targets.max()) if len(targets) else math.nan,
         "n_sources": int(evidence_key(rows).nunique()),
+        "n_median_sources": int(evidence_key(rows[in_median]).nunique()) if in_median.any()
+        else 0,
         "n_figures": len(rows),
         "year_min": rows["year"].min(),
         "year_max": rows["year"].max(),

@@ -133,3 +133,40 @@ def value_problem(key: str, value: float) -> str | None:
     if not math.isfinite(value) or value < low or value > high or (durations and value <= 0):
         return f"{value:g} {unit} is impossible for {key} ({rule})"
     return None
+
+
+@dataclass(frozen=True)
+class ReferenceKpi:
+    """A benchmarked KPI no client export measures: the KPI report shows its band for
+    reference, with ``not_measured`` (words) where a client value would stand."""
+
+    key: str
+    label: str
+    direction: Direction
+    definition: str
+    benchmark_kpi: str
+    benchmark_series: str
+    not_measured: str
+    """Why the client's value is not shown, as the report's "Client" cell reads."""
+
+
+REFERENCE_KPIS: dict[str, ReferenceKpi] = {r.key: r for r in (
+    ReferenceKpi(
+        "agent_attrition", "Agent attrition (annual)", "lower_is_better",
+        "Agents who leave in a year as a share of agent headcount, as sources state it "
+        "(most do not say whether involuntary leavers are included).",
+        benchmark_kpi="agent_attrition", benchmark_series="attrition_annual_unspecified",
+        # An interaction or ticket export has no record of agents joining or leaving.
+        not_measured="not measured: the export records contacts, not agents joining or leaving",
+    ),
+    ReferenceKpi(
+        "cost_per_contact", "Cost per contact", "lower_is_better",
+        "What handling one contact costs the operation, as sources state it (what the cost "
+        "includes varies by source; what an outsourcer charges is a separate series).",
+        benchmark_kpi="cost_per_contact", benchmark_series="cost_per_contact",
+        # The export has counts, not money, and no client config states what the operation
+        # costs; the sourcing report's TCO is a model of a location, not this client's cost.
+        not_measured="not measured: the export has no costs and no client cost is configured",
+    ),
+)}
+"""Benchmarks the KPI report shows for reference, by key (no engine column of that name)."""
