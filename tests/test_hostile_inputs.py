@@ -200,6 +200,15 @@ def mapping_file_uri(uri: str) -> Callable[[Path], None]:
     return setup
 
 
+def forged_exclusion_reason(root: Path) -> None:
+    """P5-M11: a reason that clears the screen and forges a CRITICAL line of its own."""
+    target = mapping_copy(root, "evil", **{"client: demo": "client: evil"})
+    shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", target)
+    with (target / "interactions.yaml").open("a") as mapping:
+        mapping.write('exclude:\n  - {column: Queue, values: [Billing], '
+                      'reason: "\\x1b[2J\\x1b[31mPWNED\\nCRITICAL fake line"}\n')
+
+
 def mapping_client_escapes(root: Path) -> None:
     target = mapping_copy(root, "evil", **{"client: demo": "client: ../../raw"})
     shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", target)
@@ -646,6 +655,18 @@ CASES = [
          "removed leftover", killed_publication, unchanged=("data/raw",), check=orphans_removed),
     Case("lock whose pid now belongs to another process", ("report", "--force"), 0,
          "stale lock", lock_with_reused_pid, unchanged=("data/raw",)),
+    Case("ESC sequences and a newline in a row filter's reason (P5-M11)", ("validate",), 1,
+         "interactions.yaml: key 'exclude.0.reason': contains the control or formatting "
+         "character U+001B at position 1 [no_control_characters]",
+         forged_exclusion_reason,
+         real_validation=True, never_says=("\x1b", "\nCRITICAL fake line")),
+    Case("a newline in a per-report parameter of a config (P5-M11)",
+         ("report", "--client", "acme"), 2,
+         "acme.yaml: key 'parameters.ok.note': contains the control or formatting character "
+         "U+000A at position 6",
+         lambda root: config(root, "acme", 'display_name: Acme\nreports: [ok]\n'
+                             'parameters: {ok: {note: "PWNED\\nCRITICAL fake line"}}\n'),
+         check=nothing_executed, never_says=("\nCRITICAL fake line",)),
 ]
 
 

@@ -24,7 +24,14 @@ import sys
 from contextlib import nullcontext
 from typing import Any
 
-from analysis.errors import BpoError, ConfigError, DataValidationError
+from analysis.data.text_rules import escaped
+from analysis.errors import (
+    BpoError,
+    ConfigError,
+    DataValidationError,
+    interrupt_seen,
+    watch_interrupts,
+)
 from analysis.paths import reports_dir
 from analysis.pipeline.config import check_client_id
 from analysis.pipeline.plan import BuildRequest
@@ -50,10 +57,21 @@ class Output:
             self._console = Console(highlight=False)
 
     def line(self, text: str, style: str = "") -> None:
+        """Print one line. Control and direction-changing characters are printed as escapes
+        (``\\x1b``, ``\\n``): a line may quote data (an exclusion's reason, a value), and no
+        data may clear the screen or start a line that looks like the program's own (P5-M11).
+        """
+        text = escaped(text)
         if self._console is None:
             print(text, flush=True)
         else:
             self._console.print(text, style=style or None, markup=False)
+
+    def lines(self, text: str, style: str = "") -> None:
+        """Print a message the program wrote over several lines (a validation failure lists
+        one finding per line), each line escaped as ``line`` does."""
+        for part in text.split("\n"):
+            self.line(part, style)
 
     def working(self, text: str) -> Any:
         """A spinner while something runs (nothing in plain mode)."""
@@ -249,25 +267,44 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bpo`` script; returns the exit code."""
     args = build_parser().parse_args(argv)
     out = Output()
-    try:
-        return args.handler(args, out)
-    except DataValidationError as error:
-        out.line(f"error: {error}", style="bold red")
+    with watch_interrupts():
+        try:
+            code = args.handler(args, out)
+        except KeyboardInterrupt:
+            return _interrupted(out)
+        except Exception as error:
+            # After Ctrl-C, whatever error surfaces is the interrupt as a library wrapped it
+            # (DuckDB's "Query interrupted", P5-K02): one line, exit 130, never a traceback.
+            if interrupt_seen():
+                return _interrupted(out)
+            return _failed(error, out)
+        if code != EXIT_OK and interrupt_seen():
+            return _interrupted(out)  # a finding or failure made of the interrupt
+        return code
+
+
+def _failed(error: Exception, out: Output) -> int:
+    """The one-line message and exit code of an error the command did not handle itself."""
+    if isinstance(error, DataValidationError):
+        out.lines(f"error: {error}", style="bold red")
         return EXIT_VALIDATION
-    except BpoError as error:
+    if isinstance(error, BpoError):
         out.line(f"error: {error}", style="bold red")
         return EXIT_BUILD
-    except OSError as error:  # a disk or permission problem the checks could not foresee
+    if isinstance(error, OSError):  # a disk or permission problem the checks could not foresee
         where = f"{error.filename}: " if error.filename else ""
         out.line(f"error: {where}{error.strerror or error} (nothing was published)",
                  style="bold red")
         return EXIT_BUILD
-    except KeyboardInterrupt:
-        # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and
-        # the lock are released on the way out; a published run is always complete.
-        out.line("interrupted: nothing more was published; reports/ keeps its last complete "
-                 "runs (run again to finish)", style="bold red")
-        return EXIT_INTERRUPTED
+    raise error
+
+
+def _interrupted(out: Output) -> int:
+    # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and the
+    # lock are released on the way out; a published run is always complete.
+    out.line("interrupted: nothing more was published; reports/ keeps its last complete runs "
+             "(run again to finish)", style="bold red")
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any
 
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, reraise_if_interrupted
 
 DEFAULT_MASTER = "local[2]"
 DEFAULT_DRIVER_MEMORY = "2g"
@@ -124,6 +124,7 @@ def spark_session() -> Any:
         try:
             session = builder.getOrCreate()
         except Exception as error:  # noqa: BLE001 - JVM and gRPC errors have no common base
+            reraise_if_interrupted(error)
             raise ConfigError(_start_failure(error, remote)) from None
         _configure(session)
         _session = session

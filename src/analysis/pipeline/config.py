@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
-from analysis.data.text_rules import first_forbidden
+from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
@@ -520,6 +520,7 @@ def load_client(client: str) -> Client:
                           "text file") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
+    refuse_control_text(data, file)
     try:
         config = ClientConfig.model_validate(data if data is not None else {})
     except ValidationError as error:

@@ -44,6 +44,7 @@ from pydantic import (
 from analysis.data import strict_yaml
 from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
+from analysis.data.text_rules import refuse_control_text
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
 
@@ -199,6 +200,10 @@ class ExportMapping(_Strict):
         return self.file.lower().endswith((".parquet", ".pq"))
 
 
+TEXT_CONTROL_ALLOWED = frozenset({"delimiter"})
+"""Mapping keys whose value may be a control character: a tab-separated export's delimiter."""
+
+
 def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
@@ -207,6 +212,7 @@ def read_mapping(path: Path) -> ExportMapping:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
+    refuse_control_text(data, path, allowed=TEXT_CONTROL_ALLOWED)
     try:
         return ExportMapping.model_validate(data)
     except ValidationError as exc:

@@ -62,7 +62,7 @@ from analysis.data.client_exports.textscan import (
     long_line_message,
 )
 from analysis.data.client_exports.workbook_limits import check_workbook_parts
-from analysis.errors import ConfigError, DataValidationError
+from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 
 DUCKDB_MEMORY_LIMIT = os.environ.get("BPO_DUCKDB_MEMORY_LIMIT", "400MB")
 """DuckDB's memory cap for a parse; it spills to ``build/duckdb_tmp`` beyond it."""
@@ -350,6 +350,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        reraise_if_interrupted(exc)
         raise DataValidationError(
             f"{source}: cannot open as an Excel workbook: {_why(exc)}") from None
     try:
@@ -367,6 +368,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
         try:
             rows = list(sheet.iter_rows(min_row=mapping.header_offset + 1, values_only=True))
         except Exception as exc:  # a damaged sheet part fails only when it is read
+            reraise_if_interrupted(exc)
             raise DataValidationError(
                 f"{source}: cannot read sheet '{sheet.title}': {_why(exc)}") from None
     finally:
@@ -652,7 +654,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
             con.execute(f"COPY (SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}) "
                         f"TO {literal(str(staged))} ({_STAGING})")
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            reraise_if_interrupted(exc)  # Ctrl-C, not a reason to take the exact route
             return None
         if rejected:
             return None
@@ -707,6 +710,7 @@ def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Pa
         try:
             parsed, rules, names, lines = _stage(con, source, mapping, utf8, staged)
         except duckdb.Error as exc:
+            reraise_if_interrupted(exc)
             why = (check.problem() if check is not None else None) or (
                 mixed_endings(source) if text else None) or f"cannot be read: {_why(exc)}"
             raise DataValidationError(f"{source}: {why}") from None

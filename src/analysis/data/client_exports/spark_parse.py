@@ -47,7 +47,7 @@ from analysis.data.client_exports.parse import (
 )
 from analysis.data.client_exports.query import SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
-from analysis.errors import ConfigError, DataValidationError
+from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 
 SPARK_TYPES = {"str": "string", "timestamp": "timestamp_ntz", "float": "double",
                "int": "bigint", "bool": "boolean"}
@@ -625,6 +625,7 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     except (ConfigError, DataValidationError):
         raise
     except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
+        reraise_if_interrupted(error)
         if local:
             raise
         raise ConfigError(_uri_failure(text, error)) from None
