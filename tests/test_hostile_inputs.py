@@ -140,6 +140,19 @@ def evil_mapping_edit(appended: str) -> Callable[[Path], None]:
     return setup
 
 
+def evil_mapping_replace(old: str, new: str) -> Callable[[Path], None]:
+    """Client ``evil`` (200 lines) with ``old`` replaced by ``new`` in its mapping."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=200)(root)
+        path = root / "data/raw/clients/evil/interactions.yaml"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+
+    return setup
+
+
 def evil_csat_scale(value: str) -> Callable[[Path], None]:
     """Client ``evil`` (200 lines) whose mapping's ``constants.csat_scale`` is ``value``."""
 
@@ -198,15 +211,6 @@ def mapping_file_uri(uri: str) -> Callable[[Path], None]:
             'delimiter: ";"': 'delimiter: ":"',
         })
     return setup
-
-
-def forged_exclusion_reason(root: Path) -> None:
-    """P5-M11: a reason that clears the screen and forges a CRITICAL line of its own."""
-    target = mapping_copy(root, "evil", **{"client: demo": "client: evil"})
-    shutil.copy(root / "data/raw/clients/demo/EXAMPLE_synthetic_interactions.csv.gz", target)
-    with (target / "interactions.yaml").open("a") as mapping:
-        mapping.write('exclude:\n  - {column: Queue, values: [Billing], '
-                      'reason: "\\x1b[2J\\x1b[31mPWNED\\nCRITICAL fake line"}\n')
 
 
 def mapping_client_escapes(root: Path) -> None:
@@ -658,7 +662,8 @@ CASES = [
     Case("ESC sequences and a newline in a row filter's reason (P5-M11)", ("validate",), 1,
          "interactions.yaml: key 'exclude.0.reason': contains the control or formatting "
          "character U+001B at position 1 [no_control_characters]",
-         forged_exclusion_reason,
+         evil_mapping_edit('exclude:\n  - {column: Queue, values: [Billing], '
+                           'reason: "\\x1b[2J\\x1b[31mPWNED\\nCRITICAL fake line"}\n'),
          real_validation=True, never_says=("\x1b", "\nCRITICAL fake line")),
     Case("a newline in a per-report parameter of a config (P5-M11)",
          ("report", "--client", "acme"), 2,
@@ -667,6 +672,17 @@ CASES = [
          lambda root: config(root, "acme", 'display_name: Acme\nreports: [ok]\n'
                              'parameters: {ok: {note: "PWNED\\nCRITICAL fake line"}}\n'),
          check=nothing_executed, never_says=("\nCRITICAL fake line",)),
+    Case("mapping constant csat_scale: \"5\", a quoted number (P5-M12): refused as text",
+         ("validate",), 1, "key 'constants.csat_scale': '5' is text, not a number",
+         evil_csat_scale('"5"'), real_validation=True),
+    Case("unknown mapping constant (P5-M13): named under constants, not the top level",
+         ("validate",), 1, "key 'constants.answer_bonus': unknown canonical column",
+         evil_csat_scale("5\n  answer_bonus: 3"), real_validation=True,
+         never_says=("(top level)",)),
+    Case("numbers as a value map's targets (P5-M16): no pydantic internals in the key",
+         ("validate",), 1, "key 'columns.csat.values.5': 5 must be text: put it in quotes",
+         evil_mapping_replace("csat: CSAT", "csat: {source: CSAT, values: {'5': 5, '4': 4}}"),
+         real_validation=True, never_says=("ColumnSpec", "csat.str")),
 ]
 
 
