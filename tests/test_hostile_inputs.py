@@ -683,6 +683,9 @@ CASES = [
          ("validate",), 1, "key 'columns.csat.values.5': 5 must be text: put it in quotes",
          evil_mapping_replace("csat: CSAT", "csat: {source: CSAT, values: {'5': 5, '4': 4}}"),
          real_validation=True, never_says=("ColumnSpec", "csat.str")),
+    Case("export named 'calls.csv ' with a trailing space (P5-M08): the space is shown",
+         ("validate",), 1, "key 'file': 'calls.csv ' starts or ends with a space",
+         evil_mapping_replace("file: calls.csv", "file: 'calls.csv '"), real_validation=True),
 ]
 
 

@@ -421,3 +421,16 @@ def test_an_exports_key_follows_every_byte_of_every_segment(
     assert len(keys) == 5
     mapping.write_text("kind: interactions\nclient: x\n", encoding="utf-8")
     assert loader.content_key(source, mapping) not in keys
+
+
+@pytest.mark.parametrize("name", ["'calls.csv '", "' calls.csv'", "'  calls.csv  '"])
+def test_an_export_name_with_an_invisible_space_at_either_end_is_refused(
+        tmp_path: Path, name: str) -> None:
+    """P5-M08: 'calls.csv ' was "not found" next to a visible calls.csv; now it is named."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"kind: interactions\nfile: {name}\ndelimiter: '\\t'\ncolumns: {{}}\n")
+    with pytest.raises(ConfigError) as err:
+        read_mapping(path)
+    message = str(err.value)
+    assert "key 'file': " in message and "starts or ends with a space" in message, message
+    assert "write 'calls.csv'" in message and "Value error" not in message

@@ -138,6 +138,11 @@ class ExportMapping(_Strict):
     @field_validator("file")
     @classmethod
     def _local_or_lake(cls, v: str) -> str:
+        if v != v.strip():
+            # 'calls.csv ' names a file nobody can see is different from calls.csv: the
+            # not-found message looked wrong (P5-M08). No export name starts or ends so.
+            raise ValueError(f"{v[:80]!r} starts or ends with a space or line break: write "
+                             f"{v.strip()[:80]!r}")
         if _SCHEME.match(v) and not v.lower().startswith(REMOTE_SCHEMES):
             raise ValueError(
                 f"'{v[:80]}' names a location by a scheme this project does not read: name a "
@@ -291,6 +296,8 @@ def _said(err: Any) -> str:
         return f"{err['input']!r} must be text: put it in quotes ('{err['input']}')"
     if err["type"] == "string_type":
         return f"{str(err['input'])[:80]!r} must be text"
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])  # the rule's own sentence, without "Value error, "
     return str(err["msg"])
 
 
