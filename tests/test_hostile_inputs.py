@@ -686,6 +686,10 @@ CASES = [
     Case("export named 'calls.csv ' with a trailing space (P5-M08): the space is shown",
          ("validate",), 1, "key 'file': 'calls.csv ' starts or ends with a space",
          evil_mapping_replace("file: calls.csv", "file: 'calls.csv '"), real_validation=True),
+    Case("config/clients/acme.yaml is a folder (P5-C06): said so, not 'not found'",
+         ("report", "--client", "acme"), 2, "acme.yaml is a folder, not a file",
+         lambda root: (root / "config/clients/acme.yaml").mkdir(), check=nothing_executed,
+         never_says=("not found",)),
 ]
 
 

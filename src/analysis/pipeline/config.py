@@ -507,6 +507,9 @@ def load_client(client: str) -> Client:
 
     check_client_id(client, "--client")
     file = clients_dir() / f"{client}.yaml"
+    if file.is_dir():  # listed as known by name, so "not found" would contradict itself
+        raise ConfigError(f"{file} is a folder, not a file: a client config is a YAML file "
+                          f"config/clients/{client}.yaml")
     if not file.is_file():
         known = ", ".join(configured_clients()) or "none"
         raise ConfigError(f"no config for client {client!r} ({file} not found); known: {known}")
