@@ -690,6 +690,10 @@ CASES = [
          ("report", "--client", "acme"), 2, "acme.yaml is a folder, not a file",
          lambda root: (root / "config/clients/acme.yaml").mkdir(), check=nothing_executed,
          never_says=("not found",)),
+    Case("double-spaced export (P5-E16): the blank header line is named",
+         ("validate",), 1, "calls.csv: line 2: the header line is blank",
+         evil_export(lambda lines: [part for line in lines for part in (line, b"")]),
+         real_validation=True, never_says=("(found: [])",)),
 ]
 
 

@@ -153,10 +153,22 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
             f"({getattr(exc, 'reason', exc)})") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
+    check_header_not_blank(source, line, mapping.header_offset)
     names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
                                                 delimiter=mapping.delimiter))]
     check_unique_names(source, names, mapping.header_offset + 1)
     return names
+
+
+def check_header_not_blank(source: Path | str, line: str, header_offset: int) -> None:
+    """A blank line where the header belongs is said as such, not as every mapped column
+    missing from an empty header (P5-E16: a double-spaced export)."""
+    if not line.strip():
+        raise DataValidationError(
+            f"{source}: line {header_offset + 1}: the header line is blank (the mapping's "
+            f"header_offset is {header_offset}, so the column names belong on line "
+            f"{header_offset + 1}; an export with a blank line after every line has one "
+            "there)")
 
 
 def check_unique_names(source: Path, names: list[str], line: int) -> None:

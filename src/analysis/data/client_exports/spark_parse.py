@@ -42,6 +42,7 @@ from analysis.data.client_exports.mapping import (
 from analysis.data.client_exports.parse import (
     ParseResult,
     _rule_checks,
+    check_header_not_blank,
     check_unique_names,
     read_header,
 )
@@ -349,6 +350,8 @@ class _Plan:
                                                              delimiter=mapping.delimiter))]
                          if line else [] for line in self.head_text]
             if not local:
+                if self.head_text:
+                    check_header_not_blank(source, self.head_text[-1], mapping.header_offset)
                 self.names = self.head[-1]
                 check_unique_names(Path(source), self.names, mapping.header_offset + 1)
         self.width = len(self.names)
