@@ -109,15 +109,14 @@ def spark_session() -> Any:
                 # Local Python workers run this interpreter (the venv with this package), not
                 # whatever python3 is first on PATH; a cluster's executors need their own.
                 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            memory, partitions = local_settings()
             builder = (
                 builder.master(master)
-                .config("spark.driver.memory",
-                        os.environ.get("BPO_SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY))
+                .config("spark.driver.memory", memory)
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 # Small local jobs: the default 200 shuffle partitions cost more than they do.
-                .config("spark.sql.shuffle.partitions",
-                        os.environ.get("BPO_SPARK_SHUFFLE_PARTITIONS", "8"))
+                .config("spark.sql.shuffle.partitions", partitions)
             )
         builder = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
@@ -129,6 +128,29 @@ def spark_session() -> Any:
         _configure(session)
         _session = session
         return session
+
+
+_MEMORY_SIZE = re.compile(r"[1-9]\d*(?:[kmgtp]b?|b)?", re.IGNORECASE)
+"""A JVM/Spark memory size (``2g``, ``512m``, ``1gb``): what ``spark.driver.memory`` reads."""
+
+
+def local_settings() -> tuple[str, str]:
+    """``BPO_SPARK_DRIVER_MEMORY`` and ``BPO_SPARK_SHUFFLE_PARTITIONS`` (or their defaults),
+    checked before the JVM starts: a bad value used to surface as the master's fault, after
+    a page of JVM output (P5-S04). ``ConfigError`` names the variable, the value and the form.
+    """
+    memory = os.environ.get("BPO_SPARK_DRIVER_MEMORY", DEFAULT_DRIVER_MEMORY).strip()
+    if not _MEMORY_SIZE.fullmatch(memory):
+        raise ConfigError(
+            f"engine: spark cannot start: BPO_SPARK_DRIVER_MEMORY={memory[:40]!r} is not a "
+            f"memory size: a whole number with a unit k, m, g or t (2g, 512m), or unset it "
+            f"for {DEFAULT_DRIVER_MEMORY}")
+    partitions = os.environ.get("BPO_SPARK_SHUFFLE_PARTITIONS", "8").strip()
+    if not partitions.isdigit() or int(partitions) < 1:
+        raise ConfigError(
+            f"engine: spark cannot start: BPO_SPARK_SHUFFLE_PARTITIONS={partitions[:40]!r} "
+            "is not a whole number of at least 1, or unset it for 8")
+    return memory, partitions
 
 
 def java_message(error: BaseException) -> str:
