@@ -278,6 +278,16 @@ def test_an_interrupt_a_library_wraps_is_still_an_interrupt(command, wrapped, mo
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_importing_the_cli_is_light_so_ctrl_c_at_startup_is_caught():
+    """Ctrl-C while bpo starts (the pipeline takes seconds to import on a busy machine) must
+    land inside ``main``'s guard: the CLI module itself imports no pipeline module."""
+    code = ("import sys, analysis.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith('analysis.pipeline')))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert shown == "[]"
+
+
 def test_an_error_without_an_interrupt_is_not_taken_for_one(monkeypatch, capsys):
     def handler(args, out):
         raise RuntimeError("a real bug")
@@ -297,7 +307,7 @@ def test_data_text_is_printed_escaped_never_run_by_the_terminal(monkeypatch, cap
         log(f"excluded 730 row(s) of evil/interactions: {reason}")
         return True, {}
 
-    monkeypatch.setattr(cli, "validate", fake_validate)
+    monkeypatch.setattr(gate, "validate", fake_validate)
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
     assert cli.main(["validate"]) == cli.EXIT_OK
     out = capsys.readouterr().out

@@ -22,8 +22,11 @@ import os
 import shlex
 import sys
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+# Only light modules at import time: the pipeline takes seconds to import (pandas, GX,
+# papermill), and a Ctrl-C during a module-level import would escape as a traceback before
+# ``main`` can catch it, so each command imports what it needs inside ``main``'s guard.
 from analysis.data.text_rules import escaped
 from analysis.errors import (
     BpoError,
@@ -32,11 +35,9 @@ from analysis.errors import (
     interrupt_seen,
     watch_interrupts,
 )
-from analysis.paths import reports_dir
-from analysis.pipeline.config import check_client_id
-from analysis.pipeline.plan import BuildRequest
-from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
-from analysis.pipeline.validate import validate
+
+if TYPE_CHECKING:
+    from analysis.pipeline.plan import BuildRequest
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
@@ -102,6 +103,9 @@ def _at_least_one(text: str) -> int:
 
 
 def _request(args: argparse.Namespace) -> BuildRequest:
+    from analysis.pipeline.config import check_client_id
+    from analysis.pipeline.plan import BuildRequest
+
     if args.client is not None:  # "" is a typo, not "every client"
         check_client_id(args.client, "--client")
     params = [*split_params(args.params or ""), *args.param]
@@ -114,6 +118,9 @@ def _request(args: argparse.Namespace) -> BuildRequest:
 
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
     """Validate, then build what changed (``--force``: everything) and publish."""
+    from analysis.paths import reports_dir
+    from analysis.pipeline.refresh import EXIT_NOTHING, report
+
     code = report(_request(args), out.line)
     if code == EXIT_NOTHING:
         out.line("every report is up to date; `bpo report --force` rebuilds them anyway")
@@ -129,6 +136,8 @@ def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
     ``--nothing-to-do-ok`` turns "nothing to do" (3) into 0 for callers that only see success
     or failure (``make refresh``, a cron mail on non-zero); the run record keeps 3.
     """
+    from analysis.pipeline.refresh import EXIT_NOTHING, refresh
+
     code = refresh(_request(args), out.line)
     if code == EXIT_NOTHING and args.nothing_to_do_ok:
         out.line("nothing to do: no input changed, nothing published (exit 0)")
@@ -138,6 +147,7 @@ def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     from analysis.pipeline.config import configured_clients, export_engines
+    from analysis.pipeline.validate import validate
 
     # Which engine checks each export comes from the client configs: a config that cannot be
     # read stops here naming it (exit 2), never skipped so its export is checked on DuckDB.
@@ -156,6 +166,7 @@ def cmd_curate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: Output) -> int:
+    from analysis.pipeline.config import check_client_id
     from analysis.pipeline.publish import latest_run_id, list_runs, orphaned_runs
 
     if args.refreshes:
