@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -198,3 +202,120 @@ def test_timeouts_and_workers_are_whole_numbers_of_at_least_one(option, value, c
     assert exit_.value.code == 2
     assert option in capsys.readouterr().err
 
+
+
+# --------------------------------------------------------------------------- interrupts
+
+DUCKDB_DRIVER = """
+import duckdb
+import analysis.cli as cli
+import analysis.pipeline.validate as gate
+
+def endless_query(clients=None):
+    # Grouped scans, over and over: DuckDB polls for Ctrl-C between the tasks of a query (one
+    # endless single-pipeline scan would never look), and then raises "Query interrupted".
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT i, i % 97 AS k FROM range(3000000) t(i)")
+    print("querying", flush=True)
+    while True:
+        con.execute("SELECT k, count(*), sum(i) FROM t GROUP BY k ORDER BY k").fetchall()
+
+gate.run_validation = endless_query
+raise SystemExit(cli.main(["validate"]))
+"""
+
+
+def test_ctrl_c_during_a_duckdb_query_is_one_line_exit_130(tmp_path):
+    """P5-K02: DuckDB turns Ctrl-C into ``RuntimeError: Query interrupted``; bpo still says
+    one "interrupted" line and exits 130, with no traceback."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(DUCKDB_DRIVER)
+    slow = subprocess.Popen(
+        [sys.executable, str(driver)], start_new_session=True, text=True,
+        env={**os.environ, "BPO_ROOT": str(tmp_path), "CI": "true"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        # Wait for the query itself (the line is printed just before it starts), not a fixed
+        # time, so a slow machine cannot make the signal land before or after it.
+        assert slow.stdout.readline().strip() == "querying"
+        time.sleep(0.3)
+        os.killpg(slow.pid, signal.SIGINT)
+        output, _ = slow.communicate(timeout=60)
+    finally:
+        if slow.poll() is None:
+            os.killpg(slow.pid, signal.SIGKILL)
+            slow.wait()
+    assert slow.returncode == cli.EXIT_INTERRUPTED, output
+    assert "Traceback" not in output and "Query interrupted" not in output, output
+    assert [line for line in output.splitlines() if line.strip()] == [
+        "interrupted: nothing more was published; reports/ keeps its last complete runs "
+        "(run again to finish)"]
+
+
+@pytest.mark.parametrize("command", ["validate", "report", "refresh", "curate"])
+@pytest.mark.parametrize("wrapped", ["raises", "returns 1"])
+def test_an_interrupt_a_library_wraps_is_still_an_interrupt(command, wrapped, monkeypatch,
+                                                           capsys):
+    """Ctrl-C that a library turns into its own error (GX, pyarrow, Spark), or that code
+    turns into a failure code, is the interrupt for every command: one line, exit 130."""
+
+    def handler(args, out):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the KeyboardInterrupt lands here
+        except KeyboardInterrupt:
+            if wrapped == "raises":
+                raise RuntimeError("Query interrupted") from None
+            return cli.EXIT_VALIDATION
+        raise AssertionError("SIGINT never arrived")
+
+    monkeypatch.setattr(cli, f"cmd_{command}", handler)
+    before = signal.getsignal(signal.SIGINT)  # Python's, or one a library installed (Spark)
+    assert cli.main([command]) == cli.EXIT_INTERRUPTED
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("interrupted: "), lines
+    # the previous handler is back: a later Ctrl-C outside bpo is handled as before
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_importing_the_cli_is_light_so_ctrl_c_at_startup_is_caught():
+    """Ctrl-C while bpo starts (the pipeline takes seconds to import on a busy machine) must
+    land inside ``main``'s guard: the CLI module itself imports no pipeline module."""
+    code = ("import sys, analysis.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith('analysis.pipeline')))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert shown == "[]"
+
+
+def test_an_error_without_an_interrupt_is_not_taken_for_one(monkeypatch, capsys):
+    def handler(args, out):
+        raise RuntimeError("a real bug")
+
+    monkeypatch.setattr(cli, "cmd_validate", handler)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        cli.main(["validate"])
+
+
+def test_data_text_is_printed_escaped_never_run_by_the_terminal(monkeypatch, capsys, tmp_path):
+    """P5-M11, second layer: whatever data text reaches a printed line, an escape sequence or
+    a newline in it is shown as an escape, so it can neither clear the screen nor forge a
+    line; a validation failure's own lines still print one per line."""
+    reason = "\x1b[2J\x1b[31mPWNED\nCRITICAL fake line\u202e"
+
+    def fake_validate(log, use_cache):
+        log(f"excluded 730 row(s) of evil/interactions: {reason}")
+        return True, {}
+
+    monkeypatch.setattr(gate, "validate", fake_validate)
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    assert cli.main(["validate"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "excluded 730 row(s) of evil/interactions: "
+        "\\x1b[2J\\x1b[31mPWNED\\nCRITICAL fake line\\u202e"]
+    output = cli.Output()
+    output.lines("error: data validation failed (1 critical):\nCRITICAL a.csv: x\x1by")
+    assert capsys.readouterr().out.splitlines() == [
+        "error: data validation failed (1 critical):", "CRITICAL a.csv: x\\x1by"]

@@ -140,6 +140,19 @@ def evil_mapping_edit(appended: str) -> Callable[[Path], None]:
     return setup
 
 
+def evil_mapping_replace(old: str, new: str) -> Callable[[Path], None]:
+    """Client ``evil`` (200 lines) with ``old`` replaced by ``new`` in its mapping."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda lines: lines, lines=200)(root)
+        path = root / "data/raw/clients/evil/interactions.yaml"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new))
+
+    return setup
+
+
 def evil_csat_scale(value: str) -> Callable[[Path], None]:
     """Client ``evil`` (200 lines) whose mapping's ``constants.csat_scale`` is ``value``."""
 
@@ -660,6 +673,41 @@ CASES = [
          env={"BPO_SPARK_DRIVER_MEMORY": "lots"}, check=nothing_executed),
     Case("lock whose pid now belongs to another process", ("report", "--force"), 0,
          "stale lock", lock_with_reused_pid, unchanged=("data/raw",)),
+    Case("ESC sequences and a newline in a row filter's reason (P5-M11)", ("validate",), 1,
+         "interactions.yaml: key 'exclude.0.reason': contains the control or formatting "
+         "character U+001B at position 1 [no_control_characters]",
+         evil_mapping_edit('exclude:\n  - {column: Queue, values: [Billing], '
+                           'reason: "\\x1b[2J\\x1b[31mPWNED\\nCRITICAL fake line"}\n'),
+         real_validation=True, never_says=("\x1b", "\nCRITICAL fake line")),
+    Case("a newline in a per-report parameter of a config (P5-M11)",
+         ("report", "--client", "acme"), 2,
+         "acme.yaml: key 'parameters.ok.note': contains the control or formatting character "
+         "U+000A at position 6",
+         lambda root: config(root, "acme", 'display_name: Acme\nreports: [ok]\n'
+                             'parameters: {ok: {note: "PWNED\\nCRITICAL fake line"}}\n'),
+         check=nothing_executed, never_says=("\nCRITICAL fake line",)),
+    Case("mapping constant csat_scale: \"5\", a quoted number (P5-M12): refused as text",
+         ("validate",), 1, "key 'constants.csat_scale': '5' is text, not a number",
+         evil_csat_scale('"5"'), real_validation=True),
+    Case("unknown mapping constant (P5-M13): named under constants, not the top level",
+         ("validate",), 1, "key 'constants.answer_bonus': unknown canonical column",
+         evil_csat_scale("5\n  answer_bonus: 3"), real_validation=True,
+         never_says=("(top level)",)),
+    Case("numbers as a value map's targets (P5-M16): no pydantic internals in the key",
+         ("validate",), 1, "key 'columns.csat.values.5': 5 must be text: put it in quotes",
+         evil_mapping_replace("csat: CSAT", "csat: {source: CSAT, values: {'5': 5, '4': 4}}"),
+         real_validation=True, never_says=("ColumnSpec", "csat.str")),
+    Case("export named 'calls.csv ' with a trailing space (P5-M08): the space is shown",
+         ("validate",), 1, "key 'file': 'calls.csv ' starts or ends with a space",
+         evil_mapping_replace("file: calls.csv", "file: 'calls.csv '"), real_validation=True),
+    Case("config/clients/acme.yaml is a folder (P5-C06): said so, not 'not found'",
+         ("report", "--client", "acme"), 2, "acme.yaml is a folder, not a file",
+         lambda root: (root / "config/clients/acme.yaml").mkdir(), check=nothing_executed,
+         never_says=("not found",)),
+    Case("double-spaced export (P5-E16): the blank header line is named",
+         ("validate",), 1, "calls.csv: line 2: the header line is blank",
+         evil_export(lambda lines: [part for line in lines for part in (line, b"")]),
+         real_validation=True, never_says=("(found: [])",)),
 ]
 
 

@@ -22,15 +22,23 @@ import os
 import shlex
 import sys
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analysis.errors import BpoError, ConfigError, DataValidationError
-from analysis.paths import reports_dir
-from analysis.pipeline.config import check_client_id
-from analysis.pipeline.plan import BuildRequest
-from analysis.pipeline.refresh import EXIT_NOTHING, refresh, report
-from analysis.pipeline.validate import validate
+# Only light modules at import time: the pipeline takes seconds to import (pandas, GX,
+# papermill), and a Ctrl-C during a module-level import would escape as a traceback before
+# ``main`` can catch it, so each command imports what it needs inside ``main``'s guard.
+from analysis.data.text_rules import escaped
+from analysis.errors import (
+    BpoError,
+    ConfigError,
+    DataValidationError,
+    interrupt_seen,
+    watch_interrupts,
+)
 from analysis.settings import check_environment
+
+if TYPE_CHECKING:
+    from analysis.pipeline.plan import BuildRequest
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
@@ -51,10 +59,21 @@ class Output:
             self._console = Console(highlight=False)
 
     def line(self, text: str, style: str = "") -> None:
+        """Print one line. Control and direction-changing characters are printed as escapes
+        (``\\x1b``, ``\\n``): a line may quote data (an exclusion's reason, a value), and no
+        data may clear the screen or start a line that looks like the program's own (P5-M11).
+        """
+        text = escaped(text)
         if self._console is None:
             print(text, flush=True)
         else:
             self._console.print(text, style=style or None, markup=False)
+
+    def lines(self, text: str, style: str = "") -> None:
+        """Print a message the program wrote over several lines (a validation failure lists
+        one finding per line), each line escaped as ``line`` does."""
+        for part in text.split("\n"):
+            self.line(part, style)
 
     def working(self, text: str) -> Any:
         """A spinner while something runs (nothing in plain mode)."""
@@ -85,6 +104,9 @@ def _at_least_one(text: str) -> int:
 
 
 def _request(args: argparse.Namespace) -> BuildRequest:
+    from analysis.pipeline.config import check_client_id
+    from analysis.pipeline.plan import BuildRequest
+
     if args.client is not None:  # "" is a typo, not "every client"
         check_client_id(args.client, "--client")
     params = [*split_params(args.params or ""), *args.param]
@@ -97,6 +119,9 @@ def _request(args: argparse.Namespace) -> BuildRequest:
 
 def cmd_report(args: argparse.Namespace, out: Output) -> int:
     """Validate, then build what changed (``--force``: everything) and publish."""
+    from analysis.paths import reports_dir
+    from analysis.pipeline.refresh import EXIT_NOTHING, report
+
     code = report(_request(args), out.line)
     if code == EXIT_NOTHING:
         out.line("every report is up to date; `bpo report --force` rebuilds them anyway")
@@ -112,6 +137,8 @@ def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
     ``--nothing-to-do-ok`` turns "nothing to do" (3) into 0 for callers that only see success
     or failure (``make refresh``, a cron mail on non-zero); the run record keeps 3.
     """
+    from analysis.pipeline.refresh import EXIT_NOTHING, refresh
+
     code = refresh(_request(args), out.line)
     if code == EXIT_NOTHING and args.nothing_to_do_ok:
         out.line("nothing to do: no input changed, nothing published (exit 0)")
@@ -121,6 +148,7 @@ def cmd_refresh(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_validate(args: argparse.Namespace, out: Output) -> int:
     from analysis.pipeline.config import configured_clients, export_engines
+    from analysis.pipeline.validate import validate
 
     # Which engine checks each export comes from the client configs: a config that cannot be
     # read stops here naming it (exit 2), never skipped so its export is checked on DuckDB.
@@ -139,6 +167,7 @@ def cmd_curate(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, out: Output) -> int:
+    from analysis.pipeline.config import check_client_id
     from analysis.pipeline.publish import latest_run_id, list_runs, orphaned_runs
 
     if args.refreshes:
@@ -250,27 +279,46 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bpo`` script; returns the exit code."""
     args = build_parser().parse_args(argv)
     out = Output()
-    try:
-        # Every BPO_* setting, before any work: a typo is one line naming it (exit 2).
-        check_environment()
-        return args.handler(args, out)
-    except DataValidationError as error:
-        out.line(f"error: {error}", style="bold red")
+    with watch_interrupts():
+        try:
+            # Every BPO_* setting, before any work: a typo is one line naming it (exit 2).
+            check_environment()
+            code = args.handler(args, out)
+        except KeyboardInterrupt:
+            return _interrupted(out)
+        except Exception as error:
+            # After Ctrl-C, whatever error surfaces is the interrupt as a library wrapped it
+            # (DuckDB's "Query interrupted", P5-K02): one line, exit 130, never a traceback.
+            if interrupt_seen():
+                return _interrupted(out)
+            return _failed(error, out)
+        if code != EXIT_OK and interrupt_seen():
+            return _interrupted(out)  # a finding or failure made of the interrupt
+        return code
+
+
+def _failed(error: Exception, out: Output) -> int:
+    """The one-line message and exit code of an error the command did not handle itself."""
+    if isinstance(error, DataValidationError):
+        out.lines(f"error: {error}", style="bold red")
         return EXIT_VALIDATION
-    except BpoError as error:
+    if isinstance(error, BpoError):
         out.line(f"error: {error}", style="bold red")
         return EXIT_BUILD
-    except OSError as error:  # a disk or permission problem the checks could not foresee
+    if isinstance(error, OSError):  # a disk or permission problem the checks could not foresee
         where = f"{error.filename}: " if error.filename else ""
         out.line(f"error: {where}{error.strerror or error} (nothing was published)",
                  style="bold red")
         return EXIT_BUILD
-    except KeyboardInterrupt:
-        # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and
-        # the lock are released on the way out; a published run is always complete.
-        out.line("interrupted: nothing more was published; reports/ keeps its last complete "
-                 "runs (run again to finish)", style="bold red")
-        return EXIT_INTERRUPTED
+    raise error
+
+
+def _interrupted(out: Output) -> int:
+    # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and the
+    # lock are released on the way out; a published run is always complete.
+    out.line("interrupted: nothing more was published; reports/ keeps its last complete runs "
+             "(run again to finish)", style="bold red")
+    return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

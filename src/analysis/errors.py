@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
 
 class BpoError(Exception):
     """Base class: every error the project raises on purpose."""
@@ -33,3 +40,48 @@ class UnsafeInputError(DataValidationError, ConfigError):
     A ``DataValidationError`` on purpose: it is bad input, so ``bpo`` exits 1 and builds nothing;
     also a ``ConfigError``, so code that reports bad configs reports it the same way.
     """
+
+
+# --------------------------------------------------------------------------- interrupts
+# Ctrl-C reaches Python as KeyboardInterrupt, but a library busy in native code when it arrives
+# turns it into its own error: DuckDB raises ``RuntimeError: Query interrupted`` (or its
+# ``InterruptException``), Spark and Py4J, pyarrow and GX wrap or swallow it likewise (P5-K02).
+# No list of exception types can be complete, so the signal itself is recorded: whatever error
+# surfaces after a SIGINT is the interrupt, and code that turns broad errors into messages asks
+# ``reraise_if_interrupted`` first.
+
+_sigint_seen = threading.Event()
+
+
+def interrupt_seen() -> bool:
+    """Whether SIGINT arrived while ``watch_interrupts`` was active."""
+    return _sigint_seen.is_set()
+
+
+def reraise_if_interrupted(error: BaseException) -> None:
+    """Raise ``KeyboardInterrupt`` (chained to ``error``) when a SIGINT arrived: ``error`` is
+    then a library's wrapping of the interrupt, not a fault of the input."""
+    if isinstance(error, KeyboardInterrupt) or interrupt_seen():
+        raise KeyboardInterrupt from error
+
+
+@contextmanager
+def watch_interrupts() -> Iterator[None]:
+    """Record every SIGINT while the block runs; the previous handler still runs (so Python's
+    default one still raises ``KeyboardInterrupt``). Outside the main thread, or when SIGINT
+    is ignored, nothing is changed."""
+    _sigint_seen.clear()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+
+    def record(signum: int, frame: FrameType | None) -> Any:
+        _sigint_seen.set()
+        return previous(signum, frame)
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -20,7 +20,7 @@ _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 _SIZE_RE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)\s*", re.IGNORECASE)
 # The JVM's memory form (``-Xmx``): digits and an optional k/m/g/t suffix, ``2g``.
-_JVM_SIZE_RE = re.compile(r"(\d+)([kmgt])?", re.IGNORECASE)
+_JVM_SIZE_RE = re.compile(r"(\d+)([kmgt])?b?", re.IGNORECASE)  # Spark also reads 1gb
 _JVM_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 # DuckDB below this cap cannot hold one batch of a parse and fails with "Out of Memory" on

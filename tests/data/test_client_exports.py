@@ -147,6 +147,32 @@ def test_unknown_mapping_key_names_file_and_key(tmp_path: Path) -> None:
 _CONSTANT_MAPPING = "kind: {kind}\nfile: x.csv\ncolumns: {{}}\nconstants: {{{name}: {value}}}\n"
 
 
+MAPPING_IN_ITS_OWN_WORDS = [
+    # P5-M13: an unknown constant is named where it is written, not as the top level
+    ("columns: {}\nconstants: {channel: voice, answer_bonus: 3}",
+     "key 'constants.answer_bonus': unknown canonical column 'answer_bonus'", "(top level)"),
+    ("columns: {queu: Q}", "key 'columns.queu': unknown canonical column 'queu'", "(top level)"),
+    # P5-M16: no pydantic union member (str, ColumnSpec) in the key, the value said plainly
+    ("columns: {csat: {source: CSAT, values: {'5': 5, '4': 4}}}",
+     "key 'columns.csat.values.5': 5 must be text: put it in quotes ('5')", "ColumnSpec"),
+    ("columns: {csat: 5}",
+     "key 'columns.csat': 5 must be text or a block such as {source: ...}", "ColumnSpec"),
+    ("columns: {arrived_at: {source: [Date, 3]}}",
+     "key 'columns.arrived_at.source.1': 3 must be text", "list[str]"),
+]
+
+
+@pytest.mark.parametrize(("body", "says", "never"), MAPPING_IN_ITS_OWN_WORDS)
+def test_a_mapping_error_is_said_in_the_mappings_own_words(
+        tmp_path: Path, body: str, says: str, never: str) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(f"kind: interactions\nfile: x.csv\n{body}\n")
+    with pytest.raises(ConfigError) as err:
+        read_mapping(path)
+    message = str(err.value)
+    assert says in message and never not in message and ".str" not in message, message
+
+
 @pytest.mark.parametrize(("kind", "name", "value", "rule"), [
     # P4-M08: a non-finite scale became a silent NULL (exit 0, only a WARNING per row)
     ("interactions", "csat_scale", ".inf", "finite"),
@@ -160,6 +186,9 @@ _CONSTANT_MAPPING = "kind: {kind}\nfile: x.csv\ncolumns: {{}}\nconstants: {{{nam
     ("interactions", "csat_scale", "1", "minimum"),
     ("interactions", "csat_scale", "1000", "maximum"),
     ("interactions", "csat_scale", "[5]", "number"),
+    ("interactions", "csat_scale", "'10'", "number"),  # P5-M12: text, not a number
+    ("interactions", "csat_scale", '"5"', "number"),
+    ("interactions", "csat_scale", "1e1", "number"),  # YAML reads it as text
     ("interactions", "channel", "phone", "allowed_values"),
     ("interactions", "queue", '"a\\u202eb"', "no_control_characters"),
     ("interactions", "resolved", "maybe", "boolean"),
@@ -185,7 +214,6 @@ def test_a_mapping_constant_that_does_not_convert_is_refused_by_key(
 
 @pytest.mark.parametrize(("kind", "name", "value", "expected"), [
     ("interactions", "csat_scale", "5", 5),
-    ("interactions", "csat_scale", "'10'", 10),
     ("interactions", "csat_scale", "100.0", 100),
     ("interactions", "channel", "' chat '", "chat"),
     ("interactions", "resolved", "'yes'", True),
@@ -393,3 +421,16 @@ def test_an_exports_key_follows_every_byte_of_every_segment(
     assert len(keys) == 5
     mapping.write_text("kind: interactions\nclient: x\n", encoding="utf-8")
     assert loader.content_key(source, mapping) not in keys
+
+
+@pytest.mark.parametrize("name", ["'calls.csv '", "' calls.csv'", "'  calls.csv  '"])
+def test_an_export_name_with_an_invisible_space_at_either_end_is_refused(
+        tmp_path: Path, name: str) -> None:
+    """P5-M08: 'calls.csv ' was "not found" next to a visible calls.csv; now it is named."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"kind: interactions\nfile: {name}\ndelimiter: '\\t'\ncolumns: {{}}\n")
+    with pytest.raises(ConfigError) as err:
+        read_mapping(path)
+    message = str(err.value)
+    assert "key 'file': " in message and "starts or ends with a space" in message, message
+    assert "write 'calls.csv'" in message and "Value error" not in message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -93,3 +94,28 @@ def test_a_malformed_local_master_is_refused_before_the_jvm_starts(monkeypatch, 
                                     "local-cluster[2,1,1024]"])
 def test_well_formed_local_masters_pass_the_early_check(master):
     assert module._LOCAL_MASTER.fullmatch(master)
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("BPO_SPARK_DRIVER_MEMORY", "lots", "BPO_SPARK_DRIVER_MEMORY='lots' is not valid"),
+    ("BPO_SPARK_DRIVER_MEMORY", "-2g", "BPO_SPARK_DRIVER_MEMORY='-2g' is not valid"),
+    ("BPO_SPARK_DRIVER_MEMORY", "0", "BPO_SPARK_DRIVER_MEMORY='0' is not valid"),
+    ("BPO_SPARK_SHUFFLE_PARTITIONS", "many", "BPO_SPARK_SHUFFLE_PARTITIONS='many' is not"),
+    ("BPO_SPARK_SHUFFLE_PARTITIONS", "0", "BPO_SPARK_SHUFFLE_PARTITIONS='0' is not"),
+])
+def test_a_bad_driver_setting_is_named_not_blamed_on_the_master(monkeypatch, variable, value,
+                                                                says):
+    """P5-S04: BPO_SPARK_DRIVER_MEMORY=lots was reported as master 'local[2]' failing."""
+    from analysis.errors import ConfigError
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=re.escape(says)) as caught:
+        module.local_settings()
+    assert "master" not in str(caught.value)
+
+
+@pytest.mark.parametrize("memory", ["2g", "512m", "1024M", "1gb", "4096m"])
+def test_well_formed_driver_memory_passes(monkeypatch, memory):
+    monkeypatch.setenv("BPO_SPARK_DRIVER_MEMORY", memory)
+    monkeypatch.delenv("BPO_SPARK_SHUFFLE_PARTITIONS", raising=False)
+    assert module.local_settings() == (memory, "8")

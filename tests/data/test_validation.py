@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -272,6 +273,9 @@ CORRUPTIONS = [
                  "no_control_characters", id="rtl-override-in-publisher"),
     pytest.param(_edit(S, _any, title="a\u0085b"), S, "title", "no_control_characters",
                  id="c1-control-in-title"),
+    # Two spellings of one label split a report's group in two (P5-U01).
+    pytest.param(_edit(K, lambda r: r["industry"] == "healthcare", industry="Healthcare "), K,
+                 "industry", "label_variants", id="label-case-and-space-variant"),
 ]
 
 
@@ -317,6 +321,19 @@ def test_corruption_stops_with_a_message_naming_file_column_and_rule(
     assert _snapshot(sandbox) == before
     runs = list((sandbox / "build" / "validation").iterdir())
     assert len(runs) == 1 and (runs[0] / "results.json").is_file()
+
+
+def test_a_label_variant_names_the_line_the_value_and_the_label_it_collides_with(
+    sandbox: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(K, lambda r: r["industry"] == "healthcare", industry="Healthcare ")(
+        sandbox / "data" / "raw")
+    assert main([]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "[label_variants]" in line]
+    assert len(lines) == 1, lines
+    assert re.search(r"kpi_benchmarks\.csv, column 'industry'.*1 bad row, e\.g\. row \d+ "
+                     r"\(line \d+\) = \"'Healthcare ' is the label 'healthcare' \(\d+ row\(s\)\)",
+                     lines[0]), lines[0]
 
 
 def test_bundled_data_passes_and_writes_offline_results(

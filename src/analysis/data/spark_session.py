@@ -22,7 +22,7 @@ import sys
 import threading
 from typing import Any
 
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, reraise_if_interrupted
 from analysis.settings import setting
 
 DEFAULT_MASTER = "local[2]"
@@ -109,25 +109,34 @@ def spark_session() -> Any:
                 # Local Python workers run this interpreter (the venv with this package), not
                 # whatever python3 is first on PATH; a cluster's executors need their own.
                 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            memory, partitions = local_settings()
             builder = (
                 builder.master(master)
-                .config("spark.driver.memory",
-                        setting("BPO_SPARK_DRIVER_MEMORY"))
+                .config("spark.driver.memory", memory)
                 .config("spark.ui.enabled", "false")
                 .config("spark.ui.showConsoleProgress", "false")
                 # Small local jobs: the default 200 shuffle partitions cost more than they do.
-                .config("spark.sql.shuffle.partitions",
-                        str(setting("BPO_SPARK_SHUFFLE_PARTITIONS")))
+                .config("spark.sql.shuffle.partitions", partitions)
             )
         builder = (builder.config("spark.sql.session.timeZone", "UTC")
                    .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
         try:
             session = builder.getOrCreate()
         except Exception as error:  # noqa: BLE001 - JVM and gRPC errors have no common base
+            reraise_if_interrupted(error)
             raise ConfigError(_start_failure(error, remote)) from None
         _configure(session)
         _session = session
         return session
+
+
+def local_settings() -> tuple[str, str]:
+    """``BPO_SPARK_DRIVER_MEMORY`` and ``BPO_SPARK_SHUFFLE_PARTITIONS`` (or their defaults),
+    checked (``settings``, the one rule per variable) before the JVM starts: a bad value used
+    to surface as the master's fault, after a page of JVM output (P5-S04). ``ConfigError``
+    names the variable, the value and the form.
+    """
+    return setting("BPO_SPARK_DRIVER_MEMORY"), str(setting("BPO_SPARK_SHUFFLE_PARTITIONS"))
 
 
 def java_message(error: BaseException) -> str:

@@ -40,7 +40,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
-from analysis.data.text_rules import first_forbidden
+from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
@@ -512,6 +512,9 @@ def load_client(client: str) -> Client:
 
     check_client_id(client, "--client")
     file = clients_dir() / f"{client}.yaml"
+    if file.is_dir():  # listed as known by name, so "not found" would contradict itself
+        raise ConfigError(f"{file} is a folder, not a file: a client config is a YAML file "
+                          f"config/clients/{client}.yaml")
     if not file.is_file():
         known = ", ".join(configured_clients()) or "none"
         raise ConfigError(f"no config for client {client!r} ({file} not found); known: {known}")
@@ -525,6 +528,7 @@ def load_client(client: str) -> Client:
                           "text file") from None
     except yaml.YAMLError as error:
         raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
+    refuse_control_text(data, file)
     try:
         config = ClientConfig.model_validate(data if data is not None else {})
     except ValidationError as error:

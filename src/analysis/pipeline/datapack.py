@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BuildError
+from analysis.errors import BuildError, reraise_if_interrupted
 
 DATA_PACK = "data-pack.xlsx"
 DATA_SUFFIX = ".data.json"
@@ -220,6 +220,7 @@ def write_data_pack(
         raise
     except Exception as error:
         path.unlink(missing_ok=True)
+        reraise_if_interrupted(error)
         reason = " ".join(str(error).split())[:200]
         raise BuildError(f"data pack: {path.name} not written: {type(error).__name__}: "
                          f"{reason}") from None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
-from analysis.errors import BuildError
+from analysis.errors import BuildError, reraise_if_interrupted
 from analysis.pipeline.parameters import check_parameters
 from analysis.views.report_kit import FIGURES_ENV, TABLES_ENV, load_figures
 
@@ -190,6 +190,7 @@ def execute_notebook(
             "`make setup` registers it inside .venv"
         ) from error
     except Exception as error:  # timeout, dead kernel...: same one-line story for the analyst
+        reraise_if_interrupted(error)
         failed = _failed_cell(output)
         where = ""
         if failed is not None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BuildError
+from analysis.errors import BuildError, reraise_if_interrupted
 
 PAPER_SIZES = ("A4", "Letter")
 _HEAD_END_RE = re.compile(r"</head>", re.IGNORECASE)
@@ -135,6 +135,7 @@ def write_pdf(page: str, pdf_out: Path, paper: str, label: str) -> Path:
         raise
     except (Exception, FatalURLFetchingError) as error:  # one line whatever WeasyPrint raised
         pdf_out.unlink(missing_ok=True)
+        reraise_if_interrupted(error)
         reason = " ".join(str(error).split())[:200]
         raise BuildError(f"{label}: PDF step failed: {type(error).__name__}: {reason}") from None
     if fetcher.refused:

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import BpoError, BuildError, DataValidationError
+from analysis.errors import BpoError, BuildError, DataValidationError, reraise_if_interrupted
 from analysis.paths import build_dir, is_valid_id, processed_dir, project_root, reports_dir
 from analysis.pipeline.changes import CHANGES_HTML, compare_runs, write_changes
 from analysis.pipeline.datapack import (
@@ -589,7 +589,8 @@ def refresh(request: BuildRequest, echo: Callable[[str], None]) -> int:
             record: dict[str, Any] = {"refresh_id": refresh_id, "deliverables": []}
             try:
                 code = _refresh(request, log, record, stale_note)
-            except Exception:  # a crash must not exit 1, which means "validation failed"
+            except Exception as error:  # a crash must not exit 1 ("validation failed")
+                reraise_if_interrupted(error)
                 import traceback
 
                 log(traceback.format_exc())

@@ -48,6 +48,13 @@ def _number(col: ColumnSchema, value: Any) -> float:
         if not _NUMBER.fullmatch(text):
             raise ConstantError(col.name, value, "number", f"is not a number ({col.type} column)")
         number = float(text)
+        if math.isfinite(number):
+            # A number column takes a number: '5' in quotes is text, and accepting it would
+            # make a mapping the one input that coerces types silently (configs refuse them,
+            # P4-M05; P5-M12). YAML also reads 1e3 (no dot) as text, so the message says so.
+            raise ConstantError(col.name, value, "number",
+                                f"is text, not a number ({col.type} column): write the number "
+                                "without quotes (YAML reads 1e3 as text: write 1000)")
     else:
         number = float(value)
     if not math.isfinite(number):  # .nan, .inf, -.inf, and 1e999 (read as text, overflows)

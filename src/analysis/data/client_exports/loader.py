@@ -101,7 +101,8 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
     else:
         source = export_file(mapping, mapping_path)
         if not source.is_file():
-            raise DataValidationError(f"{mapping_path}: {_not_a_file(source)}: {source}")
+            raise DataValidationError(f"{mapping_path}: {_not_a_file(source)}: {source} "
+                                      f"(key 'file': {mapping.file!r})")
         key = content_key(source, mapping_path)
     # The mapping's ``client`` key names the cache folder: it must stay inside it.
     out = paths.contained(

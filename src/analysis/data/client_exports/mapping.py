@@ -44,6 +44,7 @@ from pydantic import (
 from analysis.data import strict_yaml
 from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
+from analysis.data.text_rules import refuse_control_text
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
 
@@ -137,6 +138,11 @@ class ExportMapping(_Strict):
     @field_validator("file")
     @classmethod
     def _local_or_lake(cls, v: str) -> str:
+        if v != v.strip():
+            # 'calls.csv ' names a file nobody can see is different from calls.csv: the
+            # not-found message looked wrong (P5-M08). No export name starts or ends so.
+            raise ValueError(f"{v[:80]!r} starts or ends with a space or line break: write "
+                             f"{v.strip()[:80]!r}")
         if _SCHEME.match(v) and not v.lower().startswith(REMOTE_SCHEMES):
             raise ValueError(
                 f"'{v[:80]}' names a location by a scheme this project does not read: name a "
@@ -170,15 +176,19 @@ class ExportMapping(_Strict):
     @model_validator(mode="after")
     def _known_columns(self) -> ExportMapping:
         names = set(CANONICAL_SCHEMAS[self.kind].names)
-        for key in [*self.columns, *self.constants]:
-            if key not in names:
-                raise ValueError(
-                    f"unknown canonical column '{key}' for kind {self.kind} "
-                    f"(known: {', '.join(sorted(names))})"
-                )
+        # The message names the key where it is written (constants.answer_bonus), not the
+        # mapping's top level (P5-M13); read_mapping shows it as it is.
+        for section, keys in (("columns", self.columns), ("constants", self.constants)):
+            for key in keys:
+                if key not in names:
+                    raise ValueError(
+                        f"key '{section}.{key}': unknown canonical column '{key}' for kind "
+                        f"{self.kind} (known: {', '.join(sorted(names))})"
+                    )
         both = set(self.columns) & set(self.constants)
         if both:
-            raise ValueError(f"column(s) both mapped and constant: {', '.join(sorted(both))}")
+            raise ValueError(f"keys 'columns' and 'constants': column(s) both mapped and "
+                             f"constant: {', '.join(sorted(both))}")
         return self
 
     def spec(self, name: str) -> ColumnSpec | None:
@@ -199,6 +209,10 @@ class ExportMapping(_Strict):
         return self.file.lower().endswith((".parquet", ".pq"))
 
 
+TEXT_CONTROL_ALLOWED = frozenset({"delimiter"})
+"""Mapping keys whose value may be a control character: a tab-separated export's delimiter."""
+
+
 def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
@@ -207,20 +221,84 @@ def read_mapping(path: Path) -> ExportMapping:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
+    refuse_control_text(data, path, allowed=TEXT_CONTROL_ALLOWED)
     try:
         return ExportMapping.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        for err in _in_mapping_terms(exc.errors()):
+            where = ".".join(str(p) for p in err["loc"])
             cause = err.get("ctx", {}).get("error")
             if err["type"] == "extra_forbidden":
                 problems.append(f"unknown key '{where}'")
             elif isinstance(cause, ConstantError):
                 problems.append(f"key '{cause.key}': {cause}")
+            elif not where and isinstance(cause, ValueError):
+                problems.append(str(cause))  # a whole-mapping rule names its own keys
             else:
-                problems.append(f"key '{where}': {err['msg']}")
+                problems.append(f"key '{where or '(top level)'}': {_said(err)}")
         raise ConfigError(f"{path}: invalid mapping: " + "; ".join(problems)) from None
+
+
+_BRANCHES = {"str": (str, "text"), "ColumnSpec": (dict, "a block such as {source: ...}"),
+             "list[str]": (list, "a list of texts"), "int": (int, "a whole number")}
+"""Union members pydantic puts into an error's location (``columns.csat.ColumnSpec``): the
+type a value written as that member has, and how a message names it."""
+
+_MISSING = object()
+
+
+def _in_mapping_terms(errors: list[Any]) -> list[Any]:
+    """The errors with pydantic's union members taken out of their locations, keeping only the
+    member the value was written as (a ``{source: ...}`` block is a column spec, not a
+    misspelt string): ``columns.csat.values.5``, never ``columns.csat.ColumnSpec...`` (P5-M16).
+    A value written as none of the members is one error saying what it may be.
+    """
+    kept: list[Any] = []
+    unmatched: dict[tuple[Any, ...], tuple[Any, list[str]]] = {}
+    for err in errors:
+        loc, clean, dropped = tuple(err["loc"]), [], False
+        for index, part in enumerate(loc):
+            if part not in _BRANCHES:
+                clean.append(part)
+                continue
+            written = _value_at(errors, loc[:index])
+            if written is not _MISSING and not isinstance(written, _BRANCHES[part][0]):
+                members = unmatched.setdefault(tuple(clean), (written, []))[1]
+                members.append(_BRANCHES[part][1])
+                dropped = True
+                break
+        if not dropped:
+            kept.append({**err, "loc": tuple(clean)})
+    deeper = [*(tuple(err["loc"]) for err in kept), *unmatched]
+    for prefix, (written, members) in unmatched.items():
+        # said once, at the deepest place: a member that matched has its own errors below
+        if not any(len(loc) > len(prefix) and loc[:len(prefix)] == prefix for loc in deeper):
+            kept.append({"type": "no_member", "loc": prefix, "input": written,
+                         "msg": f"{repr(written)[:80]} must be "
+                                + " or ".join(dict.fromkeys(members))})
+    return kept
+
+
+def _value_at(errors: list[Any], loc: tuple[Any, ...]) -> Any:
+    """The value written at ``loc``: the input of an error located right at one of its union
+    members (pydantic reports the whole value there), else unknown."""
+    for err in errors:
+        here = tuple(err["loc"])
+        if len(here) == len(loc) + 1 and here[:len(loc)] == loc and here[-1] in _BRANCHES:
+            return err["input"]
+    return _MISSING
+
+
+def _said(err: Any) -> str:
+    """Pydantic's message in the mapping's words: the value and what it should be."""
+    if err["type"] == "string_type" and isinstance(err["input"], int | float):
+        return f"{err['input']!r} must be text: put it in quotes ('{err['input']}')"
+    if err["type"] == "string_type":
+        return f"{str(err['input'])[:80]!r} must be text"
+    if err["type"] == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])  # the rule's own sentence, without "Value error, "
+    return str(err["msg"])
 
 
 def client_name(mapping: ExportMapping, mapping_path: Path) -> str:

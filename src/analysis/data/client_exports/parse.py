@@ -62,7 +62,7 @@ from analysis.data.client_exports.textscan import (
     long_line_message,
 )
 from analysis.data.client_exports.workbook_limits import check_workbook_parts
-from analysis.errors import ConfigError, DataValidationError
+from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
 
 
@@ -157,10 +157,22 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
             f"({getattr(exc, 'reason', exc)})") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
+    check_header_not_blank(source, line, mapping.header_offset)
     names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
                                                 delimiter=mapping.delimiter))]
     check_unique_names(source, names, mapping.header_offset + 1)
     return names
+
+
+def check_header_not_blank(source: Path | str, line: str, header_offset: int) -> None:
+    """A blank line where the header belongs is said as such, not as every mapped column
+    missing from an empty header (P5-E16: a double-spaced export)."""
+    if not line.strip():
+        raise DataValidationError(
+            f"{source}: line {header_offset + 1}: the header line is blank (the mapping's "
+            f"header_offset is {header_offset}, so the column names belong on line "
+            f"{header_offset + 1}; an export with a blank line after every line has one "
+            "there)")
 
 
 def check_unique_names(source: Path, names: list[str], line: int) -> None:
@@ -358,6 +370,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several unrelated types for broken files
+        reraise_if_interrupted(exc)
         raise DataValidationError(
             f"{source}: cannot open as an Excel workbook: {_why(exc)}") from None
     try:
@@ -375,6 +388,7 @@ def _excel_relation(con: duckdb.DuckDBPyConnection, source: Path,
         try:
             rows = list(sheet.iter_rows(min_row=mapping.header_offset + 1, values_only=True))
         except Exception as exc:  # a damaged sheet part fails only when it is read
+            reraise_if_interrupted(exc)
             raise DataValidationError(
                 f"{source}: cannot read sheet '{sheet.title}': {_why(exc)}") from None
     finally:
@@ -660,7 +674,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
             con.execute(f"COPY (SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}) "
                         f"TO {literal(str(staged))} ({_STAGING})")
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            reraise_if_interrupted(exc)  # Ctrl-C, not a reason to take the exact route
             return None
         if rejected:
             return None
@@ -715,6 +730,7 @@ def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Pa
         try:
             parsed, rules, names, lines = _stage(con, source, mapping, utf8, staged)
         except duckdb.Error as exc:
+            reraise_if_interrupted(exc)
             why = (check.problem() if check is not None else None) or (
                 mixed_endings(source) if text else None) or f"cannot be read: {_why(exc)}"
             raise DataValidationError(f"{source}: {why}") from None

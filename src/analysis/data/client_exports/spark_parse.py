@@ -42,12 +42,13 @@ from analysis.data.client_exports.mapping import (
 from analysis.data.client_exports.parse import (
     ParseResult,
     _rule_checks,
+    check_header_not_blank,
     check_unique_names,
     read_header,
 )
 from analysis.data.client_exports.query import SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
-from analysis.errors import ConfigError, DataValidationError
+from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
 
 SPARK_TYPES = {"str": "string", "timestamp": "timestamp_ntz", "float": "double",
@@ -350,6 +351,8 @@ class _Plan:
                                                              delimiter=mapping.delimiter))]
                          if line else [] for line in self.head_text]
             if not local:
+                if self.head_text:
+                    check_header_not_blank(source, self.head_text[-1], mapping.header_offset)
                 self.names = self.head[-1]
                 check_unique_names(Path(source), self.names, mapping.header_offset + 1)
         self.width = len(self.names)
@@ -626,6 +629,7 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     except (ConfigError, DataValidationError):
         raise
     except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
+        reraise_if_interrupted(error)
         if local:
             raise
         raise ConfigError(_uri_failure(text, error)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.data.text_rules import escaped
 from analysis.errors import DataValidationError
 
 CRITICAL = "critical"
@@ -115,7 +116,9 @@ class ValidationReport:
     def raise_for_failure(self) -> None:
         """Raise ``DataValidationError`` listing every critical finding, if there is one."""
         if not self.success:
-            lines = "\n".join(f.line for f in self.critical)
+            # One finding per line: a newline inside a finding is escaped, so none can start a
+            # line of its own (escaped, text_rules.py); the CLI prints the rest line by line.
+            lines = "\n".join(escaped(f.line) for f in self.critical)
             raise DataValidationError(
                 f"data validation failed ({len(self.critical)} critical); fix data/raw:\n{lines}"
                 f"\nfull results: {self.result_dir / 'index.html'}"

@@ -196,3 +196,38 @@ def range_statistics_inverted(benchmarks: pd.DataFrame) -> pd.Series:
         note = f"range_low {low:g} > range_high {high:g} (rows {low_row} and {high_row})"
         out.loc[[low_row, high_row]] = note
     return out
+
+
+def _label_key(label: str) -> str:
+    """What two spellings of one label share: case and runs of spaces do not count."""
+    return " ".join(label.split()).casefold()
+
+
+def label_variants(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Flag rows whose ``column`` label differs from another label of the column only by case
+    or spaces (``'Healthcare '`` beside ``'healthcare'``).
+
+    A report groups by the label as written, so two spellings split one group's evidence in
+    two (P5-U01). The spelling most rows use is taken as the label (ties: the trimmed one, then
+    the first in sort order); every other spelling is flagged, naming the one it collides with.
+    """
+    out = _blank(frame)
+    if column not in frame.columns:
+        return out
+    written = frame[column].dropna()
+    written = written[written.map(lambda value: isinstance(value, str))]
+    if written.empty:
+        return out
+    keys = written.map(_label_key)
+    counts = pd.DataFrame({"key": keys, "label": written}).value_counts()
+    for _key, group in counts.groupby(level="key"):
+        if len(group) < 2:
+            continue
+        spellings = sorted(group.items(), key=lambda item: (
+            -item[1], item[0][1] != " ".join(item[0][1].split()), item[0][1]))
+        label, rows = spellings[0][0][1], spellings[0][1]
+        for (_, variant), _count in spellings[1:]:
+            out.loc[written.index[written == variant]] = (
+                f"{variant!r} is the label {label!r} ({rows} row(s)) written with other case "
+                "or spaces: one label, one spelling")
+    return out

@@ -164,6 +164,21 @@ def _has_marker(labels: pd.Series, markers: tuple[str, ...]) -> pd.Series:
     return labels.str.contains("|".join(markers), regex=True)
 
 
+# Label columns a report groups by: each spelling of one label must be the same (P5-U01).
+LABEL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "kpi_benchmarks": ("kpi", "unit", "channel", "industry", "region"),
+    "workforce_planning": ("parameter", "unit", "channel", "industry", "region"),
+    "market_estimates": ("metric", "geography", "segment_type", "segment", "unit"),
+    "location_costs": ("country", "metric", "role", "unit"),
+}
+
+
+def _label_rule(column: str) -> tuple[str, str, str, str, RuleFn]:
+    return ("label_variants", column,
+            "a label must be spelled one way: no two labels of the column may differ only by "
+            "case or spaces", CRITICAL, lambda frame: rules.label_variants(frame, column))
+
+
 # Rules needing more than one column: (rule id, column it speaks about, description, severity,
 # function of the typed frame). Each becomes a helper column asserted to be null.
 RuleFn = Callable[[pd.DataFrame], pd.Series]
@@ -212,6 +227,12 @@ _TABLE_RULES: dict[str, list[tuple[str, str, str, str, RuleFn]]] = {
 }
 
 
+def _table_rules(table: str) -> list[tuple[str, str, str, str, RuleFn]]:
+    """The table's multi-column rules and a label rule per label column."""
+    return [*_TABLE_RULES.get(table, []),
+            *(_label_rule(column) for column in LABEL_COLUMNS.get(table, ()))]
+
+
 def prepare(spec: TableSpec, table: pd.DataFrame, refs: References) -> pd.DataFrame:
     """The frame a suite judges: typed columns, their text, and one column per table rule."""
     typed = _typed(spec, table)
@@ -225,10 +246,10 @@ def prepare(spec: TableSpec, table: pd.DataFrame, refs: References) -> pd.DataFr
             typed[reference_column(column)] = rules.unknown_references(
                 typed[column], refs.keys[target][1], f"{target}.csv"
             )
-    for rule, column, *_rest, function in _TABLE_RULES.get(spec.name, []):
+    for rule, column, *_rest, function in _table_rules(spec.name):
         if column in typed.columns:
             try:
-                typed[check_column(rule)] = function(typed)
+                typed[check_column(f"{rule}__{column}")] = function(typed)
             except KeyError:
                 # A rule over a missing column: the missing column is reported on its own.
                 continue
@@ -395,9 +416,9 @@ def build_suite(
                 about=low, description=description, column_A=high, column_B=low,
                 or_equal=True, ignore_row_if="either_value_is_missing",
             )
-    for rule, column, description, severity, _function in _TABLE_RULES.get(spec.name, []):
+    for rule, column, description, severity, _function in _table_rules(spec.name):
         builder.add(
             gxe.ExpectColumnValuesToBeNull, severity=severity, rule=rule, about=column,
-            description=description, column=check_column(rule),
+            description=description, column=check_column(f"{rule}__{column}"),
         )
     return builder
