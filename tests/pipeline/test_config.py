@@ -257,6 +257,7 @@ def test_every_tco_assumption_has_bounds():
         ("multi_shore", {"India": 0.5, "Philippines": 0.4}, "sum to 1"),
         # P4-P04: a repeated location crashed the sourcing notebook after the plan accepted it.
         ("candidate_locations", ["India", "India"], "India more than once"),
+        ("candidate_locations", [], "names no location"),  # P5-P07
         # P4-C06: the -p route refuses implausible planning settings by the same rule.
         ("hours_per_week", 0.5, "0.5 h is below the plausible minimum of 20 h"),
         ("hours_per_week", 79, "79 h is above the plausible maximum of 60 h"),

@@ -113,6 +113,10 @@ def _plausible(name: str) -> AfterValidator:
 
 
 def _distinct(values: list[str] | None) -> list[str] | None:
+    if values == []:
+        # An empty list prices nothing (P5-P07: the notebook failed at its second cell).
+        raise ValueError("names no location: name at least one, or leave it out to price "
+                         "every country with a billing rate")
     repeated = sorted({v for v in values or [] if (values or []).count(v) > 1})
     if repeated:
         raise ValueError(f"lists {', '.join(repeated)} more than once: name each once")
