@@ -155,6 +155,17 @@ def test_bad_config_is_rejected_naming_file_key_and_allowed_values(root, text, e
         assert part in message, (part, message)
 
 
+def test_a_kpi_export_naming_the_export_instead_of_its_mapping_is_refused(root):
+    """P5-C01: the config and the plan accepted it; the notebook failed in its third cell."""
+    from analysis.pipeline.config import check_parameter
+
+    (root / "data" / "raw" / "clients" / "acme" / "calls.csv").write_text("Id\n1\n")
+    message = error_of(root, "display_name: Acme\nkpi_export: data/raw/clients/acme/calls.csv\n")
+    assert "is not a mapping file" in message
+    with pytest.raises(ConfigError, match="is not a mapping file"):
+        check_parameter("kpi_export", "data/raw/clients/acme/calls.csv", None, "-p")
+
+
 @pytest.mark.parametrize(
     "client", ["", "..", "../etc", "a/b", "a\\b", "Acme", "acme_bank", "-acme", "a" * 42, "é"]
 )

@@ -444,9 +444,7 @@ def check_path_parameter(name: str, value: Any, where: str) -> None:
     elif name == "kpi_export":
         if not isinstance(value, str):
             raise ConfigError(f"{where}.kpi_export: must be a path (got {value!r})")
-        path = kpi_export_path(value, where, "kpi_export")
-        if not path.exists():
-            raise ConfigError(f"{where}.kpi_export: {value!r} not found (looked for {path})")
+        _check_kpi_export(where, value)
 
 
 def clients_dir() -> Path:
@@ -504,10 +502,15 @@ def _logo_path(file: Path, logo: str) -> Path:
     return path
 
 
-def _check_kpi_export(file: Path, export: str) -> None:
-    path = kpi_export_path(export, str(file), "kpi_export")
+def _check_kpi_export(where: str | Path, export: str) -> None:
+    """A ``kpi_export`` (config key or ``-p``) names an existing client folder or mapping."""
+    path = kpi_export_path(export, str(where), "kpi_export")
     if not path.exists():
-        raise ConfigError(f"{file}: kpi_export {export!r} not found (looked for {path})")
+        raise ConfigError(f"{where}: kpi_export {export!r} not found (looked for {path})")
+    if path.is_file() and path.suffix.lower() not in (".yaml", ".yml"):
+        # The export itself named instead of its mapping (P5-C01: the notebook failed later).
+        raise ConfigError(f"{where}: kpi_export {export!r} is not a mapping file (*.yaml): "
+                          "name the client's folder or the mapping that describes the export")
 
 
 def load_client(client: str) -> Client:
