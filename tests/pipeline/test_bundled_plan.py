@@ -53,3 +53,10 @@ def test_an_unknown_home_country_stops_at_plan_time():
     assert message.startswith("house.yaml: sourcing_models with home_country='Narnia': home "
                               "country 'Narnia' has no time-zone offset in location_costs")
     assert "\n" not in message
+
+
+def test_asking_a_client_for_a_report_it_does_not_have_says_so():
+    """P5-P10: it said 'every report is up to date' (exit 0) and built nothing."""
+    with pytest.raises(ConfigError, match="'house' has none of the reports asked for "
+                                          r"\(vendor_lifecycle\); its reports: market_size"):
+        plan_deliverables("house", {}, ["vendor_lifecycle"])

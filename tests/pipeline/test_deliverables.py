@@ -78,7 +78,7 @@ def site(tmp_path_factory):
     (root / "config" / "logos").mkdir()
     (root / "config" / "logos" / "alpha.svg").write_text(LOGO, encoding="utf-8")
     for client, values in CLIENTS.items():
-        export = root / "data" / "raw" / "clients" / client / "kpi.csv"
+        export = root / "data" / "raw" / "clients" / client / "kpi.yaml"
         export.parent.mkdir(parents=True)
         export.write_text(values["kpi"], encoding="utf-8")
         write_config(
@@ -86,7 +86,7 @@ def site(tmp_path_factory):
             client,
             f"display_name: {values['name']}\n"
             f"parameters: {{kpi: {{focus: {values['focus']}, vendor: Vendor-{client}}}}}\n"
-            f"kpi_export: data/raw/clients/{client}/kpi.csv\n"
+            f"kpi_export: data/raw/clients/{client}/kpi.yaml\n"
             + (ALPHA_BRANDING if client == "alpha" else ""),
         )
     write_config(
@@ -181,7 +181,7 @@ def test_failed_notebook_publishes_nothing_and_keeps_the_last_good_set(site, cap
         site.root,
         "alpha",
         "display_name: Alpha Mutual\nparameters: {kpi: {fail: true}}\n"
-        "kpi_export: data/raw/clients/alpha/kpi.csv\n",
+        "kpi_export: data/raw/clients/alpha/kpi.yaml\n",
     )
     capsys.readouterr()
     code = cli.main(["report", "--client", "alpha"])

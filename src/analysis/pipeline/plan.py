@@ -191,6 +191,14 @@ def plan_deliverables(
             check_against_data(job, str(loaded.file.name))
         deliverables.append(Deliverable(loaded.id, loaded.display_name, dict(given), jobs, meta,
                                         configured=loaded.report_names()))
+    if report_names and not deliverables:
+        # Nothing to build is not "up to date" (P5-P10): say that no client has the reports.
+        asked = ", ".join(report_names)
+        if client is not None:
+            (loaded,) = load_clients(client)
+            raise ConfigError(f"client {client!r} has none of the reports asked for ({asked}); "
+                              f"its reports: {', '.join(loaded.report_names())}")
+        raise ConfigError(f"no configured client has any of the reports asked for ({asked})")
     return deliverables
 
 
