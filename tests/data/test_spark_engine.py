@@ -240,3 +240,18 @@ def test_an_s3a_export_without_the_hadoop_aws_jar_is_one_line_with_the_way_out(s
     assert message.startswith(f"{source}: Spark has no file system for 's3a://' ("), message
     assert "org.apache.hadoop:hadoop-aws:" in message and "spark.jars.packages" in message
     assert "\n" not in message and len(message) < 700
+
+
+def test_a_cut_off_gzip_export_is_one_line_on_spark(spark, tmp_path):
+    """P6-D04: a .gz cut off part-way was a Py4J traceback (EOFException) with exit 1."""
+    import gzip
+
+    source, mapping_path = _export(tmp_path / "gz", GOOD * 2000)
+    data = gzip.compress(source.read_bytes())
+    cut = source.with_name("calls.csv.gz")
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    mapping = read_mapping(mapping_path).model_copy(update={"file": "calls.csv.gz"})
+    out = tmp_path / "out.parquet"
+    with pytest.raises(DataValidationError, match=r"calls.csv.gz: cannot be read on Spark: .*"):
+        parse_export_spark(cut, mapping, out)
+    assert not out.exists()

@@ -119,3 +119,19 @@ def test_well_formed_driver_memory_passes(monkeypatch, memory):
     monkeypatch.setenv("BPO_SPARK_DRIVER_MEMORY", memory)
     monkeypatch.delenv("BPO_SPARK_SHUFFLE_PARTITIONS", raising=False)
     assert module.local_settings() == (memory, "8")
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_spark_remote_is_named_before_pyspark_is_imported(monkeypatch, tmp_path, blank):
+    """P6-D09: pyspark took SPARK_REMOTE= as Spark Connect and failed on import (traceback)."""
+    from analysis.data.client_exports import read_mapping
+    from analysis.data.client_exports.spark_parse import parse_export_spark
+    from analysis.errors import ConfigError
+
+    monkeypatch.setenv("SPARK_REMOTE", blank)
+    assert "SPARK_REMOTE is set but empty" in (module.unavailable_reason() or "")
+    (tmp_path / "m.yaml").write_text("kind: interactions\nfile: c.csv\ncolumns: {queue: Q}\n",
+                                     encoding="utf-8")
+    with pytest.raises(ConfigError, match="engine: spark cannot start: SPARK_REMOTE is set but"):
+        parse_export_spark(tmp_path / "c.csv", read_mapping(tmp_path / "m.yaml"),
+                           tmp_path / "o.parquet")

@@ -42,6 +42,11 @@ def unavailable_reason() -> str | None:
 
     With ``SPARK_REMOTE`` set only pyspark is needed: the JVM runs on the Connect server.
     """
+    if "SPARK_REMOTE" in os.environ and not os.environ["SPARK_REMOTE"].strip():
+        # pyspark takes a set-but-empty SPARK_REMOTE as Spark Connect and fails on import
+        # (P6-D09: "cannot import name 'SQLContext'"): asked before anything imports pyspark.
+        return ("SPARK_REMOTE is set but empty: unset it to run Spark here, or give the "
+                "Spark Connect server (sc://host:15002)")
     try:
         import pyspark  # noqa: F401
     except ImportError:

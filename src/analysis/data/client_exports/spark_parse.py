@@ -607,9 +607,11 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     ``DataValidationError`` naming the file, physical line, column and value (and how many rows
     share the problem); nothing is written then.
     """
-    from pyspark.sql import functions as F  # noqa: N812
+    from analysis.data.spark_session import java_message, spark_session, unavailable_reason
 
-    from analysis.data.spark_session import spark_session
+    if reason := unavailable_reason():  # before pyspark is imported (P6-D09)
+        raise ConfigError(f"engine: spark cannot start: {reason}")
+    from pyspark.sql import functions as F  # noqa: N812
 
     say = say or (lambda _message: None)
     if mapping.is_excel:
@@ -654,6 +656,14 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
         if len(parts) != 1:
             raise DataValidationError(f"{source}: Spark wrote {len(parts)} files, expected one")
         parts[0].replace(out)  # atomic: a reader never sees a half-written table
+    except (ConfigError, DataValidationError):
+        raise
+    except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
+        # A source that fails while it is read (a cut-off .gz: P6-D04) is one line naming
+        # the file and Java's reason, never a Py4J traceback.
+        reraise_if_interrupted(error)
+        raise DataValidationError(f"{source}: cannot be read on Spark: "
+                                  f"{java_message(error)}") from None
     finally:
         shutil.rmtree(partial_dir, ignore_errors=True)
         _remove(spark, stage_dir)
