@@ -65,6 +65,9 @@ def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -
     ("EXAMPLE_criteria.csv", ",score,1,5,", ",score,5,1,", "scale 5-1 is empty (rule: scale)"),
     ("EXAMPLE_criteria.csv", ",yes_no,", ",boolean,", "kind 'boolean' is not one of"),
     ("EXAMPLE_responses.csv", "pci_dss,no,", "pci_dss,maybe,", "must be yes or no (rule: yes_no)"),
+    # P6-E04: an escape sequence in evidence text was published raw in the HTML.
+    ("EXAMPLE_responses.csv", 'pci_dss,no,"EXAMPLE', 'pci_dss,no,"\x1b[2JEXAMPLE',
+     "U+001B at character 1 (rule: no_control_characters)"),
 ])
 def test_bad_rfp_files_are_refused(copy: Path, file: str, old: str, new: str,
                                    expected: str) -> None:
@@ -74,6 +77,14 @@ def test_bad_rfp_files_are_refused(copy: Path, file: str, old: str, new: str,
     assert str(caught.value).startswith(str(copy / file))
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_an_rfp_file_saved_as_utf16_says_to_save_it_as_utf8(copy: Path) -> None:
+    """P6-E07: the message was the codec's own "can't decode byte 0xff"."""
+    rates = copy / "EXAMPLE_rate_cards.csv"
+    rates.write_bytes(rates.read_text(encoding="utf-8").encode("utf-16"))
+    with pytest.raises(DataValidationError, match="not UTF-8 text .* save it as 'CSV UTF-8'"):
+        read_rfp(copy)
 
 
 def test_a_missing_table_is_named(copy: Path) -> None:

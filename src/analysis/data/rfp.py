@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.data.text_rules import FORBIDDEN_WORDING, first_forbidden
 from analysis.errors import DataValidationError
 from analysis.paths import contained
 
@@ -89,7 +90,12 @@ def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         _fail(path, None, None, "size", f"file is over {MAX_BYTES // 1024 // 1024} MB")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+    except UnicodeDecodeError as error:
+        # P6-E07: the codec's own words ("can't decode byte 0xff") said nothing of the fix.
+        _fail(path, None, None, "utf8", f"the file is not UTF-8 text (byte {error.start + 1} "
+              "cannot be read as UTF-8; a UTF-16 save starts with 0xFF 0xFE): save it as "
+              "'CSV UTF-8'")
+    except pd.errors.ParserError as error:
         _fail(path, None, None, "readable_csv", " ".join(str(error).split()))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -97,6 +103,13 @@ def _read(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
               f"{', '.join(columns)}")
     frame = frame[list(columns)].apply(lambda s: s.str.strip())
     frame.insert(0, "line", range(2, len(frame) + 2))
+    for column in columns:
+        # Every text is published (HTML, PDF, data pack): the one forbidden set of
+        # ``text_rules`` applies here as to configs, mappings and exports (P6-E04).
+        for line, value in zip(frame["line"], frame[column], strict=True):
+            if found := first_forbidden(value):
+                _fail(path, line, column, "no_control_characters",
+                      f"contains {FORBIDDEN_WORDING}: {found[1]} at character {found[0]}")
     return frame
 
 
