@@ -65,6 +65,12 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _flag(text: str) -> bool:
+    if text.strip() not in ("0", "1"):
+        raise ValueError("0 or 1")
+    return text.strip() == "1"
+
+
 def _non_blank(text: str) -> str:
     if not text.strip() or "\0" in text:
         raise ValueError("a non-empty text")
@@ -92,6 +98,8 @@ SETTINGS = {s.name: s for s in (
     Setting("BPO_SPARK_DRIVER_MEMORY", "2g", _jvm_memory,
             "a JVM memory size of at least 450m, e.g. 2g"),
     Setting("BPO_SPARK_SHUFFLE_PARTITIONS", "8", _positive_int, "a whole number >= 1"),
+    Setting("BPO_VALIDATED_EXPORTS_ONLY", "0", _flag,
+            "0 or 1 (bpo sets 1 for report kernels: they read validated exports only)"),
     Setting("BPO_SPARK_STAGING", None, _non_blank,
             "a folder or URI every Spark executor reaches"),
 )}

@@ -434,3 +434,24 @@ def test_an_export_name_with_an_invisible_space_at_either_end_is_refused(
     message = str(err.value)
     assert "key 'file': " in message and "starts or ends with a space" in message, message
     assert "write 'calls.csv'" in message and "Value error" not in message
+
+
+def test_a_report_kernel_reads_only_exports_this_run_validated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """P6-F14: an export edited after the validation gate was parsed again, unvalidated, by the
+    report's kernel (a year-1 date cut the published FTE by 4x). With the flag a build gives
+    its kernels, a table the gate did not make is refused."""
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
+    demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "clients" / "demo"
+    folder = tmp_path / "client"
+    folder.mkdir()
+    for name in ("interactions.yaml", "EXAMPLE_synthetic_interactions.csv.gz"):
+        (folder / name).write_bytes((demo / name).read_bytes())
+    mapping = folder / "interactions.yaml"
+    rows = load_export(mapping).rows  # the gate's parse
+    monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
+    assert load_export(mapping).rows == rows  # what the gate validated is read as is
+    export = folder / "EXAMPLE_synthetic_interactions.csv.gz"
+    export.write_bytes(export.read_bytes() + gzip.compress(b""))  # changed after the gate
+    with pytest.raises(DataValidationError, match="changed after this run validated it"):
+        load_export(mapping)

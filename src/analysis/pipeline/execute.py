@@ -142,12 +142,15 @@ def execute_notebook(
     kernel: str = DEFAULT_KERNEL,
     timeout: int = 600,
     cwd: Path | None = None,
+    validated_only: bool = False,
 ) -> ExecutionResult:
     """Execute ``notebook`` with ``parameters`` into ``output`` (kept even when a cell fails).
 
     Runs in ``cwd`` (default: the notebook's folder, as JupyterLab does). Key figures recorded
     with ``report_kit.record`` are collected from a side file next to ``output``; the kernel
     process's own stderr is kept beside it too (``<output>.kernel.log``), not printed.
+    ``validated_only``: the kernel reads only client exports this run validated (a build sets
+    it: an export edited after the validation gate is refused there, not parsed unvalidated).
     Raises ``ConfigError`` for an undeclared parameter, ``BuildError`` (one line) on failure.
     """
     import papermill
@@ -166,7 +169,8 @@ def execute_notebook(
     started = time.perf_counter()
     try:
         with _environ(**paths.kernel_environment(),
-                      **{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path)}):
+                      **{FIGURES_ENV: str(figures_path), TABLES_ENV: str(tables_path),
+                         "BPO_VALIDATED_EXPORTS_ONLY": "1" if validated_only else "0"}):
             papermill.execute_notebook(
                 str(notebook),
                 str(output),

@@ -97,7 +97,9 @@ def execute_job(job: ReportJob, run_id: str) -> dict:
         parameters["run_id"] = run_id
     try:
         t0 = time.perf_counter()
-        result = execute_notebook(job.notebook, executed, parameters, timeout=job.timeout)
+        # Builds run after the validation gate: their kernels read validated exports only.
+        result = execute_notebook(job.notebook, executed, parameters, timeout=job.timeout,
+                                  validated_only=True)
         elapsed = time.perf_counter() - t0
     except BpoError:
         raise

@@ -25,6 +25,7 @@ from analysis.data.client_exports.schema import (
     TableSchema,
 )
 from analysis.errors import ConfigError, DataValidationError
+from analysis.settings import setting
 
 Engine = Literal["duckdb", "spark"]
 """Where an export is parsed: DuckDB on this machine (default) or Spark (``engine: spark``)."""
@@ -111,6 +112,13 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
     )
     counts = out.with_name(out.name + EXCLUDED_SUFFIX)
     rows = _cached_rows(out) if counts.is_file() else None
+    if rows is None and setting("BPO_VALIDATED_EXPORTS_ONLY"):
+        # A report kernel parses nothing itself: the run's validation gate parsed and judged
+        # every export it reads. No table for these contents means the export (or its
+        # mapping) changed after the gate (P6-F14: a year-1 date slipped in mid-build).
+        raise DataValidationError(
+            f"{source}: changed after this run validated it (no validated table for its "
+            "current contents): run the build again, so the new contents are validated first")
     if rows is None:
         if engine == "spark":
             from analysis.data.client_exports.spark_parse import parse_export_spark
