@@ -312,3 +312,24 @@ def test_declared_utf16_on_a_utf8_export_is_one_line_not_a_traceback(root: Path)
     mapping.write_text(mapping.read_text().replace("encoding: utf-8", "encoding: utf-16"))
     with pytest.raises(DataValidationError, match=r"calls\.csv: line 1: text is not valid utf-16"):
         load_export(mapping)
+
+
+def test_lines_after_a_quoted_field_holding_line_breaks_are_still_physical(root: Path) -> None:
+    """P6-A03: a quoted field with a line break made every later line one short. Two such
+    fields (one with a blank line inside) and a blank line: each row keeps its own line."""
+    rows = [row(n) for n in range(1, 301)]
+    rows[47] = row(48, queue='"Bill\ning"')   # the field spans lines 50-51
+    rows[99] = row(100, queue='"Sa\n\nles"')  # spans 3 lines, the middle one empty
+    rows.insert(150, "")                         # a blank line between rows
+    rows[200] = row(200, wait="soon")            # stays a bad value
+    mapping = export(client(root), rows)
+    with pytest.raises(DataValidationError) as err:
+        load_export(mapping)
+    # banner = line 1, header = line 2, rows[i] on line i + 3 before the extra lines:
+    # +1 after row 48, +2 after row 100 (the blank line is a line of its own: no shift).
+    assert "line 206, column 'Wait'" in str(err.value), str(err.value)
+    rows[200] = row(200)
+    frame = load_export(export(client(root), rows)).to_pandas(with_lines=True)
+    lines = dict(zip(frame["interaction_id"], frame["source_line"], strict=True))
+    assert (lines["c48"], lines["c49"], lines["c100"], lines["c101"], lines["c300"]) == \
+        (50, 52, 103, 106, 306)

@@ -254,18 +254,36 @@ def _transcode(source: Path, mapping: ExportMapping, target: Path) -> None:
 
 def _blank_thresholds(con: duckdb.DuckDBPyConnection, source_sql: str, encoding: str,
                       compression: str, first: int) -> list[tuple[int, int]]:
-    """(b_i - i, i) for the i-th empty line b_i after line ``first``: DuckDB skips them.
+    """(b_i - i, i) for the i-th physical line b_i after line ``first`` that starts no row.
 
-    The j-th non-empty line sits at physical line j + #{i : b_i - i < j}.
+    Two kinds: an empty line (DuckDB skips it) and a line that continues a quoted field from
+    the line before (a field holding a line break). The j-th row sits at physical line
+    j + #{i : b_i - i < j}. A line with an odd number of quote characters opens or closes a
+    quoted field (a doubled quote inside one counts two), so the lines after an opening one, up
+    to its closing one, continue a row (P6-A03: every line after such a field was one short).
     """
+    quotes = "length(coalesce(l, '')) - length(replace(coalesce(l, ''), '\"', ''))"
     rows = con.sql(
-        f"SELECT rn FROM (SELECT row_number() OVER () AS rn, l FROM read_csv({source_sql}, "
+        f"SELECT rn, l IS NULL FROM (SELECT row_number() OVER () AS rn, l "
+        f"FROM read_csv({source_sql}, "
         f"columns={{'l': 'VARCHAR'}}, header=false, delim='\x01', quote='', escape='', "
         f"auto_detect=false, encoding={literal(encoding)}, compression={literal(compression)}, "
         f"strict_mode=false, null_padding=true, ignore_errors=true)) "
-        f"WHERE l IS NULL AND rn > {first} ORDER BY rn"
+        f"WHERE rn > {first} AND (l IS NULL OR (contains(l, '\"') AND ({quotes}) % 2 = 1)) "
+        "ORDER BY rn"
     ).fetchall()
-    return [(b - i, i) for i, (b,) in enumerate(rows, start=1)]
+    skipped: set[int] = set()
+    opened: int | None = None
+    for line, empty in rows:
+        if opened is not None:
+            skipped.update(range(opened + 1, line + 1))  # inside the field, up to its close
+            if not empty:
+                opened = None
+        elif empty:
+            skipped.add(line)
+        else:
+            opened = line
+    return [(b - i, i) for i, b in enumerate(sorted(skipped), start=1)]
 
 
 def _reader(path: Path, mapping: ExportMapping, names: list[str], encoding: str,
