@@ -71,3 +71,12 @@ def test_real_dates_still_load_as_dates():
     import datetime as dt
 
     assert strict_yaml.load("start: 2028-02-29\n") == {"start": dt.date(2028, 2, 29)}
+
+
+def test_an_alias_bomb_is_refused_at_its_first_alias():
+    """P7-M14/C01: nine levels of nine aliases hung every reader (9**9 values)."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    with pytest.raises(yaml.YAMLError, match=r"line 2, column 1[0-9]: a YAML alias .*"
+                                             r"\[no_aliases\]"):
+        strict_yaml.load("\n".join(lines) + "\n")

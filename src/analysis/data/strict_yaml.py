@@ -28,9 +28,11 @@ class YamlLimitError(yaml.YAMLError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a repeated key and nesting deeper than ``MAX_DEPTH``."""
+    """``yaml.SafeLoader`` that refuses a repeated key, nesting deeper than ``MAX_DEPTH`` and
+    any alias."""
 
     _depth = 0
+    _merging = False
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         # Counted before PyYAML recurses into the node, so the stack never grows past the limit.
@@ -42,7 +44,22 @@ class _StrictLoader(yaml.SafeLoader):
                     f"line {mark.line + 1}, column {mark.column + 1}: nested more than "
                     f"{MAX_DEPTH} levels deep [max_depth]: the limit for a config or mapping "
                     f"is {MAX_DEPTH} levels of mappings and lists")
-            return super().compose_node(parent, index)
+            merge = isinstance(index, yaml.ScalarNode) and index.tag == "tag:yaml.org,2002:merge"
+            if self.check_event(yaml.AliasEvent) and not (self._merging or merge):
+                # An alias repeats a node without copying it, so nine levels of nine aliases
+                # stay small on disk and under the depth limit yet expand to 9**9 values and
+                # hang every reader (P7-M14, P7-C01). Only a merge (``<<: *base``) may use
+                # one: merging folds keys together, so it cannot multiply values.
+                mark = self.peek_event().start_mark
+                raise YamlLimitError(
+                    f"line {mark.line + 1}, column {mark.column + 1}: a YAML alias (*name) "
+                    "outside a merge (<<: *name) [no_aliases]: write the value out instead; "
+                    "aliases can multiply a small file into billions of values")
+            outer, self._merging = self._merging, self._merging or merge
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._merging = outer
         finally:
             self._depth -= 1
 
