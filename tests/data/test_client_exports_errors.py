@@ -333,3 +333,14 @@ def test_lines_after_a_quoted_field_holding_line_breaks_are_still_physical(root:
     lines = dict(zip(frame["interaction_id"], frame["source_line"], strict=True))
     assert (lines["c48"], lines["c49"], lines["c100"], lines["c101"], lines["c300"]) == \
         (50, 52, 103, 106, 306)
+
+
+def test_lines_alternating_crlf_and_lf_are_named_not_read_as_no_rows(root: Path) -> None:
+    """P7-A35: such a file parsed to 0 rows and validation said "must have a data row"."""
+    mapping = export(client(root), [row(n) for n in range(1, 200)])
+    source = mapping.parent / "calls.csv"
+    lines = source.read_bytes().split(b"\n")[:-1]
+    source.write_bytes(b"".join(line + (b"\r\n" if i % 2 else b"\n")
+                                for i, line in enumerate(lines)))
+    with pytest.raises(DataValidationError, match="line 2: the line endings are mixed"):
+        load_export(mapping)

@@ -802,6 +802,10 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path, *,
             counts = _exact_parse(source, mapping, staged, partial, utf8, check)
         elif check is not None and (problem := check.problem()):
             raise DataValidationError(f"{source}: {problem}")
+        if check is not None and not any(counts.values()) and (mixed := mixed_endings(source)):
+            # Lines alternating CRLF and LF read as no row at all (P7-A35): an empty result
+            # from a file with lines says why, instead of "0 rows" later.
+            raise DataValidationError(f"{source}: {mixed}")
         partial.replace(out)  # atomic: a reader never sees a half-written table
     excluded = {rule.label: int(counts.get(i, 0))
                 for i, rule in enumerate(mapping.exclude, start=1)}
