@@ -319,3 +319,13 @@ def test_data_text_is_printed_escaped_never_run_by_the_terminal(monkeypatch, cap
     output.lines("error: data validation failed (1 critical):\nCRITICAL a.csv: x\x1by")
     assert capsys.readouterr().out.splitlines() == [
         "error: data validation failed (1 critical):", "CRITICAL a.csv: x\\x1by"]
+
+
+def test_the_kernels_validated_exports_flag_is_not_taken_from_the_users_shell(
+        tmp_path, monkeypatch):
+    """P7-R06: BPO_VALIDATED_EXPORTS_ONLY=1 set by hand made `bpo validate` refuse every
+    export as changed after validation; only a build sets it, for its kernels."""
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
+    cli.main(["runs"])
+    assert "BPO_VALIDATED_EXPORTS_ONLY" not in os.environ
