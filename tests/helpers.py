@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,3 +58,19 @@ class FakeValidation:
     summary_lines: list[str] = field(default_factory=lambda: ["raw/sources.csv: 12 rows ok"])
     warnings: list[str] = field(default_factory=list)
     result_dir: Path = Path("build/validation/x")
+
+
+def ctrl_c_when(process: subprocess.Popen, ready: Callable[[], object], settle: float) -> str:
+    """Send SIGINT to ``process``'s group (what Ctrl-C sends) once ``ready()`` returns and
+    ``settle`` seconds have passed; its output. A process still alive afterwards (or after a
+    failed wait) is killed, so a test never leaves one behind."""
+    try:
+        ready()
+        time.sleep(settle)
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return output

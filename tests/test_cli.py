@@ -14,7 +14,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from helpers import FakeValidation, snapshot, write_notebook
+from helpers import FakeValidation, ctrl_c_when, snapshot, write_notebook
 
 import analysis.cli as cli
 import analysis.pipeline.reports as reports
@@ -235,17 +235,12 @@ def test_ctrl_c_during_a_duckdb_query_is_one_line_exit_130(tmp_path):
         env={**os.environ, "BPO_ROOT": str(tmp_path), "CI": "true"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
-    try:
+    def querying() -> None:
         # Wait for the query itself (the line is printed just before it starts), not a fixed
         # time, so a slow machine cannot make the signal land before or after it.
         assert slow.stdout.readline().strip() == "querying"
-        time.sleep(0.3)
-        os.killpg(slow.pid, signal.SIGINT)
-        output, _ = slow.communicate(timeout=60)
-    finally:
-        if slow.poll() is None:
-            os.killpg(slow.pid, signal.SIGKILL)
-            slow.wait()
+
+    output = ctrl_c_when(slow, querying, 0.3)
     assert slow.returncode == cli.EXIT_INTERRUPTED, output
     assert "Traceback" not in output and "Query interrupted" not in output, output
     assert [line for line in output.splitlines() if line.strip()] == [

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers import FakeValidation, snapshot, write_notebook
+from helpers import FakeValidation, ctrl_c_when, snapshot, write_notebook
 
 import analysis.cli as cli
 import analysis.pipeline.refresh as refresh
@@ -368,16 +368,10 @@ def test_ctrl_c_mid_build_is_one_line_exit_130_and_nothing_published(project, fi
         env={**os.environ, "BPO_ROOT": str(root), "CI": "true"}, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    try:
-        _wait_for(lambda: len(set((root / "build" / "runs").glob("*/fig.ipynb")) - runs_before)
-                  >= 2 and any((root / "build" / "staging").iterdir()))
-        time.sleep(1.0)  # the kernels are inside the notebook's 30 s sleep
-        os.killpg(slow.pid, signal.SIGINT)
-        output, _ = slow.communicate(timeout=60)
-    finally:
-        if slow.poll() is None:
-            os.killpg(slow.pid, signal.SIGKILL)
-            slow.wait()
+    # 1 s after both kernels started: they are inside the notebook's 30 s sleep.
+    output = ctrl_c_when(slow, lambda: _wait_for(
+        lambda: len(set((root / "build" / "runs").glob("*/fig.ipynb")) - runs_before) >= 2
+        and any((root / "build" / "staging").iterdir())), 1.0)
     assert slow.returncode == 130, output
     assert "interrupted: nothing more was published" in output
     assert "Traceback" not in output, output
