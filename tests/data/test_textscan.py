@@ -40,3 +40,23 @@ def test_long_line_is_found_whatever_the_block_boundaries(data, expected, block,
 def test_first_line_whose_ending_differs(data, expected, block, monkeypatch):
     monkeypatch.setattr(textscan, "_SCAN_BLOCK", block)
     assert first_mixed_line_ending(io.BytesIO(data)) == expected
+
+
+@pytest.mark.parametrize(("data", "lines", "crs"), [
+    (b"a\nb\nc\n", 3, 0),
+    (b"a\nb\nc", 3, 0),            # a last line without its newline still counts
+    (b"a\r\nb\r\n", 2, 2),
+    (b"a\rb\n", 1, 1),             # a CR-only end: lines the reader sees and the count does not
+    (b"", 0, 0),
+    (b"abcdefghij\nb\n", None, 0),  # a line too long: counting stopped, nothing to trust
+])
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_physical_lines_and_carriage_returns_whatever_the_block_boundaries(data, lines, crs,
+                                                                             block):
+    """The typed parse numbers rows one per line when these counts say the file allows it."""
+    scan = LineScan(limit=4)
+    for start in range(0, len(data), block):
+        scan.feed(data[start:start + block])
+    assert scan.physical_lines() == lines
+    if lines is not None:
+        assert scan.crs == crs

@@ -1,17 +1,18 @@
 """Parse a client export into canonical Parquet inside DuckDB, streaming, with exact lines.
 
-The mapping is compiled (``query.py``) into one query that DuckDB runs over the export; ``COPY``
-writes the result, so the export never sits in Python memory and memory stays flat in rows.
+The mapping is compiled (``query.py``) into one query that DuckDB runs over the export; its rows
+stream out one batch at a time into a Parquet writer (``_write_rows``), so the export never sits
+in Python memory and memory stays flat in rows.
 Each output row carries ``source_line``, the export's physical line, so every error (and every
 validation sample later) names the line an analyst opens the file at.
 
 Two routes, one set of rules. The typed route (``_fast_parse``) reads a CSV export once with
 DuckDB's typed reader (``query.reader_plan``: what the reader parses natively), applies the
 mapping's SQL to the rest, and stops at the first row any check would flag (DuckDB's
-``error()`` as a guard). It runs on every core into a staging file in file order; a second,
-cheap pass over that file numbers the lines (``_Lines``: a row number in the query would hold
-the whole parse to one thread) and keeps the rows no filter excluded. A good export is read
-once. When the typed route
+``error()`` as a guard). The query runs on every core and its rows stream out in file order; the
+writer numbers the lines as they pass (``_Lines``: a row number in the query would hold the
+whole parse to one thread) and keeps the rows no filter excluded. A good export is read once
+and written once. When the typed route
 stops, or does not apply (Excel, Parquet, a transcoded encoding), the exact route
 (``_exact_parse``) writes the canonical columns plus compact check columns (which parse or rule
 failed, the first bad text, which exclusion rule matched) to a staging file; one aggregate over
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -81,7 +83,8 @@ _NATIVE_ENCODINGS = {"utf8": "utf-8", "utf8sig": "utf-8", "latin1": "latin-1",
 # the write for a file 4 % smaller (10M benchmark rows: 6.9 vs 5.6 CPU-s, 263 vs 275 MB).
 # Staging files are read once, straight away: lz4.
 _CANONICAL = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
-_STAGING = "FORMAT parquet, COMPRESSION lz4_raw"
+_CANONICAL_ARROW: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
+_STAGING_ARROW: dict[str, Any] = {"compression": "lz4"}
 _CHECKS = ("_bad", "_bad_code", "_bad_text", "_rule", "_excluded")
 
 
@@ -105,7 +108,7 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     spill = paths.build_dir() / "duckdb_tmp"
     spill.mkdir(parents=True, exist_ok=True)
     # Insertion order kept (DuckDB's default, pinned): a parse numbers its rows by their
-    # position in the staged file (``_Lines``), so COPY must write them in file order.
+    # position in the query's output (``_Lines``), so they must stream out in file order.
     con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(),
                                  "temp_directory": str(spill),
                                  "preserve_insertion_order": True})
@@ -217,6 +220,14 @@ class _SourceScan(threading.Thread):
         except (OSError, EOFError, zlib.error) as exc:
             self.error = _why(exc)
 
+    def one_row_per_line(self, lines: int) -> bool:
+        """Whether the file has exactly ``lines`` lines, each ended by LF or each by CRLF (so
+        no line the reader skipped or joined to another: see ``_fast_parse``). False when the
+        scan failed or found a line too long: the caller then looks closer."""
+        self.join()
+        return not self.error and self.lines.physical_lines() == lines and (
+            self.lines.crs in (0, self.lines.newlines))
+
     def problem(self) -> str | None:
         """What the scan found, as the message's text after the file name, or None."""
         self.join()
@@ -320,45 +331,105 @@ class _Lines:
     """How the n-th row the CSV reader returned maps to its physical line.
 
     The reader's rows carry no position, and numbering them in the query (``row_number() OVER
-    ()``) holds the whole pass to one thread. So the query writes its rows in file order (DuckDB
-    keeps insertion order in ``COPY``) and the line comes afterwards from the staged row's
-    position (``file_row_number``): row n (from 0) sits at line n + ``first``, plus one for each
-    empty line the reader skipped before it (``blanks``, see ``_blank_thresholds``).
+    ()``) holds the whole pass to one thread. So the query's rows stream out in file order
+    (DuckDB keeps insertion order, pinned in the connection) and ``_write_rows`` numbers them
+    as they pass: row n (from 0) sits at line n + ``first``, plus one for each line before it
+    that starts no row (``blanks``, see ``_blank_thresholds``).
     """
 
     first: int
     blanks: list[tuple[int, int]]
 
+    def numbers(self, start: int, count: int) -> Any:
+        """The physical lines (an int64 array) of reader rows ``start`` .. ``start+count-1``.
 
-def _csv_relation(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
-                  names: list[str], encoding: str,
-                  plan: ReaderPlan = TEXT_PLAN) -> tuple[str, _Lines]:
-    """SQL for the export's rows (``_reader``) with an empty ``_line``, and how to number them
-    once staged (``_staged_rows``)."""
+        With ``blanks`` = [(t_i, i)], t_i = b_i - i non-decreasing, the row at position p sits
+        at line a + #{i : t_i < a} for a = p + ``first`` (one sorted search per batch).
+        """
+        import numpy as np
+
+        at = np.arange(start + self.first, start + self.first + count, dtype=np.int64)
+        if self.blanks:
+            thresholds = np.fromiter((t for t, _i in self.blanks), dtype=np.int64,
+                                     count=len(self.blanks))
+            at += np.searchsorted(thresholds, at, side="left")
+        return at
+
+
+class _RowsStopped(Exception):
+    """The query behind ``_write_rows`` failed while its rows were read (a guard or a cast)."""
+
+
+_BATCH_ROWS = 122_880  # DuckDB's own row-group size: one written row group per batch
+_STREAM_BUFFER = "64MB"  # lets DuckDB compute ahead while Python writes a batch
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, target: Path,
+                *, compression: dict[str, Any], dictionary: list[str],
+                drop_excluded: bool) -> dict[int, int]:
+    """Stream ``sql``'s rows (in file order) into Parquet at ``target``, numbering them.
+
+    ``sql`` returns a ``source_line`` column (NULL for a CSV, filled in here from ``lines``;
+    Excel and Parquet sources number their rows themselves: ``lines`` None) and ``_excluded``
+    (-1 an empty row, 0 kept, k the k-th exclusion rule). With ``drop_excluded`` only kept
+    rows are written, without ``_excluded``. Returns rows per ``_excluded`` value. Memory is
+    one batch. Raises ``_RowsStopped`` when the query fails while read.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    con.execute(f"SET streaming_buffer_size = '{_STREAM_BUFFER}'")
+    try:
+        reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+    except duckdb.Error as exc:
+        raise _RowsStopped(str(exc)) from exc
+    schema = reader.schema
+    at = schema.get_field_index(SOURCE_LINE)
+    flags = schema.get_field_index("_excluded")
+    if drop_excluded:
+        schema = schema.remove(flags)
+    counts = np.zeros(0, dtype=np.int64)
+    position = 0
+    with pq.ParquetWriter(str(target), schema, use_dictionary=dictionary,
+                          **compression) as writer:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (duckdb.Error, OSError, pa.ArrowException) as exc:
+                reraise_if_interrupted(exc)
+                raise _RowsStopped(str(exc)) from exc
+            excluded = batch.column(flags).to_numpy(zero_copy_only=False)
+            found = np.bincount(excluded + 1)
+            counts = np.pad(counts, (0, max(0, len(found) - len(counts))))
+            counts[:len(found)] += found
+            if lines is not None:
+                numbers = pa.array(lines.numbers(position, batch.num_rows))
+                batch = batch.set_column(at, SOURCE_LINE, numbers)
+            position += batch.num_rows
+            if drop_excluded:
+                batch = batch.filter(pa.array(excluded == 0)).drop_columns(["_excluded"])
+            writer.write_batch(batch, row_group_size=_BATCH_ROWS)
+    return {k - 1: int(n) for k, n in enumerate(counts) if n}
+
+
+def _csv_lines(con: duckdb.DuckDBPyConnection, path: Path, mapping: ExportMapping,
+               encoding: str) -> _Lines:
+    """How the reader's rows of a CSV export map to its physical lines (one scan of it)."""
     compression = "gzip" if _is_gzip(path) else "none"
     header_lines = mapping.header_offset + 1
-    reader = _reader(path, mapping, names, encoding, plan)
     blanks = _blank_thresholds(con, literal(str(path)), encoding, compression, header_lines)
-    return (f"(SELECT *, CAST(NULL AS BIGINT) AS _line FROM {reader})",
-            _Lines(first=header_lines + 1, blanks=blanks))
+    return _Lines(first=header_lines + 1, blanks=blanks)
 
 
-def _staged_rows(con: duckdb.DuckDBPyConnection, staged: Path,
-                 lines: _Lines | None) -> tuple[str, bool]:
-    """SQL for the staged rows with ``source_line`` filled in; the flag says whether the rows
-    may come out of file order (the blank-line join), so a writer must sort them."""
-    table = literal(str(staged))
-    if lines is None:  # Excel and Parquet sources number their rows themselves
-        return f"read_parquet({table})", False
-    at = f"file_row_number + {lines.first}"
-    if not lines.blanks:
-        return (f"(SELECT * EXCLUDE (file_row_number) REPLACE ({at} AS {SOURCE_LINE}) "
-                f"FROM read_parquet({table}, file_row_number=true))"), False
-    values = ", ".join(f"({t}, {i})" for t, i in lines.blanks)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _blanks AS SELECT * FROM (VALUES {values}) v(t, i)")
-    return (f"(SELECT r.* EXCLUDE (file_row_number) REPLACE ({at} + coalesce(b.i, 0) AS "
-            f"{SOURCE_LINE}) FROM read_parquet({table}, file_row_number=true) r ASOF LEFT JOIN "
-            f"(SELECT t, max(i) AS i FROM _blanks GROUP BY t) b ON r.{at} > b.t)"), True
+def _csv_relation(path: Path, mapping: ExportMapping, names: list[str], encoding: str,
+                  plan: ReaderPlan = TEXT_PLAN) -> str:
+    """SQL for the export's rows (``_reader``) with an empty ``_line`` (``_write_rows`` fills
+    it in)."""
+    reader = _reader(path, mapping, names, encoding, plan)
+    return f"(SELECT *, CAST(NULL AS BIGINT) AS _line FROM {reader})"
 
 
 def _cell_text(value: object, decimal: str) -> str:
@@ -512,8 +583,8 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
                 f"{source}: exclude rule column '{rule.column}' not in the header "
                 f"(found: {names})")
     blank, excluded = _blank_row(names, plan), _exclusion_rule(mapping)
-    # A blank row is skipped, never judged (-1): it stays in the output, so that a staged
-    # row's position is still its reader row (``_Lines``); every writer keeps _excluded = 0.
+    # A blank row is skipped, never judged (-1): it stays in the output, so that a row's
+    # position is still its reader row (``_Lines``); every writer keeps _excluded = 0.
     kept = (f"SELECT *, CASE WHEN {blank} THEN -1 ELSE {excluded} END AS _excluded "
             f"FROM {relation}")
     # One layer per step, so each expression is computed once per row and the checks below
@@ -644,6 +715,12 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
 def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -> None:
     """One query over the whole table: an id seen twice anywhere in the file is found."""
     kept = f"(SELECT interaction_id, {SOURCE_LINE} FROM {staged} WHERE _excluded = 0)"
+    # Distinct 64-bit hashes prove distinct ids, at a third less CPU than grouping the text
+    # (10M ids); only a repeated hash (a duplicate, or a collision) needs the grouped query.
+    (same_hash,) = con.sql(f"SELECT count(*) - count(DISTINCT hash(interaction_id)) "
+                           f"FROM {kept}").fetchall()[0]
+    if not same_hash:
+        return
     repeated = repeated_key_rows(kept, ("interaction_id",), f"interaction_id, {SOURCE_LINE}")
     found = con.sql(
         f"SELECT count(*) - count(DISTINCT interaction_id), min(second), arg_min(interaction_id, "
@@ -664,18 +741,31 @@ def _excluded_rows(con: duckdb.DuckDBPyConnection, staged: str) -> dict[int, int
                         "GROUP BY ALL").fetchall())
 
 
-def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
-                partial: Path) -> dict[int, int] | None:
-    """Typed reader -> staged rows -> canonical Parquet, or None to parse exactly.
+def _dictionary_columns(kind: str) -> list[str]:
+    """Canonical text columns: codes, queues and agents repeat, so Parquet dictionary-encodes
+    them (an id column gains nothing, but one rule for every text column is simpler and costs
+    little: the writer falls back to plain pages once a dictionary grows past its limit)."""
+    return [c.name for c in CANONICAL_SCHEMAS[kind].columns if c.type == "str"]
+
+
+def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
+                scan: _SourceScan) -> dict[int, int] | None:
+    """Typed reader -> canonical Parquet in one pass, or None to parse exactly.
 
     DuckDB's typed reader parses what it can natively (``reader_plan``), the SQL of the text
     route the rest, and every row check of the exact route runs as a guard that stops the pass
-    at the first problem (DuckDB's ``error()``). No check column is written: the parse runs on
-    every core into a staging file in file order, and a second, cheap pass numbers the lines
-    and keeps the rows no filter excluded (``_Lines``). A stopped pass, a line the reader
-    rejected, or an export this route does not read (Excel, Parquet, a transcoded encoding)
-    returns None: the exact route then parses it again and names the first problem with its
-    line, value and count, as precisely as ever (a good export never pays for it).
+    at the first problem (DuckDB's ``error()``). No check column is computed for the output:
+    the query runs on every core and its rows stream out in file order to ``_write_rows``,
+    which numbers the lines (``_Lines``), keeps the rows no filter excluded and writes them. A
+    stopped pass, a line the reader rejected, or an export this route does not read (Excel,
+    Parquet, a transcoded encoding) returns None: the exact route then parses it again and
+    names the first problem with its line, value and count, as precisely as ever (a good
+    export never pays for it).
+
+    The rows are numbered one per line after the header at first. ``scan`` (the raw read
+    beside DuckDB) then tells whether the file has exactly that many lines; only when it has
+    more (an empty line, a quoted field holding a line break) are those lines found
+    (``_csv_lines``) and, if any falls before a row, the pass is run again numbered from them.
     """
     encoding = _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
     if mapping.is_excel or mapping.is_parquet or encoding is None:
@@ -683,30 +773,34 @@ def _fast_parse(source: Path, mapping: ExportMapping, staged: Path,
     names = read_header(source, mapping)
     plan = reader_plan(mapping)
     names_out = ", ".join([*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE])
+    header_lines = mapping.header_offset + 1
     with duckdb_connection() as con:
         try:
-            relation, lines = _csv_relation(con, source, mapping, names, encoding, plan)
+            relation = _csv_relation(source, mapping, names, encoding, plan)
             sql, _parsed, _rules = compile_query(mapping, relation, names, source, plan)
             guard = ("CASE WHEN _bad = 0 AND _rule = 0 THEN TRUE "
                      "ELSE error('a row needs the exact route') END")
-            con.execute(f"COPY (SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}) "
-                        f"TO {literal(str(staged))} ({_STAGING})")
+            query = f"SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}"
+            options = {"compression": _CANONICAL_ARROW,
+                       "dictionary": _dictionary_columns(mapping.kind), "drop_excluded": True}
+            lines = _Lines(first=header_lines + 1, blanks=[])
+            counts = _write_rows(con, query, lines, partial, **options)
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
-        except duckdb.Error as exc:
+            if rejected:
+                return None
+            read = sum(counts.values())
+            if not scan.one_row_per_line(header_lines + read):
+                lines = _csv_lines(con, source, mapping, encoding)
+                if read and lines.numbers(read - 1, 1)[0] != read - 1 + lines.first:
+                    counts = _write_rows(con, query, lines, partial, **options)
+        except (duckdb.Error, _RowsStopped) as exc:
             reraise_if_interrupted(exc)  # Ctrl-C, not a reason to take the exact route
             return None
-        if rejected:
-            return None
-        rows, reordered = _staged_rows(con, staged, lines)
-        order = f" ORDER BY {SOURCE_LINE}" if reordered else ""
-        (kept,) = con.execute(
-            f"COPY (SELECT {names_out} FROM {rows} WHERE _excluded = 0{order}) "
-            f"TO {literal(str(partial))} ({_CANONICAL})").fetchall()[0]
-        counts = _excluded_rows(con, f"read_parquet({literal(str(staged))})")
         if mapping.kind == "interactions":
             table = f"(SELECT *, 0 AS _excluded FROM read_parquet({literal(str(partial))}))"
             _raise_duplicates(con, table, f"{source}: line")
-    counts[0] = int(kept)
+    counts.pop(-1, None)  # empty rows: skipped, never counted
+    counts.setdefault(0, 0)
     return counts
 
 
@@ -720,9 +814,9 @@ def _cleanup(*files: Path) -> Iterator[None]:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping, utf8: Path,
-           staged: Path) -> tuple[list[Parsed], list[tuple[str, str, str]], list[str],
-                                  _Lines | None]:
-    """Run the compiled query over the export into ``staged`` (canonical + check columns)."""
+           staged: Path) -> tuple[list[Parsed], list[tuple[str, str, str]], list[str]]:
+    """Run the compiled query over the export into ``staged`` (canonical + check columns, every
+    row numbered, empty and excluded rows included)."""
     lines = None
     if mapping.is_excel:
         relation, names = _excel_relation(con, source, mapping)
@@ -734,10 +828,12 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
         if encoding is None:
             _transcode(source, mapping, utf8)
             read_from, encoding = utf8, "utf-8"
-        relation, lines = _csv_relation(con, read_from, mapping, names, encoding)
+        relation = _csv_relation(read_from, mapping, names, encoding)
+        lines = _csv_lines(con, read_from, mapping, encoding)
     sql, parsed, rules = compile_query(mapping, relation, names, source)
-    con.execute(f"COPY ({sql}) TO {literal(str(staged))} ({_STAGING})")
-    return parsed, rules, names, lines
+    _write_rows(con, sql, lines, staged, compression=_STAGING_ARROW,
+                dictionary=_dictionary_columns(mapping.kind), drop_excluded=False)
+    return parsed, rules, names
 
 
 def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Path, utf8: Path,
@@ -746,8 +842,8 @@ def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Pa
     text = not (mapping.is_excel or mapping.is_parquet)
     with duckdb_connection() as con:
         try:
-            parsed, rules, names, lines = _stage(con, source, mapping, utf8, staged)
-        except duckdb.Error as exc:
+            parsed, rules, names = _stage(con, source, mapping, utf8, staged)
+        except (duckdb.Error, _RowsStopped) as exc:
             reraise_if_interrupted(exc)
             why = (check.problem() if check is not None else None) or (
                 mixed_endings(source) if text else None) or f"cannot be read: {_why(exc)}"
@@ -756,19 +852,13 @@ def _exact_parse(source: Path, mapping: ExportMapping, staged: Path, partial: Pa
             raise DataValidationError(f"{source}: {problem}")
         if text:
             _raise_rejects(con, source, mapping, len(names))
-        rows, reordered = _staged_rows(con, staged, lines)
-        if reordered:
-            # The blank-line join is looked up once per message: number the rows once.
-            con.execute(f"CREATE TEMP TABLE _numbered AS SELECT * FROM {rows}")
-            rows = "_numbered"
+        rows = f"read_parquet({literal(str(staged))})"
         unit = "row" if mapping.is_parquet else "line"
         counts = _raise_first_problem(con, rows, f"{source}: {unit}", parsed, rules,
                                       mapping.kind)
         names_out = [*CANONICAL_SCHEMAS[mapping.kind].names, SOURCE_LINE]
-        con.execute(
-            f"COPY (SELECT {', '.join(names_out)} FROM {rows} WHERE _excluded = 0"
-            f"{f' ORDER BY {SOURCE_LINE}' if reordered else ''}) "
-            f"TO {literal(str(partial))} ({_CANONICAL})")
+        con.execute(f"COPY (SELECT {', '.join(names_out)} FROM {rows} WHERE _excluded = 0) "
+                    f"TO {literal(str(partial))} ({_CANONICAL})")
     return counts
 
 
@@ -796,7 +886,8 @@ def parse_export(source: Path, mapping: ExportMapping, out: Path, *,
         check = None if (mapping.is_excel or mapping.is_parquet) else _SourceScan(source)
         if check is not None:
             check.start()
-        counts = None if exact else _fast_parse(source, mapping, staged, partial)
+        counts = None if (exact or check is None) else _fast_parse(source, mapping, partial,
+                                                                   check)
         route = "typed" if counts is not None else "exact"
         if counts is None:
             counts = _exact_parse(source, mapping, staged, partial, utf8, check)

@@ -29,6 +29,7 @@ class LineScan:
     def __init__(self, limit: int = MAX_LINE_BYTES) -> None:
         self.limit = limit
         self.newlines = 0
+        self.crs = 0  # carriage returns: a CR-only line end is a line DuckDB sees, not us
         self._run = 0  # bytes since the last newline
         self._long: tuple[int, int] | None = None  # (line, bytes so far) of a long line
         self.long_line: tuple[int, int] | None = None  # (line, length) once known
@@ -44,6 +45,7 @@ class LineScan:
     def _feed(self, block: bytes) -> None:
         if self.long_line is not None:
             return
+        self.crs += block.count(b"\r")
         first = block.find(b"\n")
         if first == -1:
             self._run += len(block)
@@ -55,6 +57,13 @@ class LineScan:
             return
         self.newlines += block.count(b"\n")
         self._run = len(block) - block.rfind(b"\n") - 1
+
+    def physical_lines(self) -> int | None:
+        """Lines seen so far (a last line without a newline counts), or None once a line
+        too long was found (counting stopped there)."""
+        if self.long_line is not None or self._long is not None:
+            return None
+        return self.newlines + (1 if self._run else 0)
 
     def finish(self) -> tuple[int, int] | None:
         """The first over-long line as (line, length in bytes), or None."""
