@@ -77,6 +77,16 @@ def test_benchmark_format_with_a_row_filter_agrees_row_by_row(tmp_path: Path) ->
     assert rows["arrived_at"].tolist()[2] == pd.Timestamp("2025-11-15 09:00:00")
 
 
+def test_a_decimal_comma_in_a_duration_keeps_its_fraction_on_both_routes(tmp_path: Path) -> None:
+    """DuckDB's INTERVAL cast reads '0:01:02,5' as 62 s (it drops ',5'): the comma is made a
+    point first, wherever one is."""
+    rows = [GOOD[0].replace("0:03:50", "0:01:02,5"), GOOD[3].replace("1:02:03.5", "1:02:03,25")]
+    frame, route = _both(*_export(tmp_path / "x", rows), tmp_path)
+    assert route == "typed"
+    assert frame["wait_seconds"].tolist()[0] == 62.5
+    assert frame["talk_seconds"].tolist()[1] == 3723.25
+
+
 def test_typed_timestamps_numbers_and_durations_agree(tmp_path: Path) -> None:
     mapping = """kind: interactions
 file: calls.csv

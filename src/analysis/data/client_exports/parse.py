@@ -537,6 +537,10 @@ def _bitmask(conditions: list[str]) -> str:
                       for i, c in enumerate(conditions))
 
 
+def _any(conditions: list[str]) -> str:
+    return f"({' OR '.join(conditions)})" if conditions else "FALSE"
+
+
 def _blank_row(names: list[str], plan: ReaderPlan = TEXT_PLAN) -> str:
     """SQL: every cell of the row is empty (such rows are skipped, never judged)."""
     empty = [f"{ident(n)} IS NULL" if n in plan.types else f"{trimmed(ident(n))} = ''"
@@ -563,12 +567,16 @@ def _exclusion_rule(mapping: ExportMapping) -> str:
 
 
 def compile_query(mapping: ExportMapping, relation: str, names: list[str], source: Path,
-                  plan: ReaderPlan = TEXT_PLAN,
+                  plan: ReaderPlan = TEXT_PLAN, *, guarded: bool = False,
                   ) -> tuple[str, list[Parsed], list[tuple[str, str, str]]]:
     """The one query from export rows to canonical rows plus check columns.
 
     ``plan``: the source columns ``relation`` already holds typed (see ``reader_plan``).
+    ``guarded``: the typed route's form: the same checks, but only whether any fails, as one
+    condition that stops the query at the first row it holds for (DuckDB's ``error()``);
+    ``_bad`` and ``_rule`` are then flags, not bitmasks (ORs cost less than summed CASEs).
     """
+    flags = _any if guarded else _bitmask
     schema = CANONICAL_SCHEMAS[mapping.kind]
     parsed, select = canonical_select(mapping, plan)
     for p in parsed:
@@ -609,7 +617,7 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     # Excluded rows are neither parsed nor judged: a test call may carry any value.
     canonical = (
         f"SELECT {', '.join(select)}, _line AS {SOURCE_LINE}, _excluded, "
-        f"{_bitmask([f'{c} <> 0' for c in codes])} AS _bad, {first_code} AS _bad_code, "
+        f"{flags([f'{c} <> 0' for c in codes])} AS _bad, {first_code} AS _bad_code, "
         f"{first_text} AS _bad_text FROM judged"
     )
     if mapping.kind == "interactions":
@@ -617,11 +625,14 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     else:
         body = "SELECT * FROM c"
     rules = _rule_checks(schema)
-    rule_mask = _bitmask([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
+    rule_mask = flags([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
     ctes = ", ".join(f"{name} AS ({body_sql})" for name, body_sql in layers)
     sql = (f"WITH kept AS ({kept}), {ctes}, c AS ({canonical}), derived AS ({body}) "
-           f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE 0 END AS _rule "
+           f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE {flags([])} END AS _rule "
            "FROM derived")
+    if guarded:
+        sql = (f"SELECT * EXCLUDE (_bad, _bad_code, _bad_text, _rule) FROM ({sql}) WHERE CASE "
+               "WHEN _bad OR _rule THEN error('a row needs the exact route') ELSE TRUE END")
     return sql, parsed, rules
 
 
@@ -777,10 +788,9 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
     with duckdb_connection() as con:
         try:
             relation = _csv_relation(source, mapping, names, encoding, plan)
-            sql, _parsed, _rules = compile_query(mapping, relation, names, source, plan)
-            guard = ("CASE WHEN _bad = 0 AND _rule = 0 THEN TRUE "
-                     "ELSE error('a row needs the exact route') END")
-            query = f"SELECT {names_out}, _excluded FROM ({sql}) WHERE {guard}"
+            sql, _parsed, _rules = compile_query(mapping, relation, names, source, plan,
+                                                 guarded=True)
+            query = f"SELECT {names_out}, _excluded FROM ({sql})"
             options = {"compression": _CANONICAL_ARROW,
                        "dictionary": _dictionary_columns(mapping.kind), "drop_excluded": True}
             lines = _Lines(first=header_lines + 1, blanks=[])
