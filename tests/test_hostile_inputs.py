@@ -595,6 +595,12 @@ CASES = [
          never_says=("Traceback",)),
     Case("an impossible date in a -p parameter", ("report", "-p", "note=2026-02-30"), 2,
          "-p.note: not valid YAML", check=nothing_executed),
+    Case("transition.start: 1900-01-01 (P7-C25): refused at config load, not published",
+         ("report", "--client", "acme"), 2,
+         "transition.start: Value error, 1900-01-01 is before 1990-01-01",
+         lambda root: config(root, "acme", "display_name: Acme\ntransition: {start: 1900-01-01, "
+                             "waves: 1, nesting_weeks: 2, kt_experts: 2, travel_usd: 0}\n"),
+         check=nothing_executed),
     Case("engine: Spark (capital S) under bpo validate (P3-S07): named, not swallowed",
          ("validate",), 2, "acme.yaml: engine: 'Spark' is not allowed",
          lambda root: config(root, "acme", "display_name: Acme\nengine: Spark\n"),
