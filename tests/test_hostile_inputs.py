@@ -724,6 +724,12 @@ CASES = [
          ("validate",), 1, "key 'columns.arrived_at.format': '%d/%m/%Y %H:%M:%S %Q' is not a "
          "strftime pattern", evil_mapping_replace("%H:%M:%S", "%H:%M:%S %Q"),
          real_validation=True, never_says=("Invalid Input Error",)),
+    Case("CSAT '1e400' (P7-A34): not a finite number, shown as written", ("validate",), 1,
+         "column 'csat': the export was rejected: the value is not a finite number (export "
+         "column 'CSAT') [parseable]: 1 bad row, e.g. line 100 = '1e400'",
+         evil_export(lambda lines: [*lines[:99], lines[99].rsplit(b";", 1)[0] + b";1e400",
+                                    *lines[100:]]),
+         real_validation=True, never_says=("'inf'", "above the CSAT scale")),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

@@ -123,6 +123,32 @@ def test_csat_above_scale_is_rejected(tmp_path: Path) -> None:
         load_export(write_export(tmp_path / "a", rows))
 
 
+@pytest.mark.parametrize("text", ["nan", "NaN", "1e400", "-inf", "Infinity"])
+def test_a_number_that_is_not_finite_is_refused_as_written(tmp_path: Path, text: str) -> None:
+    """P7-A05/A34: CSAT 'nan' was "above the CSAT scale maximum" and '1e400' shown as 'inf'."""
+    rows = [*GOOD_ROWS[:2], GOOD_ROWS[0].replace("c1;", "c9;").replace(";1;5", f";1;{text}")]
+    path = write_export(tmp_path / "data" / "raw" / "clients" / "acme", rows)
+    with pytest.raises(DataValidationError) as err:
+        load_export(path)
+    assert (f"line 4, column 'CSAT' (→ csat): value '{text}' is not a finite number (1 row(s) "
+            "in all)") in str(err.value)
+
+
+def test_an_infinite_whole_number_is_refused_not_a_conversion_error(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "raw" / "clients" / "acme"
+    folder.mkdir(parents=True)
+    (folder / "iv.csv").write_text("Start,Queue,Offered,Answered\n"
+                                   "2025-02-05 08:00:00,Billing,10,9\n"
+                                   "2025-02-05 08:30:00,Billing,inf,9\n")
+    (folder / "iv.yaml").write_text(
+        "kind: interval_aggregates\nfile: iv.csv\ncolumns: {interval_start: Start, queue: "
+        "Queue, offered: Offered, answered: Answered}\nconstants: {channel: voice, "
+        "interval_minutes: 30}\n")
+    with pytest.raises(DataValidationError, match=r"line 3, column 'Offered' \(→ offered\): "
+                       r"value 'inf' is not a finite number"):
+        load_export(folder / "iv.yaml")
+
+
 def test_mapped_column_missing_from_header_is_named(tmp_path: Path) -> None:
     header = CALLS_HEADER.replace("Queue", "Split")
     rows = ["c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5"]
