@@ -730,6 +730,15 @@ CASES = [
          evil_export(lambda lines: [*lines[:99], lines[99].rsplit(b";", 1)[0] + b";1e400",
                                     *lines[100:]]),
          real_validation=True, never_says=("'inf'", "above the CSAT scale")),
+    Case("mapping of random bytes (P7-M16): said like a config says it", ("validate",), 1,
+         "interactions.yaml: not UTF-8 text (byte 0): a mapping is a YAML text file",
+         lambda root: (evil_export(lambda lines: lines, lines=20)(root), (
+             root / "data/raw/clients/evil/interactions.yaml").write_bytes(b"\xac\x00" * 64)),
+         real_validation=True, never_says=("codec",)),
+    Case("mapping key given twice (P7-M24): one line, no PyYAML snippet", ("validate",), 1,
+         "interactions.yaml: not valid YAML: line 23, column 3: key 'csat_scale' is given "
+         "twice (lines 22 and 23) [mapping]", evil_csat_scale("5\n  csat_scale: 10"),
+         real_validation=True, never_says=("<unicode string>", "^")),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

@@ -545,11 +545,8 @@ def load_client(client: str) -> Client:
     contained(file, clients_dir(), where=str(file), key="config file")
     try:
         data = strict_yaml.load_file(file)
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
-                          "text file") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"{file}: {strict_yaml.said(error, 'config')}") from None
     refuse_control_text(data, file)
     try:
         config = ClientConfig.model_validate(data if data is not None else {})

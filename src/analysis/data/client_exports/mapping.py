@@ -358,8 +358,10 @@ def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
         data = strict_yaml.load_file(path)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {strict_yaml.said(exc, 'mapping')}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
     refuse_control_text(data, path, allowed=TEXT_CONTROL_ALLOWED)
