@@ -123,6 +123,32 @@ def test_csat_above_scale_is_rejected(tmp_path: Path) -> None:
         load_export(write_export(tmp_path / "a", rows))
 
 
+@pytest.mark.parametrize("text", ["nan", "NaN", "1e400", "-inf", "Infinity"])
+def test_a_number_that_is_not_finite_is_refused_as_written(tmp_path: Path, text: str) -> None:
+    """P7-A05/A34: CSAT 'nan' was "above the CSAT scale maximum" and '1e400' shown as 'inf'."""
+    rows = [*GOOD_ROWS[:2], GOOD_ROWS[0].replace("c1;", "c9;").replace(";1;5", f";1;{text}")]
+    path = write_export(tmp_path / "data" / "raw" / "clients" / "acme", rows)
+    with pytest.raises(DataValidationError) as err:
+        load_export(path)
+    assert (f"line 4, column 'CSAT' (→ csat): value '{text}' is not a finite number (1 row(s) "
+            "in all)") in str(err.value)
+
+
+def test_an_infinite_whole_number_is_refused_not_a_conversion_error(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "raw" / "clients" / "acme"
+    folder.mkdir(parents=True)
+    (folder / "iv.csv").write_text("Start,Queue,Offered,Answered\n"
+                                   "2025-02-05 08:00:00,Billing,10,9\n"
+                                   "2025-02-05 08:30:00,Billing,inf,9\n")
+    (folder / "iv.yaml").write_text(
+        "kind: interval_aggregates\nfile: iv.csv\ncolumns: {interval_start: Start, queue: "
+        "Queue, offered: Offered, answered: Answered}\nconstants: {channel: voice, "
+        "interval_minutes: 30}\n")
+    with pytest.raises(DataValidationError, match=r"line 3, column 'Offered' \(→ offered\): "
+                       r"value 'inf' is not a finite number"):
+        load_export(folder / "iv.yaml")
+
+
 def test_mapped_column_missing_from_header_is_named(tmp_path: Path) -> None:
     header = CALLS_HEADER.replace("Queue", "Split")
     rows = ["c1;05/02/2025;08:01:10;Billing;0:00:12;0:04:00;ANS;1;5"]
@@ -171,6 +197,105 @@ def test_a_mapping_error_is_said_in_the_mappings_own_words(
         read_mapping(path)
     message = str(err.value)
     assert says in message and never not in message and ".str" not in message, message
+
+
+_SETTINGS_MAPPING = """\
+kind: interactions
+file: x.csv
+delimiter: ";"
+missing: ["?", ""]
+columns:
+  arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
+  wait_seconds: {source: Wait, format: hms}
+  resolved: {source: FCR, true_values: ["Y"], false_values: ["N"]}
+  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
+"""
+
+MAPPING_SETTINGS_REFUSED = [
+    # P7-M02, P7-M03: codecs Python knows that are not text encodings were accepted
+    ("encoding: rot13", "key 'encoding': 'rot13' is a codec that transforms data"),
+    ("encoding: base64", "key 'encoding': 'base64' is a codec that transforms data"),
+    ("encoding: hex", "key 'encoding': 'hex' is a codec that transforms data"),
+    ("encoding: klingon", "key 'encoding': 'klingon' is not an encoding this project knows"),
+    # text encodings whose bytes are not ASCII's: the file cannot be split at its line ends
+    ("encoding: unicode_escape", "key 'encoding': 'unicode_escape' (unicode-escape) does not"),
+    ("encoding: utf-7", "key 'encoding': 'utf-7' (utf-7) does not write plain ASCII"),
+    ("encoding: cp037", "key 'encoding': 'cp037' (cp037) does not write plain ASCII"),
+    # P7-M05, P7-M06 and every other pair of marks that must differ
+    ("decimal: ';'", "keys 'delimiter' and 'decimal': both are ';'"),
+    ("decimal: ','\nthousands: ','", "keys 'decimal' and 'thousands': both are ','"),
+    ("thousands: '.'", "keys 'decimal' and 'thousands': both are '.'"),
+    ("thousands: ';'", "keys 'delimiter' and 'thousands': both are ';'"),
+    ("@delimiter: \";\"@delimiter: '\"'",
+     "keys 'delimiter' and 'quote character (always '\"')': both are '\"'"),
+    ("decimal: ''", "key 'decimal': '' must be one character that is not a digit"),
+    ("thousands: '0'", "key 'thousands': '0' must be one character that is not a digit"),
+    # P7-M08: a word that means yes and no; a marker that hides a word or a mapped code
+    ("@false_values: [\"N\"]@false_values: [\"y \", \"N\"]",
+     "keys 'columns.resolved.true_values' and 'columns.resolved.false_values': 'y ' is in both"),
+    ("@missing: [\"?\", \"\"]@missing: [\"?\", \"\", \"n\"]",
+     "keys 'missing' and 'columns.resolved.false_values': 'n' is in both"),
+    ("@missing: [\"?\", \"\"]@missing: [\"?\", \" ABN\"]",
+     "keys 'missing' and 'columns.outcome.values': ' ABN' is in both"),
+    # P7-M10: formats checked against the parse's own strftime when the mapping is read
+    ("@%H:%M:%S@%H:%M:%S %Q",
+     "key 'columns.arrived_at.format': '%d/%m/%Y %H:%M:%S %Q' is not a strftime pattern the "
+     "parse reads (Unrecognized format for strftime/strptime: %Q)"),
+    ("@%d/%m/%Y %H:%M:%S@dd/mm/yyyy hh:mm",
+     "key 'columns.arrived_at.format': 'dd/mm/yyyy hh:mm' is neither a named format"),
+    ("@%H:%M:%S\"@%H:%M:%S%\"", "key 'columns.arrived_at.format': '%d/%m/%Y %H:%M:%S%' is "
+     "not a strftime pattern the parse reads (Trailing format character %)"),
+    ("@format: hms@format: hsm",
+     "key 'columns.wait_seconds.format': 'hsm' does not apply to a float column"),
+]
+
+
+@pytest.mark.parametrize(("edit", "says"), MAPPING_SETTINGS_REFUSED)
+def test_a_mapping_setting_that_cannot_be_read_is_refused_at_load_by_key(
+        tmp_path: Path, edit: str, says: str) -> None:
+    """Found when the mapping is read (before any export is opened), one line naming the
+    key(s) and the value; an edit is a line added, or '@old@new' replaced."""
+    if edit.startswith("@"):
+        _, old, new = edit.split("@")
+        assert old in _SETTINGS_MAPPING
+        text = _SETTINGS_MAPPING.replace(old, new, 1)
+    else:
+        text = _SETTINGS_MAPPING + edit + "\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        read_mapping(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: invalid mapping: ") and says in message, message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("edit", [
+    "encoding: cp1252", "encoding: UTF8", "encoding: utf-16-le", "encoding: utf-8-sig",
+    "encoding: shift_jis", "decimal: ','\nthousands: '.'",
+    "@delimiter: \";\"@delimiter: '\\t'\ndecimal: ','",
+    "@%d/%m/%Y %H:%M:%S@%-d.%-m.%Y %I:%M:%S %p", "@%d/%m/%Y %H:%M:%S@yyyymmdd"])
+def test_the_settings_real_exports_use_still_load(tmp_path: Path, edit: str) -> None:
+    if edit.startswith("@"):
+        _, old, new = edit.split("@")
+        text = _SETTINGS_MAPPING.replace(old, new, 1)
+    else:
+        text = _SETTINGS_MAPPING + edit + "\n"
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    read_mapping(path)
+
+
+def test_a_utf16le_export_without_a_bom_is_read_whole_not_split_at_byte_0x0a(
+        tmp_path: Path) -> None:
+    """UTF-16LE writes a line end as 0A 00: split into byte lines, every line after the first
+    began with a NUL (the transcode was line by line for every encoding)."""
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    path = write_export(folder, GOOD_ROWS, mapping=CALLS_MAPPING + "encoding: utf-16-le\n")
+    export = folder / "calls.csv"
+    export.write_bytes(export.read_bytes().decode("utf-8").encode("utf-16-le"))
+    frame = load_export(path).to_pandas()
+    assert frame["interaction_id"].tolist() == ["c1", "c2", "c3"]
 
 
 @pytest.mark.parametrize(("kind", "name", "value", "rule"), [

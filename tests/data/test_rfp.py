@@ -55,6 +55,20 @@ def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -
     assert "outside the stated scale 1-5 (rule: scale)" in message
 
 
+def test_a_score_just_outside_the_scale_is_shown_as_written(copy: Path) -> None:
+    """P7-E04: 5.0000001 was shown as "score 5 ... outside the stated scale 1-5"."""
+    responses = copy / "EXAMPLE_responses.csv"
+    lines = responses.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if ",service_quality," in line)
+    vendor, criterion, _value, evidence = lines[number - 1].split(",", 3)
+    lines[number - 1] = ",".join([vendor, criterion, "5.0000001", evidence])
+    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as caught:
+        read_rfp(copy)
+    assert "column 'value': score 5.0000001 for 'service_quality' is outside the stated scale " \
+        "1-5 (rule: scale)" in str(caught.value)
+
+
 @pytest.mark.parametrize(("file", "old", "new", "expected"), [
     ("EXAMPLE_responses.csv", ",technology,", ",technologie,",
      "column 'criterion': criterion 'technologie' is not in the criteria file "
@@ -63,6 +77,10 @@ def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -
      "shares sum to 0.9, not 1 (rule: shares_sum_to_1)"),
     ("EXAMPLE_rate_cards.csv", ",13.37,", ",-1,", "must be above 0 (rule: positive)"),
     ("EXAMPLE_criteria.csv", ",score,1,5,", ",score,5,1,", "scale 5-1 is empty (rule: scale)"),
+    # P7-E04: a value is shown as written, never rounded into agreeing with its bound
+    ("EXAMPLE_criteria.csv", ",score,1,5,", ",score,5.0000001,5,", "scale 5.0000001-5 is empty"),
+    ("EXAMPLE_rate_cards.csv", ",0.7,", ",0.70001,", "shares sum to 1.00001, not 1"),
+    ("EXAMPLE_rate_cards.csv", ",0.7,", ",1.00000001,", "share 1.00000001 must be between 0"),
     ("EXAMPLE_criteria.csv", ",yes_no,", ",boolean,", "kind 'boolean' is not one of"),
     ("EXAMPLE_responses.csv", "pci_dss,no,", "pci_dss,maybe,", "must be yes or no (rule: yes_no)"),
     # P6-E04: an escape sequence in evidence text was published raw in the HTML.

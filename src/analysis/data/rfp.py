@@ -124,6 +124,13 @@ def _number(path: Path, row: pd.Series, column: str) -> float:
     return value
 
 
+def _exact(value: float) -> str:
+    """A number as short as it can be shown without changing it: 5.0000001 rounded to "5" by
+    ``:g`` made "score 5 ... is outside the scale 1-5" contradict itself (P7-E04)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
 def _check_criteria(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     seen: set[str] = set()
     lows, highs = [], []
@@ -141,7 +148,8 @@ def _check_criteria(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
         if row["kind"] == SCORE:
             low, high = _number(path, row, "scale_min"), _number(path, row, "scale_max")
             if high <= low:
-                _fail(path, line, "scale_max", "scale", f"scale {low:g}-{high:g} is empty")
+                _fail(path, line, "scale_max", "scale",
+                      f"scale {_exact(low)}-{_exact(high)} is empty")
         lows.append(low)
         highs.append(high)
     return frame.assign(scale_min=lows, scale_max=highs)
@@ -165,9 +173,9 @@ def _check_responses(path: Path, frame: pd.DataFrame, criteria: pd.DataFrame) ->
         if spec["kind"] == SCORE:
             value = _number(path, row, "value")
             if not spec["scale_min"] <= value <= spec["scale_max"]:
-                _fail(path, line, "value", "scale", f"score {value:g} for {row['criterion']!r} "
-                      f"is outside the stated scale {spec['scale_min']:g}-"
-                      f"{spec['scale_max']:g}")
+                _fail(path, line, "value", "scale", f"score {row['value'].strip()} for "
+                      f"{row['criterion']!r} is outside the stated scale "
+                      f"{_exact(spec['scale_min'])}-{_exact(spec['scale_max'])}")
         elif spec["kind"] == "minimum":
             _number(path, row, "value")
         elif spec["kind"] == "yes_no" and row["value"].lower() not in YES_NO:
@@ -190,9 +198,9 @@ def _check_rates(path: Path, frame: pd.DataFrame, vendors: list[str]) -> pd.Data
                   "responses")
         rate, share = _number(path, row, "rate_usd_hour"), _number(path, row, "share")
         if rate <= 0:
-            _fail(path, line, "rate_usd_hour", "positive", f"rate {rate:g} must be above 0")
+            _fail(path, line, "rate_usd_hour", "positive", f"rate {_exact(rate)} must be above 0")
         if not 0 <= share <= 1:
-            _fail(path, line, "share", "share", f"share {share:g} must be between 0 and 1")
+            _fail(path, line, "share", "share", f"share {_exact(share)} must be between 0 and 1")
         rates.append(rate)
         shares.append(share)
     frame = frame.assign(rate_usd_hour=rates, share=shares)
@@ -200,7 +208,7 @@ def _check_rates(path: Path, frame: pd.DataFrame, vendors: list[str]) -> pd.Data
         total = frame.loc[frame["vendor"] == vendor, "share"].sum()
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             _fail(path, None, "share", "shares_sum_to_1", f"vendor {vendor!r}'s shares sum to "
-                  f"{total:g}, not 1")
+                  f"{total:.10g}, not 1")  # a sum: its last digits are float noise
     return frame
 
 

@@ -127,3 +127,20 @@ def load_file(path: Path) -> Any:
     if size > MAX_BYTES:
         raise _too_large(size)
     return load(path.read_text(encoding="utf-8"))
+
+
+def said(error: yaml.YAMLError | UnicodeDecodeError, what: str) -> str:
+    """A YAML file's read error as one line, for a config and a mapping alike: the encoding
+    said like a person would, a YAML error as its line, column and problem without PyYAML's
+    quoted snippet and caret (P7-M24 carried them into the one line, P7-M16 a codec's words).
+    ``what`` names the file's role ("config", "mapping")."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {error.start}): a {what} is a YAML text file"
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        words = " ".join(part for part in (error.context, error.problem) if part)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        if words.startswith("line "):  # the rule already names its place
+            where = ""
+        return f"not valid YAML: {where}{' '.join(words.split())}"
+    return f"not valid YAML: {' '.join(str(error).split())}"

@@ -44,7 +44,11 @@ from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
 from analysis.pipeline import reports as registry
-from analysis.research.plausibility import plausibility_problem
+from analysis.research.plausibility import (
+    LATEST_PLAN_YEAR,
+    plausibility_problem,
+    plausible_date_problem,
+)
 
 HOUSE_CLIENT = "house"
 DEFAULT_ACCENT = "#1f4e79"
@@ -59,7 +63,7 @@ PATH_PARAMETERS = ("client", "kpi_export")
 VENDOR_REPORT = "vendor_lifecycle"
 VENDOR_BLOCKS = ("selection", "transition", "sla")
 
-_Year = Annotated[int, Field(ge=1990, le=2040)]
+_Year = Annotated[int, Field(ge=1990, le=LATEST_PLAN_YEAR)]
 # Every number with a physical meaning is finite (YAML's .inf / .nan are floats too) and bounded.
 _Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 _Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -98,6 +102,17 @@ def _workload(value: int | str) -> int | str:
         return value
     raise ValueError(f"must be a whole number of paid FTE from 1 to 1,000,000 or "
                      f"{FROM_EXPORT!r} (size the client's export)")
+
+def _plausible_date(value: date | None) -> date | None:
+    problem = None if value is None else plausible_date_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+_Date = Annotated[date, AfterValidator(_plausible_date)]
+"""Every date a client config types: refused at load when implausible (P7-C25)."""
+
 
 def _plausible(name: str) -> AfterValidator:
     """The plausibility rule of ``research.plausibility`` for setting ``name``, as a validator:
@@ -259,8 +274,8 @@ class SelectionSettings(_Strict):
 class TransitionSettings(_Strict):
     """The transition plan's inputs; unset training_days and go_live take cited defaults."""
 
-    start: date
-    go_live: date | None = None
+    start: _Date
+    go_live: _Date | None = None
     waves: int = Field(ge=1, le=20)
     wave_interval_weeks: float = Field(0.0, ge=0, le=52)
     nesting_weeks: float = Field(ge=0, le=26)
@@ -530,11 +545,8 @@ def load_client(client: str) -> Client:
     contained(file, clients_dir(), where=str(file), key="config file")
     try:
         data = strict_yaml.load_file(file)
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{file}: not UTF-8 text (byte {error.start}): a config is a YAML "
-                          "text file") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{file}: not valid YAML: {' '.join(str(error).split())}") from error
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"{file}: {strict_yaml.said(error, 'config')}") from None
     refuse_control_text(data, file)
     try:
         config = ClientConfig.model_validate(data if data is not None else {})

@@ -11,8 +11,11 @@ parameters (``pipeline/config.py``) both refuse a value outside its range before
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
+
+from analysis.data.validation.client_rules import EARLIEST_DATE
 
 
 @dataclass(frozen=True)
@@ -76,3 +79,26 @@ def plausibility_problem(name: str, value: float) -> str | None:
     """Why the setting ``name`` = ``value`` is implausible, or None (also for unbounded names)."""
     bounds = PLAUSIBLE.get(name)
     return None if bounds is None else bounds.problem(float(value))
+
+
+LATEST_PLAN_YEAR = 2040
+"""The last year a client config may name (a ``*_year`` parameter or a date): the research
+tables' forecasts end by then, so a plan dated later rests on no cited figure."""
+
+
+def plausible_date_problem(value: dt.date) -> str | None:
+    """Why a date typed in a client config is implausible, or None.
+
+    The same lower bound as the export timestamps' rule (``EARLIEST_DATE``, 1990: the usual
+    typos, year 1, 1025 for 2025, 1900 from a spreadsheet's zero date, land before it; P7-C25
+    published a transition plan starting in 1900) and the years a plan may name as its upper
+    bound (``LATEST_PLAN_YEAR``). A plan lies ahead, so a future date is fine up to that year.
+    """
+    earliest = dt.date.fromisoformat(EARLIEST_DATE)
+    if value < earliest:
+        return (f"{value.isoformat()} is before {EARLIEST_DATE} (a mistyped year? no plan or "
+                "export this project reads is dated earlier)")
+    if value.year > LATEST_PLAN_YEAR:
+        return (f"{value.isoformat()} is after {LATEST_PLAN_YEAR} (a mistyped year? the cited "
+                f"forecasts a plan rests on end by {LATEST_PLAN_YEAR})")
+    return None

@@ -26,7 +26,9 @@ Example::
 
 from __future__ import annotations
 
+import codecs
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,47 @@ PERCENT_FORMATS = ("percent", "fraction")
 
 DATE_FORMATS = ("iso", "yymmdd", "yyyymmdd")
 """Named timestamp formats; anything else is a ``strftime`` pattern such as ``%d/%m/%Y %H:%M``."""
+
+
+WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
+"""Text encodings whose line end is not the byte 0x0A: read through a text decoder, whole."""
+
+# Every ASCII character, and the escapes a codec may interpret (\\u, \\x, UTF-7's '+'): a
+# byte-oriented text encoding must write and read each of them as the same single byte, or
+# splitting the file at 0x0A would not give its lines, and the delimiter, quote and digits of
+# the mapping would not be the file's bytes.
+_ASCII_PROBE = string.printable + "\\u0041\\x41+-"
+
+
+def text_encoding(name: str) -> str:
+    """The codec name of a mapping's ``encoding`` if the parse can read an export in it.
+
+    It must be a text encoding (``rot13`` and ``base64`` are codecs Python knows that do not
+    turn bytes into text), and either one of the UTF-16/UTF-32 family (decoded whole) or
+    ASCII-compatible (decoded line by line). ``ValueError`` says which rule failed.
+    """
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"'{name[:80]}' is not an encoding this project knows: name the "
+                         "export's character encoding (utf-8, latin-1, cp1252, utf-16, ...)"
+                         ) from None
+    if not info._is_text_encoding:  # noqa: SLF001 - the codec registry's own flag
+        raise ValueError(f"'{name}' is a codec that transforms data ({info.name}), not a text "
+                         "encoding: name the export's character encoding (utf-8, latin-1, "
+                         "cp1252, utf-16, ...)")
+    if info.name in WIDE_ENCODINGS or info.name == "utf-8-sig":  # the BOM is not ASCII
+        return info.name
+    try:
+        same = (_ASCII_PROBE.encode(info.name) == _ASCII_PROBE.encode("ascii")
+                and _ASCII_PROBE.encode("ascii").decode(info.name) == _ASCII_PROBE)
+    except (UnicodeError, ValueError):
+        same = False
+    if not same:
+        raise ValueError(f"'{name}' ({info.name}) does not write plain ASCII letters, digits "
+                         "and line ends as themselves, so an export cannot be split into "
+                         "lines and fields in it: convert the export to UTF-8")
+    return info.name
 
 
 class _Strict(BaseModel):
@@ -164,6 +207,15 @@ class ExportMapping(_Strict):
         return {name: typed_constant(schema.column(name), value) if name in names else value
                 for name, value in v.items()}
 
+    @field_validator("encoding")
+    @classmethod
+    def _readable_encoding(cls, v: str) -> str:
+        # Checked here, not when the export is parsed: 'rot13' or 'base64' named a codec that
+        # is not a text encoding and the parse did something else than the mapping said
+        # (P7-M02, P7-M03).
+        text_encoding(v)
+        return v
+
     @field_validator("delimiter")
     @classmethod
     def _one_char(cls, v: str) -> str:
@@ -191,6 +243,65 @@ class ExportMapping(_Strict):
                              f"constant: {', '.join(sorted(both))}")
         return self
 
+    @model_validator(mode="after")
+    def _settings_that_must_differ(self) -> ExportMapping:
+        # Two settings with one value make the file ambiguous, and which one wins was left to
+        # the order of the parse's code (P7-M05, M06, M08): refused, naming both keys.
+        marks = [("delimiter", self.delimiter), ("quote character (always '\"')", '"'),
+                 ("decimal", self.decimal)]
+        if self.thousands is not None:
+            marks.append(("thousands", self.thousands))
+        for key, value in (("decimal", self.decimal), ("thousands", self.thousands)):
+            if value is not None and (len(value) != 1 or value.isdigit()):
+                raise ValueError(f"key '{key}': {value[:20]!r} must be one character that is "
+                                 "not a digit")
+        for i, (key_a, a) in enumerate(marks):
+            for key_b, b in marks[i + 1:]:
+                if a == b:
+                    raise ValueError(f"keys '{key_a}' and '{key_b}': both are {a!r}: each "
+                                     "must be its own character (the delimiter separates "
+                                     "fields, the quote encloses them, decimal and thousands "
+                                     "mark numbers)")
+        markers = {m.strip(): m for m in self.missing}
+        for name in self.columns:
+            spec = self.spec(name)
+            col = CANONICAL_SCHEMAS[self.kind].column(name)
+            where = f"columns.{name}"
+            words: list[tuple[str, list[str]]] = []
+            if col.type == "bool":
+                words = [("true_values", spec.true_values), ("false_values", spec.false_values)]
+            if spec.values is not None:
+                words.append(("values", list(spec.values)))
+            # Cells are trimmed and yes/no words compared without case (query.parse_expression).
+            if col.type == "bool":
+                yes = {v.strip().lower(): v for v in spec.true_values}
+                both = [v for v in spec.false_values if v.strip().lower() in yes]
+                if both:
+                    raise ValueError(f"keys '{where}.true_values' and '{where}.false_values': "
+                                     f"{both[0]!r} is in both: a value cannot mean yes and no")
+            for key, values in words:
+                fold = (lambda v: v.strip().lower()) if key != "values" else (lambda v: v)
+                hit = [m for m in markers if any(fold(m) == fold(v) for v in values)]
+                if hit:
+                    # A missing marker is taken out before any word is looked at.
+                    raise ValueError(f"keys 'missing' and '{where}.{key}': {markers[hit[0]]!r} "
+                                     "is in both: a missing marker is never read as a value")
+        return self
+
+    @model_validator(mode="after")
+    def _formats_apply(self) -> ExportMapping:
+        # Found when the mapping is read, naming the key, not as the engine's error when the
+        # export is parsed (P7-M10).
+        for name in self.columns:
+            spec = self.spec(name)
+            if spec.format is None:
+                continue
+            col = CANONICAL_SCHEMAS[self.kind].column(name)
+            problem = format_problem(col.type, spec.format)
+            if problem:
+                raise ValueError(f"key 'columns.{name}.format': {problem}")
+        return self
+
     def spec(self, name: str) -> ColumnSpec | None:
         """The column spec for canonical column ``name`` (shorthand strings expanded)."""
         raw = self.columns.get(name)
@@ -209,6 +320,36 @@ class ExportMapping(_Strict):
         return self.file.lower().endswith((".parquet", ".pq"))
 
 
+def format_problem(column_type: str, fmt: str) -> str | None:
+    """Why ``fmt`` cannot read a column of ``column_type``, or None.
+
+    A timestamp takes a named format or a ``strftime`` pattern holding at least one directive,
+    every directive one DuckDB's ``strptime`` (both DuckDB routes) knows: DuckDB itself is
+    asked, so the rule is the parser's own. Durations and percentages take their named formats.
+    """
+    allowed = {"timestamp": DATE_FORMATS, "float": DURATION_FORMATS + PERCENT_FORMATS,
+               "int": DURATION_FORMATS + PERCENT_FORMATS}.get(column_type, ())
+    if column_type != "timestamp":
+        if fmt in allowed:
+            return None
+        said = ", ".join(allowed) if allowed else "none: remove the key"
+        return f"{fmt[:80]!r} does not apply to a {column_type} column (formats: {said})"
+    if fmt.lower() in DATE_FORMATS:
+        return None
+    if "%" not in fmt:
+        return (f"{fmt[:80]!r} is neither a named format ({', '.join(DATE_FORMATS)}) nor a "
+                "strftime pattern (such as '%d/%m/%Y %H:%M')")
+    import duckdb  # the parse's own engine; imported here, once a pattern needs it
+
+    with duckdb.connect() as con:
+        try:
+            con.execute("SELECT try_strptime('', '" + fmt.replace("'", "''") + "')")
+        except duckdb.Error as exc:
+            why = str(exc).splitlines()[0].split(f"{fmt}: ", 1)[-1]
+            return f"{fmt[:80]!r} is not a strftime pattern the parse reads ({why})"
+    return None
+
+
 TEXT_CONTROL_ALLOWED = frozenset({"delimiter"})
 """Mapping keys whose value may be a control character: a tab-separated export's delimiter."""
 
@@ -217,8 +358,10 @@ def read_mapping(path: Path) -> ExportMapping:
     """Read and validate a mapping YAML; ``ConfigError`` names the file and the bad key."""
     try:
         data = strict_yaml.load_file(path)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read mapping file: {exc}") from exc
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: {strict_yaml.said(exc, 'mapping')}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a mapping file must be a YAML mapping of keys to values")
     refuse_control_text(data, path, allowed=TEXT_CONTROL_ALLOWED)

@@ -42,7 +42,7 @@ from typing import Any
 import duckdb
 
 from analysis import paths
-from analysis.data.client_exports.mapping import ExportMapping
+from analysis.data.client_exports.mapping import WIDE_ENCODINGS, ExportMapping, text_encoding
 from analysis.data.client_exports.query import (
     SOURCE_LINE,
     TEXT_PLAN,
@@ -103,6 +103,12 @@ def _norm(encoding: str) -> str:
     return encoding.lower().replace("-", "").replace("_", "")
 
 
+def _is_wide(encoding: str) -> bool:
+    """UTF-16 or UTF-32 (any byte order): a line end is not the byte 0x0A, so the file is read
+    through a text decoder instead of being split into byte lines."""
+    return text_encoding(encoding) in WIDE_ENCODINGS
+
+
 def duckdb_connection() -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with a memory cap, spilling inside the project's ``build/``."""
     spill = paths.build_dir() / "duckdb_tmp"
@@ -141,7 +147,7 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
         with _open_binary(source) as raw:
             # Line by line, so a decoding error names its line (UTF-16 needs a text reader).
             text = (io.TextIOWrapper(raw, encoding=encoding, newline="")
-                    if _norm(encoding).startswith("utf16") else None)
+                    if _is_wide(encoding) else None)
             for line_no in range(1, mapping.header_offset + 2):
                 chunk = text.readline() if text else raw.readline()
                 if not chunk:
@@ -254,6 +260,18 @@ def mixed_endings(source: Path) -> str | None:
 def _transcode(source: Path, mapping: ExportMapping, target: Path) -> None:
     """A copy of a non-native-encoding export in UTF-8, decoded line by line (exact lines)."""
     with _open_binary(source) as raw, open(target, "wb") as out:
+        if _is_wide(mapping.encoding):
+            # UTF-16LE writes a line end as 0A 00: split into byte lines, every line after the
+            # first would start with the NUL of the one before. Decoded whole, kept verbatim.
+            try:
+                text = io.TextIOWrapper(raw, encoding=mapping.encoding, newline="")
+                while chunk := text.read(1 << 20):
+                    out.write(chunk.encode("utf-8"))
+            except UnicodeError as exc:
+                raise DataValidationError(
+                    f"{source}: text is not valid {mapping.encoding} "
+                    f"({getattr(exc, 'reason', exc)})") from None
+            return
         for number, line in enumerate(raw, start=1):
             try:
                 out.write(line.decode(mapping.encoding).encode("utf-8"))
