@@ -671,6 +671,14 @@ CASES = [
          ("validate",), 2, "BPO_DUCKDB_MEMORY_LIMIT='1KB' is not valid: expected at least 64MB",
          real_validation=True, env={"BPO_DUCKDB_MEMORY_LIMIT": "1KB"},
          never_says=("Out of Memory", "CRITICAL")),
+    Case("BPO_DUCKDB_MEMORY_LIMIT=99999999TB (P8-R05): above the machine's memory, named",
+         ("validate",), 2, "BPO_DUCKDB_MEMORY_LIMIT='99999999TB' is not valid: expected at most "
+         "this machine's memory", real_validation=True,
+         env={"BPO_DUCKDB_MEMORY_LIMIT": "99999999TB"}, never_says=("Traceback", "CRITICAL")),
+    Case("BPO_SPARK_DRIVER_MEMORY=99999999t (P8-R05, the same rule): named before any work",
+         ("report", "--force"), 2, "BPO_SPARK_DRIVER_MEMORY='99999999t' is not valid: expected "
+         "at most this machine's memory", env={"BPO_SPARK_DRIVER_MEMORY": "99999999t"},
+         check=nothing_executed),
     Case("BPO_KPI_PARTITION_ROWS=0 (P5-R04, every BPO_* setting): refused before any work",
          ("report", "--force"), 2, "BPO_KPI_PARTITION_ROWS='0' is not valid: expected a whole "
          "number of at least 1", env={"BPO_KPI_PARTITION_ROWS": "0"}, check=nothing_executed),

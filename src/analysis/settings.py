@@ -33,6 +33,21 @@ MIN_DUCKDB_MEMORY = 64 * 10**6
 MIN_SPARK_DRIVER_MEMORY = 450 * 2**20
 
 
+def machine_memory() -> int:
+    """This machine's physical memory in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _at_most_machine_memory(size: int) -> None:
+    # A cap above the machine's memory is no cap: the engine would run the machine out of
+    # memory instead of spilling, and DuckDB refuses sizes past 2^64 bytes with a traceback
+    # (P8-R05, 99999999TB).
+    memory = machine_memory()
+    if size > memory:
+        raise ValueError(f"at most this machine's memory, {memory / 2**30:.1f} GiB (a larger "
+                         "cap cannot be honoured)")
+
+
 def _size_bytes(text: str) -> int | None:
     match = _SIZE_RE.fullmatch(text)
     if not match:
@@ -46,6 +61,7 @@ def _duckdb_memory(text: str) -> str:
         raise ValueError("a size with a unit, e.g. 400MB, 2GB or 1.5GiB")
     if size < MIN_DUCKDB_MEMORY:
         raise ValueError("at least 64MB (below it DuckDB cannot hold one batch of a parse)")
+    _at_most_machine_memory(size)
     return text.strip()
 
 
@@ -56,6 +72,7 @@ def _jvm_memory(text: str) -> str:
     if int(match.group(1)) * _JVM_UNITS[(match.group(2) or "").lower()] < \
             MIN_SPARK_DRIVER_MEMORY:
         raise ValueError("at least 450m (Spark refuses to start a driver with less)")
+    _at_most_machine_memory(int(match.group(1)) * _JVM_UNITS[(match.group(2) or "").lower()])
     return text.strip()
 
 
