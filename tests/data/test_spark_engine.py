@@ -179,6 +179,11 @@ def test_preamble_bom_blank_lines_and_row_filters(spark, tmp_path):
      r"timestamp"),
     ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;9"],
      r"line 7, column 'csat': value '9' is above the CSAT scale maximum"),
+    # NaN and infinity parse as doubles on Spark too: refused as on DuckDB (P7-A05/A34).
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;nan"],
+     r"line 7, column 'CSAT' \(→ csat\): value 'nan' is not a finite number"),
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;1e400"],
+     r"line 7, column 'CSAT' \(→ csat\): value '1e400' is not a finite number"),
     ([*GOOD[:2], "c9;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?;EXTRA", *GOOD[2:]],
      r"calls.csv: line 5: malformed line, not the header's 9 fields \(1 malformed line\(s\) in "
      r"all, at lines 5\)"),

@@ -46,7 +46,7 @@ from analysis.data.client_exports.parse import (
     check_unique_names,
     read_header,
 )
-from analysis.data.client_exports.query import SOURCE_LINE
+from analysis.data.client_exports.query import NOT_FINITE, SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
 from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
@@ -229,15 +229,23 @@ class _Compiler:
             raise ConfigError(f"column '{col.name}': format '{spec.format}' does not apply to "
                               f"a {col.type} column")
         value = F.col(p)
+        # NaN and the infinities ('nan', 'inf', '1e400') parse as doubles on Spark as on
+        # DuckDB: refused the same way (query.NOT_FINITE), before the column's extra rule.
+        numeric = col.type in ("float", "int")
+        infinite = F.abs(F.col(p)) == F.lit(float("inf"))
+        not_finite = (F.col(p).isNotNull() & (F.isnan(F.col(p)) | infinite) if numeric
+                      else F.lit(False))
         if col.type == "int":
-            value = F.col(p).cast("bigint")
+            # Casting an infinity to bigint raises in ANSI mode: it is refused as not finite.
+            value = F.when(~infinite, F.col(p)).cast("bigint")
             extra, extra_reason = F.col(p) % 1 != 0, "not a whole number"
         bad = (F.when(map_bad, F.lit(1)).when(m.isNotNull() & F.col(p).isNull(), F.lit(2))
+               .when(not_finite, F.lit(4))
                .when(F.coalesce(extra, F.lit(False)), F.lit(3)).otherwise(F.lit(0)))
         return {"column": col.name, "sources": tuple(spec.sources),
                 "text": self.text(spec), "mapped": mapped, "parsed": parsed,
                 "value": value.cast(SPARK_TYPES[col.type]), "bad": bad,
-                "reasons": (map_reason, reason, extra_reason)}
+                "reasons": (map_reason, reason, extra_reason, NOT_FINITE)}
 
     def constant(self, col: ColumnSchema, value: Any) -> Any:
         # The same literal as the DuckDB route (query.constant_expression), from the value
