@@ -620,14 +620,14 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
                 f"(found: {names})")
     blank, excluded = _blank_row(names, plan), _exclusion_rule(mapping)
     # A blank row is skipped, never judged (-1): it stays in the output, so that a row's
-    # position is still its reader row (``_Lines``); every writer keeps _excluded = 0.
-    kept = (f"SELECT *, CASE WHEN {blank} THEN -1 ELSE {excluded} END AS _excluded "
-            f"FROM {relation}")
+    # position is still its reader row (``_Lines``); every writer keeps _excluded = 0. The
+    # flag is computed beside the texts so DuckDB trims an exclusion rule's column once.
+    kept_flag = f"CASE WHEN {blank} THEN -1 ELSE {excluded} END"
     # One layer per step, so each expression is computed once per row and the checks below
     # only compare columns: text -> mapped -> parsed -> bad code.
     layers = [
-        ("texts", "SELECT _line, _excluded" + "".join(
-            f", {p.text} AS _t{p.index}{p.carried}" for p in parsed) + " FROM kept"),
+        ("texts", f"SELECT _line, {kept_flag} AS _excluded" + "".join(
+            f", {p.text} AS _t{p.index}{p.carried}" for p in parsed) + f" FROM {relation}"),
         ("mapped", "SELECT *" + "".join(
             f", {p.mapped} AS _m{p.index}" for p in parsed) + " FROM texts"),
         ("parsed", "SELECT *" + "".join(
@@ -655,7 +655,7 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     rules = _rule_checks(schema)
     rule_mask = flags([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
     ctes = ", ".join(f"{name} AS ({body_sql})" for name, body_sql in layers)
-    sql = (f"WITH kept AS ({kept}), {ctes}, c AS ({canonical}), derived AS ({body}) "
+    sql = (f"WITH {ctes}, c AS ({canonical}), derived AS ({body}) "
            f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE {flags([])} END AS _rule "
            "FROM derived")
     if guarded:
