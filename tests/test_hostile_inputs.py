@@ -432,6 +432,10 @@ def orphans_removed(root: Path) -> None:
     assert not list(house.glob(".*.tmp")) and not list((root / "reports").glob(".*.tmp"))
 
 
+def not_created(path: Path) -> None:
+    assert not path.exists(), f"{path} was created"
+
+
 def nothing_executed(root: Path) -> None:
     assert not list((root / "build" / "runs").glob("*/*.ipynb"))
 
@@ -679,6 +683,24 @@ CASES = [
          ("report", "--force"), 2, "BPO_SPARK_DRIVER_MEMORY='99999999t' is not valid: expected "
          "at most this machine's memory", env={"BPO_SPARK_DRIVER_MEMORY": "99999999t"},
          check=nothing_executed),
+    Case("BPO_SPARK_MASTER=local[0] (P8-X08): the setting, exit 2, not a mapping problem",
+         ("validate",), 2, "environment setting BPO_SPARK_MASTER='local[0]' is not valid: "
+         "expected local, local[N] (N >= 1 threads)", real_validation=True,
+         env={"BPO_SPARK_MASTER": "local[0]"}, never_says=("CRITICAL", "[mapping]")),
+    Case("SPARK_REMOTE=localhost:15002 without sc:// (P8-X08, the same class)",
+         ("report", "--force"), 2, "environment setting SPARK_REMOTE='localhost:15002' is not "
+         "valid: expected a Spark Connect URL", env={"SPARK_REMOTE": "localhost:15002"},
+         check=nothing_executed),
+    Case("BPO_ROOT a folder that does not exist (P8-R03): named, nothing created",
+         ("validate",), 2, "environment setting BPO_ROOT=", real_validation=True,
+         env={"BPO_ROOT": "{root}/nope"}, check=lambda root: not_created(root / "nope"),
+         never_says=("CRITICAL", "file not found")),
+    Case("BPO_ROOT a file (P8-R04): named, not '.../build/...: Not a directory'",
+         ("validate",), 2, "is a file, not a folder", real_validation=True,
+         env={"BPO_ROOT": "{root}/data/raw/sources.csv"}, never_says=("Not a directory",)),
+    Case("BPO_ROOT a folder without data/raw (P8-R03): named before any report",
+         ("report", "--force"), 2, "has no data/raw folder", env={"BPO_ROOT": "{root}/notebooks"},
+         check=lambda root: not_created(root / "notebooks" / "build")),
     Case("BPO_KPI_PARTITION_ROWS=0 (P5-R04, every BPO_* setting): refused before any work",
          ("report", "--force"), 2, "BPO_KPI_PARTITION_ROWS='0' is not valid: expected a whole "
          "number of at least 1", env={"BPO_KPI_PARTITION_ROWS": "0"}, check=nothing_executed),
@@ -783,7 +805,7 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
         monkeypatch.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
     for name, value in case.env.items():
         if name != "BPO_TEST_FREE_BYTES":
-            monkeypatch.setenv(name, value)
+            monkeypatch.setenv(name, value.replace("{root}", str(root)))
     if "BPO_TEST_FREE_BYTES" in case.env:
         free = int(case.env["BPO_TEST_FREE_BYTES"])
         real = shutil.disk_usage
