@@ -94,11 +94,16 @@ def _crlf_every_third(lines: list[bytes]) -> list[bytes]:
 
 def _queue(value: bytes) -> Callable[[list[bytes]], list[bytes]]:
     """Line 100's queue (4th field) replaced by ``value``."""
+    return _field(3, value)
+
+
+def _field(index: int, value: bytes, line: int = 100) -> Callable[[list[bytes]], list[bytes]]:
+    """Physical line ``line``'s field ``index`` (0-based) replaced by ``value``."""
 
     def edit(lines: list[bytes]) -> list[bytes]:
-        fields = lines[99].split(b";")
-        fields[3] = value
-        return [*lines[:99], b";".join(fields), *lines[100:]]
+        fields = lines[line - 1].split(b";")
+        fields[index] = value
+        return [*lines[:line - 1], b";".join(fields), *lines[line:]]
 
     return edit
 
@@ -792,6 +797,15 @@ CASES = [
          ("validate",), 1, "key 'exclude.0.reason': the reason is blank",
          evil_mapping_edit('exclude:\n  - {column: Result, values: [SAB], reason: "  "}\n'),
          real_validation=True, never_says=("excluded 12 row(s)",)),
+    Case("Talk 800:00:00, a 33-day call (P8-A13): above the per-contact maximum, line named",
+         ("validate",), 1, "column 'talk_seconds': the export was rejected: the value is above "
+         "the maximum 86400 (24 hours: a longer time is not one contact's (a typo?)) "
+         "[maximum]: 1 bad row, e.g. line 100 = '800:00:00'",
+         evil_export(_field(7, b"800:00:00")), real_validation=True,
+         never_says=("validation passed",)),
+    Case("Wait 24:00:01 (P8-A13, every per-contact duration): refused", ("validate",), 1,
+         "column 'wait_seconds': the export was rejected: the value is above the maximum 86400",
+         evil_export(_field(6, b"24:00:01", line=150)), real_validation=True),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

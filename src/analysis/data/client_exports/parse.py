@@ -542,7 +542,8 @@ def _rule_checks(schema: TableSchema) -> list[tuple[str, str, str]]:
                            f"is below the minimum {col.min_value:g}"))
         if col.max_value is not None:
             checks.append((col.name, f"{col.name} > {col.max_value!r}",
-                           f"is above the maximum {col.max_value:g}"))
+                           f"is above the maximum {col.max_value:g}"
+                           + (f" ({col.max_why})" if col.max_why else "")))
     if schema.kind == "interactions":
         checks.append(("csat", "csat > csat_scale", "is above the CSAT scale maximum"))
     return checks
@@ -654,9 +655,13 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     return sql, parsed, rules
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, column: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, float) and column.endswith("_seconds") and 0 <= value < 1e12:
+        # A duration as the export writes it, not '2.88e+06' (P8-A13's 800:00:00).
+        whole = int(value)
+        return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -737,7 +742,7 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
     (value,) = con.sql(f"SELECT {column} FROM {staged} WHERE {SOURCE_LINE} = {int(line)} "
                        "LIMIT 1").fetchall()[0]
     raise DataValidationError(
-        f"{where} {line}, column '{column}': value '{_shown(value)}' {why} "
+        f"{where} {line}, column '{column}': value '{_shown(value, column)}' {why} "
         f"({count} row(s) in all)")
 
 

@@ -99,7 +99,7 @@ def _column_expectations(builder: SuiteBuilder, column: object) -> None:
         description = (
             f"must lie within {span}" if span else
             f"must be >= {low:g}" if low is not None else f"must be <= {high:g}"
-        )
+        ) + (f" (at most {column.max_why})" if column.max_why else "")
         builder.add(
             gxe.ExpectColumnValuesToBeBetween, severity=CRITICAL, rule=rule, about=name,
             description=description, column=name, min_value=low, max_value=high,
