@@ -806,6 +806,10 @@ CASES = [
     Case("Wait 24:00:01 (P8-A13, every per-contact duration): refused", ("validate",), 1,
          "column 'wait_seconds': the export was rejected: the value is above the maximum 86400",
          evil_export(_field(6, b"24:00:01", line=150)), real_validation=True),
+    Case("a lone CR inside an unquoted Queue value on line 100 (P8-A22): the line named",
+         ("validate",), 1, "calls.csv: line 100: a carriage return (CR) that is not followed "
+         "by a line feed", evil_export(_queue(b"Bill\ring")), real_validation=True,
+         never_says=("state machine",)),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

@@ -60,6 +60,7 @@ from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
 from analysis.data.client_exports.textscan import (
     MAX_LINE_BYTES,
     LineScan,
+    first_lone_cr,
     first_mixed_line_ending,
     long_line_message,
 )
@@ -244,10 +245,18 @@ class _SourceScan(threading.Thread):
 
 
 def mixed_endings(source: Path) -> str | None:
-    """On the error path only: the first line whose ending differs from the first line's."""
+    """On the error path only: the first line whose ending differs from the first line's, or
+    the first line holding a carriage return that ends nothing (a lone CR)."""
     try:
         with _open_binary(source) as handle:
             found = first_mixed_line_ending(handle)
+        if found is None:
+            with _open_binary(source) as handle:
+                lone = first_lone_cr(handle)
+            if lone is not None:
+                return (f"line {lone}: a carriage return (CR) that is not followed by a line "
+                        "feed: a CR inside a value must be in a quoted field, and lines end "
+                        "with LF or CRLF; quote the value or remove the CR")
     except (OSError, EOFError, zlib.error):
         return None
     if found is None:
