@@ -810,6 +810,17 @@ CASES = [
          ("validate",), 1, "calls.csv: line 100: a carriage return (CR) that is not followed "
          "by a line feed", evil_export(_queue(b"Bill\ring")), real_validation=True,
          never_says=("state machine",)),
+    Case("an extra column with a blank header name on every line (P7-A19): named by position",
+         ("validate",), 1, "calls.csv: line 2: column 14 of the header has no name",
+         evil_export(lambda lines: [line + b";" if line else line for line in lines]),
+         real_validation=True, never_says=("zero-length delimited identifier",)),
+    Case("gzip bytes in a file named calls.csv (P7-A26): said as gzip, not as bad utf-8",
+         ("validate",), 1, "calls.csv: the file holds gzip-compressed data but its name does "
+         "not end in .gz: name it calls.csv.gz",
+         lambda root: (evil_export(lambda lines: lines, lines=50)(root), (
+             root / "data/raw/clients/evil/calls.csv").write_bytes(gzip.compress(
+                 (root / "data/raw/clients/evil/calls.csv").read_bytes()))),
+         real_validation=True, never_says=("not valid utf-8",)),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

@@ -123,6 +123,9 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+_GZIP_MAGIC = b"\x1f\x8b"  # the first two bytes of every gzip member (RFC 1952)
+
+
 def _is_gzip(source: Path) -> bool:
     return source.name.lower().endswith(".gz")
 
@@ -144,6 +147,17 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
     except LookupError:
         raise ConfigError(
             f"{source}: unknown encoding '{mapping.encoding}' in the mapping") from None
+    if not _is_gzip(source):
+        try:
+            with open(source, "rb") as raw:
+                magic = raw.read(2)
+        except OSError:
+            magic = b""
+        if magic == _GZIP_MAGIC:
+            # Read as text it was "line 1: text is not valid utf-8" (P7-A26).
+            raise DataValidationError(
+                f"{source}: the file holds gzip-compressed data but its name does not end in "
+                f".gz: name it {source.name}.gz (and the mapping's 'file' with it)")
     try:
         with _open_binary(source) as raw:
             # Line by line, so a decoding error names its line (UTF-16 needs a text reader).
@@ -189,6 +203,12 @@ def check_unique_names(source: Path, names: list[str], line: int) -> None:
     """Two header columns with one name would make the mapping ambiguous: name both."""
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if not name:
+            # DuckDB refused it as "zero-length delimited identifier", naming nothing (P7-A19).
+            raise DataValidationError(
+                f"{source}: line {line}: column {position} of the header has no name (a line "
+                "that ends with the delimiter has one more, blank, column): name the column "
+                "in the export, or remove the trailing delimiter")
         if name in seen:
             raise DataValidationError(
                 f"{source}: line {line}: the header names column '{name}' twice (columns "
