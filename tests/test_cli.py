@@ -44,6 +44,7 @@ def project(tmp_path_factory):
     }
     (root / "config" / "clients").mkdir(parents=True)
     (root / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
+    (root / "data" / "raw").mkdir(parents=True)  # bpo refuses a BPO_ROOT without it (P8-R03)
     validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
 
     def fake_validation(clients=None):
@@ -333,6 +334,7 @@ def test_data_text_is_printed_escaped_never_run_by_the_terminal(monkeypatch, cap
 
     monkeypatch.setattr(gate, "validate", fake_validate)
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    (tmp_path / "data" / "raw").mkdir(parents=True)  # a project root (bpo checks BPO_ROOT)
     assert cli.main(["validate"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert out.splitlines() == [
@@ -349,6 +351,7 @@ def test_the_kernels_validated_exports_flag_is_not_taken_from_the_users_shell(
     """P7-R06: BPO_VALIDATED_EXPORTS_ONLY=1 set by hand made `bpo validate` refuse every
     export as changed after validation; only a build sets it, for its kernels."""
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    (tmp_path / "data" / "raw").mkdir(parents=True)  # a project root (bpo checks BPO_ROOT)
     monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
     cli.main(["runs"])
     assert "BPO_VALIDATED_EXPORTS_ONLY" not in os.environ
