@@ -60,14 +60,16 @@ class FakeValidation:
     result_dir: Path = Path("build/validation/x")
 
 
-def ctrl_c_when(process: subprocess.Popen, ready: Callable[[], object], settle: float) -> str:
-    """Send SIGINT to ``process``'s group (what Ctrl-C sends) once ``ready()`` returns and
-    ``settle`` seconds have passed; its output. A process still alive afterwards (or after a
-    failed wait) is killed, so a test never leaves one behind."""
+def ctrl_c_when(process: subprocess.Popen, ready: Callable[[], object], settle: float,
+                sig: int = signal.SIGINT) -> str:
+    """Send SIGINT to ``process``'s group (what Ctrl-C sends; or ``sig``: SIGTERM is what a
+    scheduler sends) once ``ready()`` returns and ``settle`` seconds have passed; its output.
+    A process still alive afterwards (or after a failed wait) is killed, so a test never
+    leaves one behind."""
     try:
         ready()
         time.sleep(settle)
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, sig)
         output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:

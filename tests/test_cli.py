@@ -44,6 +44,7 @@ def project(tmp_path_factory):
     }
     (root / "config" / "clients").mkdir(parents=True)
     (root / "config" / "clients" / "house.yaml").write_text("display_name: BPO Research\n")
+    (root / "data" / "raw").mkdir(parents=True)  # bpo refuses a BPO_ROOT without it (P8-R03)
     validation = SimpleNamespace(outcome=FakeValidation(), calls=0)
 
     def fake_validation(clients=None):
@@ -225,11 +226,17 @@ raise SystemExit(cli.main(["validate"]))
 """
 
 
-def test_ctrl_c_during_a_duckdb_query_is_one_line_exit_130(tmp_path):
+@pytest.mark.parametrize(("sig", "code", "said"), [
+    (signal.SIGINT, cli.EXIT_INTERRUPTED, "interrupted"),
+    (signal.SIGTERM, cli.EXIT_TERMINATED, "stopped (SIGTERM)"),
+])
+def test_ctrl_c_during_a_duckdb_query_is_one_line_exit_130(tmp_path, sig, code, said):
     """P5-K02: DuckDB turns Ctrl-C into ``RuntimeError: Query interrupted``; bpo still says
-    one "interrupted" line and exits 130, with no traceback."""
+    one "interrupted" line and exits 130, with no traceback. P8-E05: SIGTERM (a scheduler's
+    timeout) ended bpo silently; now one "stopped (SIGTERM)" line, exit 143."""
     driver = tmp_path / "driver.py"
     driver.write_text(DUCKDB_DRIVER)
+    (tmp_path / "data" / "raw").mkdir(parents=True)  # a project root (bpo checks BPO_ROOT)
     slow = subprocess.Popen(
         [sys.executable, str(driver)], start_new_session=True, text=True,
         env={**os.environ, "BPO_ROOT": str(tmp_path), "CI": "true"},
@@ -240,11 +247,11 @@ def test_ctrl_c_during_a_duckdb_query_is_one_line_exit_130(tmp_path):
         # time, so a slow machine cannot make the signal land before or after it.
         assert slow.stdout.readline().strip() == "querying"
 
-    output = ctrl_c_when(slow, querying, 0.3)
-    assert slow.returncode == cli.EXIT_INTERRUPTED, output
+    output = ctrl_c_when(slow, querying, 0.3, sig)
+    assert slow.returncode == code, output
     assert "Traceback" not in output and "Query interrupted" not in output, output
     assert [line for line in output.splitlines() if line.strip()] == [
-        "interrupted: nothing more was published; reports/ keeps its last complete runs "
+        f"{said}: nothing more was published; reports/ keeps its last complete runs "
         "(run again to finish)"]
 
 
@@ -272,6 +279,28 @@ def test_an_interrupt_a_library_wraps_is_still_an_interrupt(command, wrapped, mo
     assert len(lines) == 1 and lines[0].startswith("interrupted: "), lines
     # the previous handler is back: a later Ctrl-C outside bpo is handled as before
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_sigterm_cleans_up_like_ctrl_c_and_restores_the_handler(monkeypatch, capsys):
+    """P8-E05: SIGTERM unwinds through every ``finally`` (lock, staging) as Ctrl-C does, says
+    one line, exits 143; the default SIGTERM handler is back afterwards."""
+    cleaned = []
+
+    def handler(args, out):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the stop lands here
+        finally:
+            cleaned.append(True)
+        raise AssertionError("SIGTERM never arrived")
+
+    monkeypatch.setattr(cli, "cmd_validate", handler)
+    assert cli.main(["validate"]) == cli.EXIT_TERMINATED
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["stopped (SIGTERM): nothing more was published; reports/ keeps its last "
+                     "complete runs (run again to finish)"], lines
+    assert cleaned == [True]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_importing_the_cli_is_light_so_ctrl_c_at_startup_is_caught():
@@ -305,6 +334,7 @@ def test_data_text_is_printed_escaped_never_run_by_the_terminal(monkeypatch, cap
 
     monkeypatch.setattr(gate, "validate", fake_validate)
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    (tmp_path / "data" / "raw").mkdir(parents=True)  # a project root (bpo checks BPO_ROOT)
     assert cli.main(["validate"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert out.splitlines() == [
@@ -321,6 +351,7 @@ def test_the_kernels_validated_exports_flag_is_not_taken_from_the_users_shell(
     """P7-R06: BPO_VALIDATED_EXPORTS_ONLY=1 set by hand made `bpo validate` refuse every
     export as changed after validation; only a build sets it, for its kernels."""
     monkeypatch.setenv("BPO_ROOT", str(tmp_path))
+    (tmp_path / "data" / "raw").mkdir(parents=True)  # a project root (bpo checks BPO_ROOT)
     monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
     cli.main(["runs"])
     assert "BPO_VALIDATED_EXPORTS_ONLY" not in os.environ

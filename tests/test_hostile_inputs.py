@@ -94,11 +94,16 @@ def _crlf_every_third(lines: list[bytes]) -> list[bytes]:
 
 def _queue(value: bytes) -> Callable[[list[bytes]], list[bytes]]:
     """Line 100's queue (4th field) replaced by ``value``."""
+    return _field(3, value)
+
+
+def _field(index: int, value: bytes, line: int = 100) -> Callable[[list[bytes]], list[bytes]]:
+    """Physical line ``line``'s field ``index`` (0-based) replaced by ``value``."""
 
     def edit(lines: list[bytes]) -> list[bytes]:
-        fields = lines[99].split(b";")
-        fields[3] = value
-        return [*lines[:99], b";".join(fields), *lines[100:]]
+        fields = lines[line - 1].split(b";")
+        fields[index] = value
+        return [*lines[:line - 1], b";".join(fields), *lines[line:]]
 
     return edit
 
@@ -432,6 +437,10 @@ def orphans_removed(root: Path) -> None:
     assert not list(house.glob(".*.tmp")) and not list((root / "reports").glob(".*.tmp"))
 
 
+def not_created(path: Path) -> None:
+    assert not path.exists(), f"{path} was created"
+
+
 def nothing_executed(root: Path) -> None:
     assert not list((root / "build" / "runs").glob("*/*.ipynb"))
 
@@ -679,6 +688,24 @@ CASES = [
          ("report", "--force"), 2, "BPO_SPARK_DRIVER_MEMORY='99999999t' is not valid: expected "
          "at most this machine's memory", env={"BPO_SPARK_DRIVER_MEMORY": "99999999t"},
          check=nothing_executed),
+    Case("BPO_SPARK_MASTER=local[0] (P8-X08): the setting, exit 2, not a mapping problem",
+         ("validate",), 2, "environment setting BPO_SPARK_MASTER='local[0]' is not valid: "
+         "expected local, local[N] (N >= 1 threads)", real_validation=True,
+         env={"BPO_SPARK_MASTER": "local[0]"}, never_says=("CRITICAL", "[mapping]")),
+    Case("SPARK_REMOTE=localhost:15002 without sc:// (P8-X08, the same class)",
+         ("report", "--force"), 2, "environment setting SPARK_REMOTE='localhost:15002' is not "
+         "valid: expected a Spark Connect URL", env={"SPARK_REMOTE": "localhost:15002"},
+         check=nothing_executed),
+    Case("BPO_ROOT a folder that does not exist (P8-R03): named, nothing created",
+         ("validate",), 2, "environment setting BPO_ROOT=", real_validation=True,
+         env={"BPO_ROOT": "{root}/nope"}, check=lambda root: not_created(root / "nope"),
+         never_says=("CRITICAL", "file not found")),
+    Case("BPO_ROOT a file (P8-R04): named, not '.../build/...: Not a directory'",
+         ("validate",), 2, "is a file, not a folder", real_validation=True,
+         env={"BPO_ROOT": "{root}/data/raw/sources.csv"}, never_says=("Not a directory",)),
+    Case("BPO_ROOT a folder without data/raw (P8-R03): named before any report",
+         ("report", "--force"), 2, "has no data/raw folder", env={"BPO_ROOT": "{root}/notebooks"},
+         check=lambda root: not_created(root / "notebooks" / "build")),
     Case("BPO_KPI_PARTITION_ROWS=0 (P5-R04, every BPO_* setting): refused before any work",
          ("report", "--force"), 2, "BPO_KPI_PARTITION_ROWS='0' is not valid: expected a whole "
          "number of at least 1", env={"BPO_KPI_PARTITION_ROWS": "0"}, check=nothing_executed),
@@ -747,6 +774,53 @@ CASES = [
          "interactions.yaml: not valid YAML: line 23, column 3: key 'csat_scale' is given "
          "twice (lines 22 and 23) [mapping]", evil_csat_scale("5\n  csat_scale: 10"),
          real_validation=True, never_says=("<unicode string>", "^")),
+    Case("mapping delimiter is the quote character (P8-M03): refused at load, naming the key",
+         ("validate",), 1, "keys 'delimiter' and 'quote character (always '\"')': both are "
+         "'\"'", evil_mapping_replace('delimiter: ";"', "delimiter: '\"'"),
+         real_validation=True, never_says=("not in the header",)),
+    Case("mapping delimiter is a newline (P8-M04): refused at load, naming the key",
+         ("validate",), 1, "key 'delimiter': '\\n' cannot separate fields: a line break or "
+         "control character is not a delimiter", evil_mapping_replace('delimiter: ";"',
+                                                                      'delimiter: "\\n"'),
+         real_validation=True, never_says=("not in the header",)),
+    Case("mapping delimiter is a CR (P8-M04, any line break)", ("validate",), 1,
+         "key 'delimiter': '\\r' cannot separate fields",
+         evil_mapping_replace('delimiter: ";"', 'delimiter: "\\r"'), real_validation=True),
+    Case("mapping delimiter is U+2028 LINE SEPARATOR (P8-M04, any line break)", ("validate",), 1,
+         "key 'delimiter': '\\u2028' cannot separate fields",
+         evil_mapping_replace('delimiter: ";"', 'delimiter: "\\u2028"'), real_validation=True),
+    Case("a missing marker that is also a false_values word (P8-M27): refused at load",
+         ("validate",), 1, "keys 'missing' and 'columns.resolved.false_values': '?' is in both",
+         evil_mapping_replace('false_values: ["N"]', 'false_values: ["N", "?"]'),
+         real_validation=True, never_says=("validation passed",)),
+    Case("an exclude rule with a blank reason (P8-M18): refused at load, naming the key",
+         ("validate",), 1, "key 'exclude.0.reason': the reason is blank",
+         evil_mapping_edit('exclude:\n  - {column: Result, values: [SAB], reason: "  "}\n'),
+         real_validation=True, never_says=("excluded 12 row(s)",)),
+    Case("Talk 800:00:00, a 33-day call (P8-A13): above the per-contact maximum, line named",
+         ("validate",), 1, "column 'talk_seconds': the export was rejected: the value is above "
+         "the maximum 86400 (24 hours: a longer time is not one contact's (a typo?)) "
+         "[maximum]: 1 bad row, e.g. line 100 = '800:00:00'",
+         evil_export(_field(7, b"800:00:00")), real_validation=True,
+         never_says=("validation passed",)),
+    Case("Wait 24:00:01 (P8-A13, every per-contact duration): refused", ("validate",), 1,
+         "column 'wait_seconds': the export was rejected: the value is above the maximum 86400",
+         evil_export(_field(6, b"24:00:01", line=150)), real_validation=True),
+    Case("a lone CR inside an unquoted Queue value on line 100 (P8-A22): the line named",
+         ("validate",), 1, "calls.csv: line 100: a carriage return (CR) that is not followed "
+         "by a line feed", evil_export(_queue(b"Bill\ring")), real_validation=True,
+         never_says=("state machine",)),
+    Case("an extra column with a blank header name on every line (P7-A19): named by position",
+         ("validate",), 1, "calls.csv: line 2: column 14 of the header has no name",
+         evil_export(lambda lines: [line + b";" if line else line for line in lines]),
+         real_validation=True, never_says=("zero-length delimited identifier",)),
+    Case("gzip bytes in a file named calls.csv (P7-A26): said as gzip, not as bad utf-8",
+         ("validate",), 1, "calls.csv: the file holds gzip-compressed data but its name does "
+         "not end in .gz: name it calls.csv.gz",
+         lambda root: (evil_export(lambda lines: lines, lines=50)(root), (
+             root / "data/raw/clients/evil/calls.csv").write_bytes(gzip.compress(
+                 (root / "data/raw/clients/evil/calls.csv").read_bytes()))),
+         real_validation=True, never_says=("not valid utf-8",)),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),
@@ -783,7 +857,7 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
         monkeypatch.setattr(gate, "run_validation", lambda clients=None: FakeValidation())
     for name, value in case.env.items():
         if name != "BPO_TEST_FREE_BYTES":
-            monkeypatch.setenv(name, value)
+            monkeypatch.setenv(name, value.replace("{root}", str(root)))
     if "BPO_TEST_FREE_BYTES" in case.env:
         free = int(case.env["BPO_TEST_FREE_BYTES"])
         real = shutil.disk_usage

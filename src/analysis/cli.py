@@ -12,7 +12,8 @@
 
 Exit codes: 0 ok, 1 input validation failed (bad data; an input naming a path outside its
 folder), 2 build failed (bad parameters, notebook error, publication error, unwritable or full
-output disk), 3 (refresh only) nothing to do, 4 another report/refresh is running.
+output disk), 3 (refresh only) nothing to do, 4 another report/refresh is running,
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from analysis.errors import (
     ConfigError,
     DataValidationError,
     interrupt_seen,
+    terminated,
     watch_interrupts,
 )
 from analysis.settings import check_environment
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_VALIDATION, EXIT_BUILD = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a scheduler or a shell reports for a kill
 
 
 # --------------------------------------------------------------------------- output
@@ -319,9 +322,13 @@ def _failed(error: Exception, out: Output) -> int:
 def _interrupted(out: Output) -> int:
     # Ctrl-C: one line, the shell's exit code for SIGINT, no traceback (S01). Staging and the
     # lock are released on the way out; a published run is always complete.
-    out.line("interrupted: nothing more was published; reports/ keeps its last complete runs "
+    # SIGTERM (a scheduler's timeout, systemctl stop) is cleaned up the same way and said so,
+    # with the exit code a killed process has (P8-E05: it ended silently).
+    what, code = (("stopped (SIGTERM)", EXIT_TERMINATED) if terminated()
+                  else ("interrupted", EXIT_INTERRUPTED))
+    out.line(f"{what}: nothing more was published; reports/ keeps its last complete runs "
              "(run again to finish)", style="bold red")
-    return EXIT_INTERRUPTED
+    return code
 
 
 if __name__ == "__main__":

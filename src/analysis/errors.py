@@ -51,11 +51,17 @@ class UnsafeInputError(DataValidationError, ConfigError):
 # ``reraise_if_interrupted`` first.
 
 _sigint_seen = threading.Event()
+_sigterm_seen = threading.Event()
 
 
 def interrupt_seen() -> bool:
-    """Whether SIGINT arrived while ``watch_interrupts`` was active."""
+    """Whether SIGINT (or SIGTERM) arrived while ``watch_interrupts`` was active."""
     return _sigint_seen.is_set()
+
+
+def terminated() -> bool:
+    """Whether the interrupt was a SIGTERM (a scheduler's timeout, ``systemctl stop``, kill)."""
+    return _sigterm_seen.is_set()
 
 
 def reraise_if_interrupted(error: BaseException) -> None:
@@ -68,20 +74,36 @@ def reraise_if_interrupted(error: BaseException) -> None:
 @contextmanager
 def watch_interrupts() -> Iterator[None]:
     """Record every SIGINT while the block runs; the previous handler still runs (so Python's
-    default one still raises ``KeyboardInterrupt``). Outside the main thread, or when SIGINT
-    is ignored, nothing is changed."""
+    default one still raises ``KeyboardInterrupt``). SIGTERM, when it has its default handler
+    (which would end the process at once, silently, skipping every ``finally``: P8-E05), is
+    turned into the same ``KeyboardInterrupt``, so staging and the lock are cleaned up as on
+    Ctrl-C and ``terminated()`` tells the two apart. Outside the main thread nothing is changed;
+    an ignored signal stays ignored."""
     _sigint_seen.clear()
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+    _sigterm_seen.clear()
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = signal.getsignal(signal.SIGINT)
+    previous_term = signal.getsignal(signal.SIGTERM)
 
     def record(signum: int, frame: FrameType | None) -> Any:
         _sigint_seen.set()
         return previous(signum, frame)
 
-    signal.signal(signal.SIGINT, record)
+    def on_term(signum: int, frame: FrameType | None) -> Any:
+        _sigterm_seen.set()
+        _sigint_seen.set()  # an error a library makes of it is the stop, as for Ctrl-C
+        raise KeyboardInterrupt
+
+    if callable(previous):
+        signal.signal(signal.SIGINT, record)
+    if previous_term is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, on_term)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if callable(previous):
+            signal.signal(signal.SIGINT, previous)
+        if previous_term is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, previous_term)

@@ -1,4 +1,5 @@
-"""Every ``BPO_*`` environment setting the package reads, checked in one place.
+"""Every ``BPO_*`` environment setting the package reads (and ``SPARK_REMOTE``), checked in one
+place.
 
 A setting is read through ``setting(name)``: a value that is not in its accepted form raises
 ``ConfigError`` naming the variable, its value and the form (never a library's traceback, and
@@ -12,6 +13,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from analysis.errors import ConfigError
@@ -88,6 +90,48 @@ def _flag(text: str) -> bool:
     return text.strip() == "1"
 
 
+# Spark's master URL forms (SparkContext's own parser, org.apache.spark.SparkContext
+# createTaskScheduler): local, local[N], local[*], local[N,F] (F retries), local-cluster[N,C,M],
+# spark://host:port[,host:port...], yarn, k8s://..., mesos://... A local master with 0 threads
+# is refused by Spark itself only after the JVM has started (P8-X08), so N >= 1 here.
+_SPARK_MASTER_RE = re.compile(
+    r"local"
+    r"|local\[(?:[1-9]\d*|\*)(?:,[1-9]\d*)?\]"
+    r"|local-cluster\[[1-9]\d*,[1-9]\d*,[1-9]\d*\]"
+    r"|spark://[^\s/,:]+:\d{1,5}(?:,[^\s/,:]+:\d{1,5})*"
+    r"|yarn"
+    r"|k8s://\S+"
+    r"|mesos://\S+"
+)
+SPARK_MASTER_FORM = ("local, local[N] (N >= 1 threads), local[*], local[N,F], "
+                     "spark://host:port, yarn, k8s://... or mesos://...")
+# Spark Connect's URL (pyspark.sql.connect ChannelBuilder): sc://host[:port][/;param=value...].
+_SPARK_REMOTE_RE = re.compile(r"sc://[^\s/:;]+(?::\d{1,5})?(?:/(?:;[^\s;=]+=[^\s;]*)*)?")
+SPARK_REMOTE_FORM = "a Spark Connect URL, sc://host:15002"
+
+
+def is_spark_master(text: str) -> bool:
+    """Whether ``text`` is a master URL Spark can start with (the one rule for
+    ``BPO_SPARK_MASTER`` and for a ``spark.master`` set by spark-submit)."""
+    return _SPARK_MASTER_RE.fullmatch(text) is not None
+
+
+def _spark_master(text: str) -> str:
+    if not is_spark_master(text):
+        raise ValueError(SPARK_MASTER_FORM)
+    return text
+
+
+def _spark_remote(text: str) -> str | None:
+    if not text.strip():
+        # Blank: spark_session says "set but empty" if Spark is used (P6-D09); a DuckDB
+        # project does not read it at all (P8-R10).
+        return None
+    if _SPARK_REMOTE_RE.fullmatch(text) is None:
+        raise ValueError(SPARK_REMOTE_FORM)
+    return text
+
+
 def _non_blank(text: str) -> str:
     if not text.strip() or "\0" in text:
         raise ValueError("a non-empty text")
@@ -110,8 +154,8 @@ SETTINGS = {s.name: s for s in (
     Setting("BPO_DUCKDB_MEMORY_LIMIT", "400MB", _duckdb_memory,
             "a size with a unit of at least 64MB, e.g. 400MB or 2GB"),
     Setting("BPO_KPI_PARTITION_ROWS", "40000000", _positive_int, "a whole number >= 1"),
-    Setting("BPO_SPARK_MASTER", None, _non_blank,
-            "local[N], local[*], spark://host:7077 or yarn"),
+    Setting("BPO_SPARK_MASTER", None, _spark_master, SPARK_MASTER_FORM),
+    Setting("SPARK_REMOTE", None, _spark_remote, SPARK_REMOTE_FORM),
     Setting("BPO_SPARK_DRIVER_MEMORY", "2g", _jvm_memory,
             "a JVM memory size of at least 450m, e.g. 2g"),
     Setting("BPO_SPARK_SHUFFLE_PARTITIONS", "8", _positive_int, "a whole number >= 1"),
@@ -134,14 +178,41 @@ def setting(name: str) -> Any:
     try:
         return spec.parse(raw)
     except ValueError as error:
-        shown = raw if len(raw) <= 120 else raw[:117] + "..."
-        raise ConfigError(
-            f"environment setting {name}={shown!r} is not valid: expected {error} "
-            f"(unset it for the default{f' {spec.default}' if spec.default else ''})"
-        ) from None
+        raise _invalid(spec, raw, str(error)) from None
+
+
+def _invalid(spec: Setting, raw: str, expected: str) -> ConfigError:
+    shown = raw if len(raw) <= 120 else raw[:117] + "..."
+    return ConfigError(
+        f"environment setting {spec.name}={shown!r} is not valid: expected {expected} "
+        f"(unset it for the default{f' {spec.default}' if spec.default else ''})"
+    )
+
+
+def _check_root() -> None:
+    # Only here, once per command, not in every project_root() call: tests and tools point
+    # BPO_ROOT at folders they are about to fill. A mistyped root must stop bpo before it
+    # creates build/ or reports/ under it (P8-R03), or fails deep inside as "Not a directory"
+    # (P8-R04), or reports every research table as missing (exit 1, as if the data were bad).
+    raw = setting("BPO_ROOT")
+    if raw is None:
+        return
+    root = Path(raw).resolve()
+    if not root.exists():
+        problem = f"{root} does not exist"
+    elif not root.is_dir():
+        problem = f"{root} is a file, not a folder"
+    elif not (root / "data" / "raw").is_dir():
+        problem = f"{root} has no data/raw folder"
+    else:
+        return
+    raise _invalid(SETTINGS["BPO_ROOT"], raw,
+                   f"an existing project folder holding data/raw, but {problem}")
 
 
 def check_environment() -> None:
-    """Check every ``BPO_*`` setting that is set (``ConfigError`` on the first bad one)."""
+    """Check every setting that is set (``ConfigError`` on the first bad one), and that
+    ``BPO_ROOT``, when set, is an existing project folder."""
     for name in SETTINGS:
         setting(name)
+    _check_root()

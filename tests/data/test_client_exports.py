@@ -578,5 +578,27 @@ def test_a_report_kernel_reads_only_exports_this_run_validated(
     assert load_export(mapping).rows == rows  # what the gate validated is read as is
     export = folder / "EXAMPLE_synthetic_interactions.csv.gz"
     export.write_bytes(export.read_bytes() + gzip.compress(b""))  # changed after the gate
-    with pytest.raises(DataValidationError, match="changed after this run validated it"):
+    with pytest.raises(DataValidationError, match="changed after this run validated it") as got:
         load_export(mapping)
+    assert str(got.value).startswith(f"{export}: changed"), got.value
+
+
+def test_a_mapping_edited_after_the_gate_is_named_not_its_export(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """P8-X05: csat_scale 5 -> 10 in the mapping after the gate was reported as
+    'calls.csv: changed after this run validated it': the mapping is named."""
+    monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
+    demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "clients" / "demo"
+    folder = tmp_path / "client"
+    folder.mkdir()
+    for name in ("interactions.yaml", "EXAMPLE_synthetic_interactions.csv.gz"):
+        (folder / name).write_bytes((demo / name).read_bytes())
+    mapping = folder / "interactions.yaml"
+    load_export(mapping)  # the gate's parse
+    monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
+    mapping.write_text(mapping.read_text().replace("csat_scale: 5", "csat_scale: 10"))
+    with pytest.raises(DataValidationError) as got:
+        load_export(mapping)
+    assert str(got.value).startswith(
+        f"{mapping} (the mapping of EXAMPLE_synthetic_interactions.csv.gz): changed after this "
+        "run validated it"), got.value

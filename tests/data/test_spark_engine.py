@@ -184,6 +184,10 @@ def test_preamble_bom_blank_lines_and_row_filters(spark, tmp_path):
      r"line 7, column 'CSAT' \(→ csat\): value 'nan' is not a finite number"),
     ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;0:01:00;ANS;1;1e400"],
      r"line 7, column 'CSAT' \(→ csat\): value '1e400' is not a finite number"),
+    # One contact cannot talk for 800 hours (P8-A13): the schema's bound, on both engines.
+    ([*GOOD, "c5;14/02/2025;10:00:00;Sales;0:00:01;800:00:00;ANS;1;4"],
+     r"line 7, column '(talk|handle)_seconds': value '800:00:00' is above the maximum 86400 "
+     r"\(24 hours"),
     ([*GOOD[:2], "c9;14/02/2025;10:00:00;Sales;0:00:01;?;ABN;?;?;EXTRA", *GOOD[2:]],
      r"calls.csv: line 5: malformed line, not the header's 9 fields \(1 malformed line\(s\) in "
      r"all, at lines 5\)"),

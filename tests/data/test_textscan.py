@@ -9,6 +9,7 @@ import pytest
 import analysis.data.client_exports.textscan as textscan
 from analysis.data.client_exports.textscan import (
     LineScan,
+    first_lone_cr,
     first_long_line,
     first_mixed_line_ending,
 )
@@ -60,3 +61,17 @@ def test_physical_lines_and_carriage_returns_whatever_the_block_boundaries(data,
     assert scan.physical_lines() == lines
     if lines is not None:
         assert scan.crs == crs
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"a\nb\rx\nc\n", 2),          # P8-A22: a lone CR inside line 2 of an LF file
+    (b"a\r\nb\r\nc\rd\r\n", 3),   # inside a CRLF file
+    (b"a\rb\rc\r", 1),             # CR-only line ends: the first line already has one
+    (b"a\r\nb\r\n", None),
+    (b"a\nb\n", None),
+    (b"a\nb\r", 2),                # the file ends with a CR alone
+])
+@pytest.mark.parametrize("block", [1, 2, 3, 64])
+def test_first_lone_carriage_return(data, expected, block, monkeypatch):
+    monkeypatch.setattr(textscan, "_SCAN_BLOCK", block)
+    assert first_lone_cr(io.BytesIO(data)) == expected

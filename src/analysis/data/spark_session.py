@@ -16,22 +16,19 @@ code: Spark Connect when ``SPARK_REMOTE`` is set (``sc://host:15002``), else the
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import threading
 from typing import Any
 
 from analysis.errors import ConfigError, reraise_if_interrupted
-from analysis.settings import setting
+from analysis.settings import is_spark_master, setting
 
 DEFAULT_MASTER = "local[2]"
 INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
 CONNECT_HINT = ("install it with .venv/bin/pip install 'pyspark[connect]' (same version as "
                 "pyspark), or unset SPARK_REMOTE to run Spark locally")
 
-_LOCAL_MASTER = re.compile(r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]")
-"""The local master URLs Spark accepts (``local``, ``local[4]``, ``local[*]``, ``local[2,3]``)."""
 
 _lock = threading.Lock()
 _session: Any = None
@@ -106,7 +103,7 @@ def spark_session() -> Any:
                 _configure(active)
                 return active
             master = spark_master()
-            if master.startswith("local") and not _LOCAL_MASTER.fullmatch(master):
+            if master.startswith("local") and not is_spark_master(master):
                 # Refused before the JVM starts, which would log a Java stack trace first.
                 raise ConfigError(_start_failure(
                     ValueError(f"Could not parse Master URL: {master!r}"), None))

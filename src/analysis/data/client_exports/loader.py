@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -116,8 +117,9 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
         # A report kernel parses nothing itself: the run's validation gate parsed and judged
         # every export it reads. No table for these contents means the export (or its
         # mapping) changed after the gate (P6-F14: a year-1 date slipped in mid-build).
+        changed = _what_changed(out, source, mapping_path)
         raise DataValidationError(
-            f"{source}: changed after this run validated it (no validated table for its "
+            f"{changed}: changed after this run validated it (no validated table for its "
             "current contents): run the build again, so the new contents are validated first")
     if rows is None:
         if engine == "spark":
@@ -127,13 +129,49 @@ def load_export(mapping_path: Path, engine: Engine = "duckdb") -> CanonicalTable
         else:
             result = parse_export(source, mapping, out)
         # Written after the table: a table without its counts is parsed again.
-        tmp = counts.with_name(f".{counts.name}.tmp")
-        tmp.write_text(json.dumps(result.excluded), encoding="utf-8")
-        tmp.replace(counts)
+        if not remote:
+            _write_json(out.with_name(out.name + INPUTS_SUFFIX), {
+                "export": _export_digest(source),
+                "mapping": hashlib.sha256(mapping_path.read_bytes()).hexdigest()})
+        _write_json(counts, result.excluded)
         rows = result.rows
     excluded = json.loads(counts.read_text(encoding="utf-8"))
     return CanonicalTable(client, mapping.kind, out, Path(source) if not remote else
                           Path(mapping_path), key, rows, excluded)
+
+
+INPUTS_SUFFIX = ".inputs.json"
+"""Beside a cached table: the digests of the export and of the mapping it was parsed from, so a
+kernel that finds no validated table can say which of the two changed (P8-X05)."""
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(path)
+
+
+def _what_changed(out: Path, source: Path | str, mapping_path: Path) -> str:
+    """Which input has no validated table: the export, its mapping, or both, judged against
+    the newest table parsed from this mapping file (the gate's)."""
+    sidecars = sorted(out.parent.glob(f"{glob.escape(mapping_path.stem)}-*.parquet"
+                                      f"{INPUTS_SUFFIX}"),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    try:
+        before = json.loads(sidecars[0].read_text(encoding="utf-8")) if sidecars else None
+        export_now = None if _is_uri(str(source)) else _export_digest(Path(source))
+        mapping_now = hashlib.sha256(mapping_path.read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        before = None
+    if not isinstance(before, dict):
+        return f"{source} (or its mapping {mapping_path.name})"
+    export_same = before.get("export") == export_now
+    mapping_same = before.get("mapping") == mapping_now
+    if export_same and not mapping_same:
+        return f"{mapping_path} (the mapping of {Path(str(source)).name})"
+    if mapping_same and not export_same:
+        return str(source)
+    return f"{source} and its mapping {mapping_path.name}"
 
 
 def _is_uri(file: str) -> bool:

@@ -46,7 +46,7 @@ from pydantic import (
 from analysis.data import strict_yaml
 from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
-from analysis.data.text_rules import refuse_control_text
+from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
 
@@ -101,6 +101,11 @@ def text_encoding(name: str) -> str:
     return info.name
 
 
+DELIMITER_NOT_ALLOWED = frozenset({"\u2028", "\u2029"})
+"""Line and paragraph separators: not C0/C1 controls, but line breaks to many readers (Python's
+``splitlines``, spreadsheets), so no more a delimiter than ``\n`` is."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -140,6 +145,17 @@ class RowFilter(_Strict):
         # Cells are trimmed before they are compared (every engine), so the values are too:
         # ' SAB ' excluded nothing (P3-M02).
         return [value.strip() for value in values]
+
+    @field_validator("reason")
+    @classmethod
+    def _said_reason(cls, reason: str | None) -> str | None:
+        # The reason is what `bpo validate` prints and the data-quality appendix states for the
+        # rows left out: a blank one said nothing ("excluded 12 row(s) of evil/interactions:",
+        # P8-M18). Leaving the key out is fine: the rule then names itself ("Result is SAB").
+        if reason is not None and not reason.strip():
+            raise ValueError("the reason is blank: say why these rows do not count (the report "
+                             "states it), or leave the key out to name the rule instead")
+        return reason
 
     @property
     def label(self) -> str:
@@ -223,6 +239,13 @@ class ExportMapping(_Strict):
             return "\t"
         if len(v) != 1:
             raise ValueError("delimiter must be a single character")
+        if v in DELIMITER_NOT_ALLOWED or (v != "\t" and first_forbidden(v)):
+            # Lines are split at line breaks before fields are split at the delimiter, so a
+            # line break (or any control character but a tab) cannot separate fields: "\n"
+            # passed here and failed later as "Call ID not in the header" (P8-M04).
+            raise ValueError(f"{v!r} cannot separate fields: a line break or control "
+                             "character is not a delimiter (a tab is the only one that is; "
+                             "write \\t)")
         return v
 
     @model_validator(mode="after")

@@ -61,6 +61,7 @@ from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
 from analysis.data.client_exports.textscan import (
     MAX_LINE_BYTES,
     LineScan,
+    first_lone_cr,
     first_mixed_line_ending,
     long_line_message,
 )
@@ -123,6 +124,9 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     return con
 
 
+_GZIP_MAGIC = b"\x1f\x8b"  # the first two bytes of every gzip member (RFC 1952)
+
+
 def _is_gzip(source: Path) -> bool:
     return source.name.lower().endswith(".gz")
 
@@ -144,6 +148,17 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
     except LookupError:
         raise ConfigError(
             f"{source}: unknown encoding '{mapping.encoding}' in the mapping") from None
+    if not _is_gzip(source):
+        try:
+            with open(source, "rb") as raw:
+                magic = raw.read(2)
+        except OSError:
+            magic = b""
+        if magic == _GZIP_MAGIC:
+            # Read as text it was "line 1: text is not valid utf-8" (P7-A26).
+            raise DataValidationError(
+                f"{source}: the file holds gzip-compressed data but its name does not end in "
+                f".gz: name it {source.name}.gz (and the mapping's 'file' with it)")
     try:
         with _open_binary(source) as raw:
             # Line by line, so a decoding error names its line (UTF-16 needs a text reader).
@@ -189,6 +204,12 @@ def check_unique_names(source: Path, names: list[str], line: int) -> None:
     """Two header columns with one name would make the mapping ambiguous: name both."""
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if not name:
+            # DuckDB refused it as "zero-length delimited identifier", naming nothing (P7-A19).
+            raise DataValidationError(
+                f"{source}: line {line}: column {position} of the header has no name (a line "
+                "that ends with the delimiter has one more, blank, column): name the column "
+                "in the export, or remove the trailing delimiter")
         if name in seen:
             raise DataValidationError(
                 f"{source}: line {line}: the header names column '{name}' twice (columns "
@@ -245,10 +266,18 @@ class _SourceScan(threading.Thread):
 
 
 def mixed_endings(source: Path) -> str | None:
-    """On the error path only: the first line whose ending differs from the first line's."""
+    """On the error path only: the first line whose ending differs from the first line's, or
+    the first line holding a carriage return that ends nothing (a lone CR)."""
     try:
         with _open_binary(source) as handle:
             found = first_mixed_line_ending(handle)
+        if found is None:
+            with _open_binary(source) as handle:
+                lone = first_lone_cr(handle)
+            if lone is not None:
+                return (f"line {lone}: a carriage return (CR) that is not followed by a line "
+                        "feed: a CR inside a value must be in a quoted field, and lines end "
+                        "with LF or CRLF; quote the value or remove the CR")
     except (OSError, EOFError, zlib.error):
         return None
     if found is None:
@@ -552,7 +581,8 @@ def _rule_checks(schema: TableSchema) -> list[tuple[str, str, str]]:
                            f"is below the minimum {col.min_value:g}"))
         if col.max_value is not None:
             checks.append((col.name, f"{col.name} > {col.max_value!r}",
-                           f"is above the maximum {col.max_value:g}"))
+                           f"is above the maximum {col.max_value:g}"
+                           + (f" ({col.max_why})" if col.max_why else "")))
     if schema.kind == "interactions":
         checks.append(("csat", "csat > csat_scale", "is above the CSAT scale maximum"))
     return checks
@@ -664,9 +694,13 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     return sql, parsed, rules
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, column: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, float) and column.endswith("_seconds") and 0 <= value < 1e12:
+        # A duration as the export writes it, not '2.88e+06' (P8-A13's 800:00:00).
+        whole = int(value)
+        return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -747,7 +781,7 @@ def _raise_rule(con: duckdb.DuckDBPyConnection, staged: str, where: str,
     (value,) = con.sql(f"SELECT {column} FROM {staged} WHERE {SOURCE_LINE} = {int(line)} "
                        "LIMIT 1").fetchall()[0]
     raise DataValidationError(
-        f"{where} {line}, column '{column}': value '{_shown(value)}' {why} "
+        f"{where} {line}, column '{column}': value '{_shown(value, column)}' {why} "
         f"({count} row(s) in all)")
 
 

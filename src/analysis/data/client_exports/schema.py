@@ -39,6 +39,8 @@ class ColumnSchema:
     allowed: tuple[str, ...] | None = None
     min_value: float | None = None
     max_value: float | None = None
+    max_why: str = ""
+    """Why ``max_value`` is the bound, said with every refusal (a plausibility rule)."""
 
     @property
     def pandas_dtype(self) -> str:
@@ -97,6 +99,15 @@ sign of a corrupt file, and would make a queue of its own; an override spoofs a 
 
 _S = ColumnSchema
 
+MAX_CONTACT_SECONDS = 24 * 3600
+"""The longest wait, talk, hold, wrap or handle time one contact may have (P8-A13: a talk time
+of 800:00:00 passed and moved the published AHT and the Erlang sizing). A stated rule, not a
+measured one: ACD and chat platforms end an idle session within hours, a day is longer than
+any shift, and the typos it catches (hours typed as minutes, a day count in the hours field)
+land far above it; the same bound holds for an interval's per-contact averages."""
+_PER_CONTACT = {"max_value": MAX_CONTACT_SECONDS,
+                "max_why": "24 hours: a longer time is not one contact's (a typo?)"}
+
 INTERACTIONS = TableSchema(
     kind="interactions",
     description="One row per offered contact (call, chat, email): timing, outcome and quality.",
@@ -107,17 +118,20 @@ INTERACTIONS = TableSchema(
         _S("arrived_at", "timestamp", False, "When the contact entered the queue."),
         _S("answered_at", "timestamp", True, "When an agent answered; missing if abandoned."),
         _S("ended_at", "timestamp", True, "When the contact ended (after wrap-up if known)."),
-        _S("wait_seconds", "float", False, "Queue time until answer or abandon.", min_value=0),
+        _S("wait_seconds", "float", False, "Queue time until answer or abandon.", min_value=0,
+           **_PER_CONTACT),
         _S(
             "handle_seconds",
             "float",
             True,
             "Talk + hold + after-contact work; missing if not answered.",
             min_value=0,
+            **_PER_CONTACT,
         ),
-        _S("talk_seconds", "float", True, "Talk time only.", min_value=0),
-        _S("hold_seconds", "float", True, "Hold time.", min_value=0),
-        _S("wrap_seconds", "float", True, "After-contact work (wrap-up).", min_value=0),
+        _S("talk_seconds", "float", True, "Talk time only.", min_value=0, **_PER_CONTACT),
+        _S("hold_seconds", "float", True, "Hold time.", min_value=0, **_PER_CONTACT),
+        _S("wrap_seconds", "float", True, "After-contact work (wrap-up).", min_value=0,
+           **_PER_CONTACT),
         _S("outcome", "str", False, "How the contact ended in the queue.", allowed=OUTCOMES),
         _S("agent_id", "str", True, "Agent who handled it."),
         _S("resolved", "bool", True, "Resolved at first contact, per the source's flag."),
@@ -145,9 +159,9 @@ INTERVAL_AGGREGATES = TableSchema(
         _S("answered_within_sl", "int", True, "Answered within the SL threshold.", min_value=0),
         _S("sl_threshold_seconds", "int", True, "Threshold the source used for SL.", min_value=0),
         _S("service_level_pct", "float", True, "Service level as reported (0-100).", min_value=0),
-        _S("asa_seconds", "float", True, "Average speed of answer.", min_value=0),
-        _S("aht_seconds", "float", True, "Average handle time.", min_value=0),
-        _S("talk_seconds_avg", "float", True, "Average talk time.", min_value=0),
+        _S("asa_seconds", "float", True, "Average speed of answer.", min_value=0, **_PER_CONTACT),
+        _S("aht_seconds", "float", True, "Average handle time.", min_value=0, **_PER_CONTACT),
+        _S("talk_seconds_avg", "float", True, "Average talk time.", min_value=0, **_PER_CONTACT),
         _S("staffed_seconds", "float", True, "Agent staffed (logged-in) time.", min_value=0),
     ),
 )

@@ -42,6 +42,7 @@ from analysis.data.client_exports.mapping import (
 from analysis.data.client_exports.parse import (
     ParseResult,
     _rule_checks,
+    _shown,
     check_header_not_blank,
     check_unique_names,
     read_header,
@@ -570,9 +571,8 @@ def _raise_rule(plan: _Plan, second_pass: Callable[[], Any], count: int, j: int,
         return
     column, _cond, why = plan.rules[j]
     line, value = _first(second_pass(), plan.F.col(f"_r{j}"), column)
-    shown = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-    raise DataValidationError(
-        f"{where} {line}, column '{column}': value '{shown}' {why} ({count} row(s) in all)")
+    raise DataValidationError(f"{where} {line}, column '{column}': value "
+                              f"'{_shown(value, column)}' {why} ({count} row(s) in all)")
 
 
 def _raise_duplicates(plan: _Plan, staged: Any, second_pass: Callable[[], Any],

@@ -104,3 +104,26 @@ def first_mixed_line_ending(stream: BinaryIO) -> tuple[int, str, str] | None:
             start = end + 1
         after_cr = block.endswith(b"\r")
     return None
+
+
+def first_lone_cr(stream: BinaryIO) -> int | None:
+    """The physical line (lines end at LF) of the first carriage return not followed by a line
+    feed, or None. A lone CR inside an unquoted value stops DuckDB's reader with "the CSV
+    Parser state machine reached an invalid state" and no line (P8-A22). Read in blocks; meant
+    for the error path only (it loops over the CRs)."""
+    line, pending = 1, False  # pending: the block before ended with a CR
+    while block := stream.read(_SCAN_BLOCK):
+        if pending:
+            if block[:1] != b"\n":
+                return line
+            pending = False
+        start = 0
+        while (cr := block.find(b"\r", start)) != -1:
+            if cr + 1 == len(block):
+                pending = True
+                break
+            if block[cr + 1] != 0x0A:
+                return line + block.count(b"\n", 0, cr)
+            start = cr + 1
+        line += block.count(b"\n")
+    return line if pending else None

@@ -89,6 +89,15 @@ def _column_expectations(builder: SuiteBuilder, column: object) -> None:
             column=name, value_set=list(column.allowed),
         )
     low, high = column.min_value, column.max_value
+    if column.max_why:
+        # A plausibility bound (a contact of more than 24 hours) is a rule of its own, with its
+        # reason; the minimum keeps its own rule id.
+        builder.add(
+            gxe.ExpectColumnValuesToBeBetween, severity=CRITICAL, rule="maximum", about=name,
+            description=f"must be <= {high:g} ({column.max_why})", column=name,
+            max_value=high,
+        )
+        high = None
     if name.endswith(PERCENT_SUFFIX):
         low, high = (0 if low is None else low), (100 if high is None else high)
     if low is not None or high is not None:
