@@ -747,6 +747,10 @@ CASES = [
          "interactions.yaml: not valid YAML: line 23, column 3: key 'csat_scale' is given "
          "twice (lines 22 and 23) [mapping]", evil_csat_scale("5\n  csat_scale: 10"),
          real_validation=True, never_says=("<unicode string>", "^")),
+    Case("header_offset: true (P9-M11): a yes/no value is not read as 1", ("validate",), 1,
+         "key 'header_offset': true is a yes/no value, not a number",
+         evil_mapping_replace("header_offset: 1", "header_offset: true"), real_validation=True,
+         never_says=("validation passed",)),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

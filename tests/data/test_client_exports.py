@@ -185,6 +185,10 @@ MAPPING_IN_ITS_OWN_WORDS = [
      "key 'columns.csat': 5 must be text or a block such as {source: ...}", "ColumnSpec"),
     ("columns: {arrived_at: {source: [Date, 3]}}",
      "key 'columns.arrived_at.source.1': 3 must be text", "list[str]"),
+    # P9-M11: a yes/no value for a number is refused, never read as 1 or 0
+    ("header_offset: true\ncolumns: {}",
+     "key 'header_offset': true is a yes/no value, not a number", "bool"),
+    ("sheet: false\ncolumns: {}", "key 'sheet': false is a yes/no value, not a number", "bool"),
 ]
 
 

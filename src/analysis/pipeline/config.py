@@ -31,8 +31,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -40,6 +38,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
+from analysis.data.strict_model import StrictModel
 from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
@@ -199,8 +198,8 @@ DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Unknown keys refused, frozen, no true/false for a number (``data.strict_model``)."""
 
 
 class Branding(_Strict):

@@ -34,8 +34,6 @@ from typing import Any
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -46,6 +44,7 @@ from pydantic import (
 from analysis.data import strict_yaml
 from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
+from analysis.data.strict_model import StrictModel
 from analysis.data.text_rules import refuse_control_text
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
@@ -101,8 +100,8 @@ def text_encoding(name: str) -> str:
     return info.name
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Unknown keys refused, frozen, no true/false for a number (``data.strict_model``)."""
 
 
 class ColumnSpec(_Strict):
