@@ -601,6 +601,13 @@ CASES = [
          lambda root: config(root, "acme", "display_name: Acme\ntransition: {start: 1900-01-01, "
                              "waves: 1, nesting_weeks: 2, kt_experts: 2, travel_usd: 0}\n"),
          check=nothing_executed),
+    Case("sla.last_month: 2041-01 (P9-C03): the date rule names the month's key",
+         ("report", "--client", "acme"), 2,
+         "sla.last_month: Value error, 2041-01 is after 2040 (a mistyped year?",
+         lambda root: config(root, "acme", "display_name: Acme\nsla: {monthly_fee_usd: 1000, "
+                             "at_risk_pct: 10, last_month: 2041-01, kpis: {service_level: "
+                             "{target: 80, weight: 1}}}\n"),
+         check=nothing_executed, never_says=("no data for month",)),
     Case("engine: Spark (capital S) under bpo validate (P3-S07): named, not swallowed",
          ("validate",), 2, "acme.yaml: engine: 'Spark' is not allowed",
          lambda root: config(root, "acme", "display_name: Acme\nengine: Spark\n"),
