@@ -739,6 +739,10 @@ CASES = [
          ("validate",), 1, "key 'columns.arrived_at.format': '%d/%m/%Y %H:%M:%S %Q' is not a "
          "strftime pattern", evil_mapping_replace("%H:%M:%S", "%H:%M:%S %Q"),
          real_validation=True, never_says=("Invalid Input Error",)),
+    Case("timestamp format '%%' (P9-M07): refused at load naming the key, not per row",
+         ("validate",), 1, "key 'columns.arrived_at.format': '%%' is neither a named format",
+         evil_mapping_replace("%d/%m/%Y %H:%M:%S", "%%"), real_validation=True,
+         never_says=("not a timestamp in format",)),
     Case("CSAT '1e400' (P7-A34): not a finite number, shown as written", ("validate",), 1,
          "column 'csat': the export was rejected: the value is not a finite number (export "
          "column 'CSAT') [parseable]: 1 bad row, e.g. line 100 = '1e400'",

@@ -251,6 +251,11 @@ MAPPING_SETTINGS_REFUSED = [
      "not a strftime pattern the parse reads (Trailing format character %)"),
     ("@format: hms@format: hsm",
      "key 'columns.wait_seconds.format': 'hsm' does not apply to a float column"),
+    # P9-M07: a timestamp pattern names a date (year, month or day), not only a time or '%'
+    ("@%d/%m/%Y %H:%M:%S@%%", "key 'columns.arrived_at.format': '%%' is neither a named "
+     "format (iso, yymmdd, yyyymmdd) nor a strftime pattern with a date directive"),
+    ("@%d/%m/%Y %H:%M:%S@%H:%M:%S", "key 'columns.arrived_at.format': '%H:%M:%S' is neither"),
+    ("@%d/%m/%Y %H:%M:%S@%%Y-%%m", "key 'columns.arrived_at.format': '%%Y-%%m' is neither"),
 ]
 
 

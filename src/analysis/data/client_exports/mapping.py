@@ -58,6 +58,10 @@ PERCENT_FORMATS = ("percent", "fraction")
 DATE_FORMATS = ("iso", "yymmdd", "yyyymmdd")
 """Named timestamp formats; anything else is a ``strftime`` pattern such as ``%d/%m/%Y %H:%M``."""
 
+DATE_DIRECTIVES = frozenset("YyGmbBdjcx")
+"""``strftime`` directives that name a year, month or day (``%c``, ``%x``: a whole date): a
+timestamp pattern holds at least one (``%%`` is a literal percent, not a directive)."""
+
 
 WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
 """Text encodings whose line end is not the byte 0x0A: read through a text decoder, whole."""
@@ -335,9 +339,12 @@ def format_problem(column_type: str, fmt: str) -> str | None:
         return f"{fmt[:80]!r} does not apply to a {column_type} column (formats: {said})"
     if fmt.lower() in DATE_FORMATS:
         return None
-    if "%" not in fmt:
+    if not DATE_DIRECTIVES & set(re.findall(r"%-?(.)", fmt)):
+        # '%%' is a literal percent and '%H:%M' a time of no day: either read every row as
+        # bad or as 1900-01-01, found at parse instead of here (P9-M07).
         return (f"{fmt[:80]!r} is neither a named format ({', '.join(DATE_FORMATS)}) nor a "
-                "strftime pattern (such as '%d/%m/%Y %H:%M')")
+                "strftime pattern with a date directive (year, month or day, such as "
+                "'%d/%m/%Y %H:%M')")
     import duckdb  # the parse's own engine; imported here, once a pattern needs it
 
     with duckdb.connect() as con:
