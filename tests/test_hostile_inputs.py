@@ -743,6 +743,15 @@ CASES = [
          ("validate",), 1, "key 'columns.arrived_at.format': '%%' is neither a named format",
          evil_mapping_replace("%d/%m/%Y %H:%M:%S", "%%"), real_validation=True,
          never_says=("not a timestamp in format",)),
+    Case("a TAB indenting a mapping line (P9-M17): said in the project's words",
+         ("validate",), 1, "not valid YAML: line 11, column 1: a tab cannot indent YAML; use "
+         "spaces", evil_mapping_replace("  queue: Queue", "\tqueue: Queue"),
+         real_validation=True, never_says=("scanning for the next token",)),
+    Case("a TAB indenting a config line (P9-C07): said in the project's words",
+         ("report", "--client", "acme"), 2,
+         "acme.yaml: not valid YAML: line 2, column 1: a tab cannot indent YAML; use spaces",
+         lambda root: config(root, "acme", "display_name: Acme\n\tpaper: A4\n"),
+         check=nothing_executed, never_says=("scanning for the next token",)),
     Case("CSAT '1e400' (P7-A34): not a finite number, shown as written", ("validate",), 1,
          "column 'csat': the export was rejected: the value is not a finite number (export "
          "column 'CSAT') [parseable]: 1 bad row, e.g. line 100 = '1e400'",
