@@ -610,6 +610,13 @@ CASES = [
          lambda root: config(root, "acme", "display_name: Acme\ntransition: {start: 1900-01-01, "
                              "waves: 1, nesting_weeks: 2, kt_experts: 2, travel_usd: 0}\n"),
          check=nothing_executed),
+    Case("sla.last_month: 2041-01 (P9-C03): the date rule names the month's key",
+         ("report", "--client", "acme"), 2,
+         "sla.last_month: Value error, 2041-01 is after 2040 (a mistyped year?",
+         lambda root: config(root, "acme", "display_name: Acme\nsla: {monthly_fee_usd: 1000, "
+                             "at_risk_pct: 10, last_month: 2041-01, kpis: {service_level: "
+                             "{target: 80, weight: 1}}}\n"),
+         check=nothing_executed, never_says=("no data for month",)),
     Case("engine: Spark (capital S) under bpo validate (P3-S07): named, not swallowed",
          ("validate",), 2, "acme.yaml: engine: 'Spark' is not allowed",
          lambda root: config(root, "acme", "display_name: Acme\nengine: Spark\n"),
@@ -759,6 +766,19 @@ CASES = [
          ("validate",), 1, "key 'columns.arrived_at.format': '%d/%m/%Y %H:%M:%S %Q' is not a "
          "strftime pattern", evil_mapping_replace("%H:%M:%S", "%H:%M:%S %Q"),
          real_validation=True, never_says=("Invalid Input Error",)),
+    Case("timestamp format '%%' (P9-M07): refused at load naming the key, not per row",
+         ("validate",), 1, "key 'columns.arrived_at.format': '%%' is neither a named format",
+         evil_mapping_replace("%d/%m/%Y %H:%M:%S", "%%"), real_validation=True,
+         never_says=("not a timestamp in format",)),
+    Case("a TAB indenting a mapping line (P9-M17): said in the project's words",
+         ("validate",), 1, "not valid YAML: line 11, column 1: a tab cannot indent YAML; use "
+         "spaces", evil_mapping_replace("  queue: Queue", "\tqueue: Queue"),
+         real_validation=True, never_says=("scanning for the next token",)),
+    Case("a TAB indenting a config line (P9-C07): said in the project's words",
+         ("report", "--client", "acme"), 2,
+         "acme.yaml: not valid YAML: line 2, column 1: a tab cannot indent YAML; use spaces",
+         lambda root: config(root, "acme", "display_name: Acme\n\tpaper: A4\n"),
+         check=nothing_executed, never_says=("scanning for the next token",)),
     Case("CSAT '1e400' (P7-A34): not a finite number, shown as written", ("validate",), 1,
          "column 'csat': the export was rejected: the value is not a finite number (export "
          "column 'CSAT') [parseable]: 1 bad row, e.g. line 100 = '1e400'",
@@ -821,6 +841,10 @@ CASES = [
              root / "data/raw/clients/evil/calls.csv").write_bytes(gzip.compress(
                  (root / "data/raw/clients/evil/calls.csv").read_bytes()))),
          real_validation=True, never_says=("not valid utf-8",)),
+    Case("header_offset: true (P9-M11): a yes/no value is not read as 1", ("validate",), 1,
+         "key 'header_offset': true is a yes/no value, not a number",
+         evil_mapping_replace("header_offset: 1", "header_offset: true"), real_validation=True,
+         never_says=("validation passed",)),
     Case("double-spaced export (P5-E16): the blank header line is named",
          ("validate",), 1, "calls.csv: line 2: the header line is blank",
          evil_export(lambda lines: [part for line in lines for part in (line, b"")]),

@@ -185,6 +185,10 @@ MAPPING_IN_ITS_OWN_WORDS = [
      "key 'columns.csat': 5 must be text or a block such as {source: ...}", "ColumnSpec"),
     ("columns: {arrived_at: {source: [Date, 3]}}",
      "key 'columns.arrived_at.source.1': 3 must be text", "list[str]"),
+    # P9-M11: a yes/no value for a number is refused, never read as 1 or 0
+    ("header_offset: true\ncolumns: {}",
+     "key 'header_offset': true is a yes/no value, not a number", "bool"),
+    ("sheet: false\ncolumns: {}", "key 'sheet': false is a yes/no value, not a number", "bool"),
 ]
 
 
@@ -247,6 +251,11 @@ MAPPING_SETTINGS_REFUSED = [
      "not a strftime pattern the parse reads (Trailing format character %)"),
     ("@format: hms@format: hsm",
      "key 'columns.wait_seconds.format': 'hsm' does not apply to a float column"),
+    # P9-M07: a timestamp pattern names a date (year, month or day), not only a time or '%'
+    ("@%d/%m/%Y %H:%M:%S@%%", "key 'columns.arrived_at.format': '%%' is neither a named "
+     "format (iso, yymmdd, yyyymmdd) nor a strftime pattern with a date directive"),
+    ("@%d/%m/%Y %H:%M:%S@%H:%M:%S", "key 'columns.arrived_at.format': '%H:%M:%S' is neither"),
+    ("@%d/%m/%Y %H:%M:%S@%%Y-%%m", "key 'columns.arrived_at.format': '%%Y-%%m' is neither"),
 ]
 
 

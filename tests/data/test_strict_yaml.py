@@ -80,3 +80,17 @@ def test_an_alias_bomb_is_refused_at_its_first_alias():
     with pytest.raises(yaml.YAMLError, match=r"line 2, column 1[0-9]: a YAML alias .*"
                                              r"\[no_aliases\]"):
         strict_yaml.load("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("a:\n  b: 1\n\tc: 2\n", "line 3, column 1: a tab cannot indent YAML; use spaces"),
+    ("\ta: 1\n", "line 1, column 1: a tab cannot indent YAML; use spaces"),
+    ("a: [1,\t2]\n", "line 1, column 7: a tab cannot separate YAML values here; use spaces"),
+])
+def test_a_tab_is_said_in_the_projects_words(text, says):
+    """P9-M17, P9-C07: PyYAML's 'while scanning for the next token found character' is
+    replaced by what to do, for a config and a mapping alike."""
+    with pytest.raises(yaml.YAMLError) as caught:
+        strict_yaml.load(text)
+    said = strict_yaml.said(caught.value, "config")
+    assert said == f"not valid YAML: {says}" and "scanning" not in said

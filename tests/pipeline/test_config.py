@@ -323,6 +323,18 @@ sla: {monthly_fee_usd: 1000, at_risk_pct: 10, kpis: {service_level: {target: 80,
      ["kpis.resolve_median_hours.target: -4 hours is impossible"]),
     ("kt_experts: 2", "kt_expert: 2", ["transition.kt_expert", "unknown key",
                                        "allowed: start, go_live"]),
+    # P9-C03: every year-month a config types obeys the date rule, named by its key
+    ("at_risk_pct: 10", "at_risk_pct: 10, last_month: 2041-01",
+     ["sla.last_month", "2041-01 is after 2040 (a mistyped year?"]),
+    ("at_risk_pct: 10", "at_risk_pct: 10, first_month: 1025-05",
+     ["sla.first_month", "1025-05 is before 1990-01-01 (a mistyped year?"]),
+    ("at_risk_pct: 10", "at_risk_pct: 10, first_month: 2025-13",
+     ["sla.first_month", "should match pattern"]),
+    # P9-M11: a yes/no value where a number is wanted is refused, never read as 1 or 0
+    ("waves: 1", "waves: true", ["transition.waves", "true is a yes/no value, not a number"]),
+    ("at_risk_pct: 10", "at_risk_pct: 10, earn_back_months: yes",
+     ["sla.earn_back_months", "true is a yes/no value"]),
+    ("price: 0.4", "price: false", ["selection.weights", "price: false is a yes/no value"]),
 ])
 def test_bad_vendor_blocks_are_refused_naming_file_and_key(root, old, new, expected):
     assert old in VENDOR

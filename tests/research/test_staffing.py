@@ -139,13 +139,16 @@ def _names_place(message: str) -> None:
 
 
 @pytest.mark.parametrize(("arrivals", "aht", "words"), [
-    (0, 300, "no arrivals"), (np.nan, 300, "no arrivals"),
-    (100, 0, "handle time is zero"), (100, np.nan, "handle time is missing"),
+    (0, 300, "no arrivals \\(0 offered\\)"), (np.nan, 300, "no arrivals \\(nan offered\\)"),
+    (100, 0, "handle time is 0 s"),
+    # P9-E01: said in words, no numpy repr
+    (100, np.nan, "no answered contact has a handle time"),
 ])  # fmt: skip
 def test_bad_workload(arrivals: float, aht: float, words: str) -> None:
     with pytest.raises(StaffingError, match=words) as error:
         staffing.required_agents_erlang_c([arrivals], [aht], 1800, Target(), [WHERE])
     _names_place(str(error.value))
+    assert "np." not in str(error.value)
 
 
 @pytest.mark.parametrize(("target", "words"), [

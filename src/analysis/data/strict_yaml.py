@@ -140,6 +140,11 @@ def said(error: yaml.YAMLError | UnicodeDecodeError, what: str) -> str:
         mark = error.problem_mark or error.context_mark
         words = " ".join(part for part in (error.context, error.problem) if part)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        if "'\\t'" in (error.problem or ""):
+            # PyYAML's scanner words it as a token it cannot start (P9-M17, P9-C07).
+            before = (mark.buffer or "")[:mark.pointer].rpartition("\n")[2] if mark else ""
+            words = ("a tab cannot indent YAML; use spaces" if not before.strip() else
+                     "a tab cannot separate YAML values here; use spaces")
         if words.startswith("line "):  # the rule already names its place
             where = ""
         return f"not valid YAML: {where}{' '.join(words.split())}"

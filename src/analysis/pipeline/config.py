@@ -31,8 +31,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
@@ -40,6 +38,7 @@ from pydantic import (
 )
 
 from analysis.data import strict_yaml
+from analysis.data.strict_model import StrictModel
 from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import BpoError, ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, config_dir, contained, is_valid_id, project_root, raw_dir
@@ -112,6 +111,21 @@ def _plausible_date(value: date | None) -> date | None:
 
 _Date = Annotated[date, AfterValidator(_plausible_date)]
 """Every date a client config types: refused at load when implausible (P7-C25)."""
+
+
+def _plausible_month(value: str | None) -> str | None:
+    # The date rule, on the month's first day, said of the month as written (P9-C03:
+    # sla.last_month 2041-01 passed and the run stopped on a month with no data instead).
+    problem = None if value is None else plausible_date_problem(
+        date(int(value[:4]), int(value[5:7]), 1))
+    if problem:
+        raise ValueError(problem.replace(f"{value}-01", value, 1))
+    return value
+
+
+_Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+                   AfterValidator(_plausible_month)]
+"""Every year-month a client config types (``YYYY-MM``): the same rule as ``_Date``."""
 
 
 def _plausible(name: str) -> AfterValidator:
@@ -199,8 +213,8 @@ DATA_VOCABULARIES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Unknown keys refused, frozen, no true/false for a number (``data.strict_model``)."""
 
 
 class Branding(_Strict):
@@ -323,8 +337,8 @@ class SlaSettings(_Strict):
     monthly_fee_usd: float = Field(gt=0, allow_inf_nan=False)
     at_risk_pct: float = Field(gt=0, le=100)
     earn_back_months: int | None = Field(None, ge=1, le=12)
-    first_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    last_month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    first_month: _Month | None = None
+    last_month: _Month | None = None
 
     @field_validator("kpis")
     @classmethod

@@ -96,11 +96,16 @@ def check_shrinkage(shrinkage_pct: float, where: Where) -> float:
 def _check_workload(arrivals: np.ndarray, aht: np.ndarray, where: Sequence[Where]) -> None:
     for i in range(len(arrivals)):
         if not np.isfinite(arrivals[i]) or arrivals[i] <= 0:
-            raise StaffingError(f"{where[i]}: no arrivals ({arrivals[i]!r} offered): the model "
-                                "sizes intervals with demand; leave closed intervals out")
+            raise StaffingError(f"{where[i]}: no arrivals ({float(arrivals[i]):g} offered): the "
+                                "model sizes intervals with demand; leave closed intervals out")
+        if np.isnan(aht[i]):
+            # Said in words, never as a numpy repr (P9-E01: 'np.float64(nan) s'): a queue
+            # whose only contacts are abandons has no handle time to size it with.
+            raise StaffingError(f"{where[i]}: no answered contact has a handle time, so there is "
+                                "no average handle time to size the queue with (a queue whose "
+                                "contacts were all abandoned, or a blank handle-time column)")
         if not np.isfinite(aht[i]) or aht[i] <= 0:
-            state = "missing" if np.isnan(aht[i]) else "zero"
-            raise StaffingError(f"{where[i]}: handle time is {state} ({aht[i]!r} s): average "
+            raise StaffingError(f"{where[i]}: handle time is {float(aht[i]):g} s: average "
                                 "handle time must be above 0")
 
 

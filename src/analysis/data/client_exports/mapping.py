@@ -34,8 +34,6 @@ from typing import Any
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -46,6 +44,7 @@ from pydantic import (
 from analysis.data import strict_yaml
 from analysis.data.client_exports.constants import ConstantError, typed_constant
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ExportKind
+from analysis.data.strict_model import StrictModel
 from analysis.data.text_rules import first_forbidden, refuse_control_text
 from analysis.errors import ConfigError, UnsafeInputError
 from analysis.paths import ID_RULE, contained, is_valid_id
@@ -58,6 +57,10 @@ PERCENT_FORMATS = ("percent", "fraction")
 
 DATE_FORMATS = ("iso", "yymmdd", "yyyymmdd")
 """Named timestamp formats; anything else is a ``strftime`` pattern such as ``%d/%m/%Y %H:%M``."""
+
+DATE_DIRECTIVES = frozenset("YyGmbBdjcx")
+"""``strftime`` directives that name a year, month or day (``%c``, ``%x``: a whole date): a
+timestamp pattern holds at least one (``%%`` is a literal percent, not a directive)."""
 
 
 WIDE_ENCODINGS = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")
@@ -106,8 +109,8 @@ DELIMITER_NOT_ALLOWED = frozenset({"\u2028", "\u2029"})
 ``splitlines``, spreadsheets), so no more a delimiter than ``\n`` is."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictModel):
+    """Unknown keys refused, frozen, no true/false for a number (``data.strict_model``)."""
 
 
 class ColumnSpec(_Strict):
@@ -359,9 +362,12 @@ def format_problem(column_type: str, fmt: str) -> str | None:
         return f"{fmt[:80]!r} does not apply to a {column_type} column (formats: {said})"
     if fmt.lower() in DATE_FORMATS:
         return None
-    if "%" not in fmt:
+    if not DATE_DIRECTIVES & set(re.findall(r"%-?(.)", fmt)):
+        # '%%' is a literal percent and '%H:%M' a time of no day: either read every row as
+        # bad or as 1900-01-01, found at parse instead of here (P9-M07).
         return (f"{fmt[:80]!r} is neither a named format ({', '.join(DATE_FORMATS)}) nor a "
-                "strftime pattern (such as '%d/%m/%Y %H:%M')")
+                "strftime pattern with a date directive (year, month or day, such as "
+                "'%d/%m/%Y %H:%M')")
     import duckdb  # the parse's own engine; imported here, once a pattern needs it
 
     with duckdb.connect() as con:
