@@ -663,19 +663,21 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
         ("parsed", "SELECT *" + "".join(
             f", {p.parsed} AS _p{p.index}" for p in parsed) + " FROM mapped"),
         ("judged", "SELECT *" + "".join(
-            f", CASE WHEN _excluded = 0 THEN {p.bad} ELSE 0 END AS _b{p.index}"
+            (f", _excluded = 0 AND {p.failing} AS _b{p.index}" if guarded else
+             f", CASE WHEN _excluded = 0 THEN {p.bad} ELSE 0 END AS _b{p.index}")
             for p in parsed) + " FROM parsed"),
     ]
     codes = [f"_b{p.index}" for p in parsed]
     first_code = ("CASE " + " ".join(f"WHEN {c} <> 0 THEN {c}" for c in codes) + " ELSE 0 END"
-                  if codes else "0")
+                  if codes and not guarded else "0")
     first_text = ("CASE " + " ".join(f"WHEN _b{p.index} <> 0 THEN CAST(_t{p.index} AS VARCHAR)"
                                      for p in parsed)
-                  + " END" if codes else "CAST(NULL AS VARCHAR)")
+                  + " END" if codes and not guarded else "CAST(NULL AS VARCHAR)")
+    failed = codes if guarded else [f"{c} <> 0" for c in codes]
     # Excluded rows are neither parsed nor judged: a test call may carry any value.
     canonical = (
         f"SELECT {', '.join(select)}, _line AS {SOURCE_LINE}, _excluded, "
-        f"{flags([f'{c} <> 0' for c in codes])} AS _bad, {first_code} AS _bad_code, "
+        f"{flags(failed)} AS _bad, {first_code} AS _bad_code, "
         f"{first_text} AS _bad_text FROM judged"
     )
     if mapping.kind == "interactions":

@@ -158,10 +158,11 @@ class Parsed:
 
     ``text`` reads the source columns (trimmed, missing markers NULL) into ``_t<i>``;
     ``mapped`` applies the value map to ``_t<i>`` into ``_m<i>``; ``parsed`` reads ``_m<i>``
-    into ``_p<i>``; ``value`` is the canonical value from ``_p<i>``; ``bad`` is 0 for a good
-    row, else the code of ``reasons``: 1 a map miss, 2 text present but unparsed, 3 the
-    column's extra rule (a negative duration, a fraction in a whole-number column), 4 a number
-    or timestamp that parsed to no finite value (``NOT_FINITE``).
+    into ``_p<i>``; ``value`` is the canonical value from ``_p<i>``; ``checks`` are the
+    conditions that make a row bad, in the order they are judged, each with its code in
+    ``reasons``: 1 a map miss, 2 text present but unparsed, 3 the column's extra rule (a
+    negative duration, a fraction in a whole-number column), 4 a number or timestamp that
+    parsed to no finite value (``NOT_FINITE``).
     """
 
     column: str
@@ -171,10 +172,34 @@ class Parsed:
     mapped: str
     parsed: str
     value: str
-    bad: str
+    checks: tuple[tuple[int, str], ...]
     reasons: tuple[str, str, str, str]
     carried: str = ""
     """Extra ``, expr AS name`` columns of the text layer (a typed date beside its time text)."""
+
+    @property
+    def bad(self) -> str:
+        """SQL: 0 for a good row, else the code of the first check it fails."""
+        return ("CASE " + "".join(f"WHEN {cond} THEN {code} " for code, cond in self.checks)
+                + "ELSE 0 END")
+
+    @property
+    def failing(self) -> str:
+        """SQL: whether the row fails any check (the typed route's guard: ORs cost less than
+        the CASE that picks the code, and only the exact route needs the code)."""
+        live = [cond for _code, cond in self.checks if cond != "FALSE"]
+        return f"({' OR '.join(f'({c})' for c in live)})" if live else "FALSE"
+
+
+def _checks(map_bad: str, m: str, p: str, col: ColumnSchema,
+            extra: str) -> tuple[tuple[int, str], ...]:
+    """A map miss first, then text present but unparsed, a value that is not finite, then the
+    column's extra rule. Finiteness is judged on the parsed column of its own layer, so the
+    cast is not repeated (a second TRY_CAST costs 40 % of the cast; ``isfinite`` ~3 %)."""
+    finite = ((4, f"{p} IS NOT NULL AND NOT isfinite({p})"),) if col.type in (
+        "float", "int", "timestamp") else ()
+    return ((1, map_bad), (2, f"{m} IS NOT NULL AND {p} IS NULL"), *finite,
+            (3, f"coalesce({extra}, FALSE)"))
 
 
 def trimmed(cell: str) -> str:
@@ -332,26 +357,15 @@ def parse_expression(col: ColumnSchema, spec: ColumnSpec, mapping: ExportMapping
         raise ConfigError(f"column '{col.name}': format '{spec.format}' does not apply to a "
                           f"{col.type} column")
     value, extra, extra_reason = _as_column_type(col, p, extra, extra_reason)
-    # A map miss first, then text present but unparsed, then the column's extra rule.
-    bad = (f"CASE WHEN {map_bad} THEN 1 WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
-           f"{_finite_check(col, p)}WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
     return Parsed(col.name, tuple(spec.sources), index, source_text(spec, mapping), mapped,
-                  parsed, value, bad, (map_reason, reason, extra_reason, NOT_FINITE))
+                  parsed, value, _checks(map_bad, m, p, col, extra),
+                  (map_reason, reason, extra_reason, NOT_FINITE))
 
 
 NOT_FINITE = "not a finite number"
 """Why text DuckDB reads as NaN or infinity ('nan', 'inf', '1e400' overflowing a double,
 'infinity' as a timestamp) is refused: it is not a measurement, and NaN compared above every
 bound ('above the CSAT scale maximum', P7-A05/A34). The message shows the export's own text."""
-
-
-def _finite_check(col: ColumnSchema, p: str) -> str:
-    """SQL: ``p`` parsed to NaN or an infinity (numbers and timestamps; never for others).
-    Judged on the parsed column of its own layer, so the cast is not repeated (a second
-    TRY_CAST costs 40 % of the cast; ``isfinite`` on the column costs ~3 %)."""
-    if col.type in ("float", "int", "timestamp"):
-        return f"WHEN {p} IS NOT NULL AND NOT isfinite({p}) THEN 4 "
-    return ""
 
 
 def _as_column_type(col: ColumnSchema, p: str, extra: str,
@@ -369,10 +383,9 @@ def _judged(col: ColumnSchema, spec: ColumnSpec, index: int, text: str, parsed: 
             extra: str, extra_reason: str, reason: str, carried: str = "") -> Parsed:
     m, p = f"_m{index}", f"_p{index}"
     value, extra, extra_reason = _as_column_type(col, p, extra, extra_reason)
-    bad = (f"CASE WHEN {m} IS NOT NULL AND {p} IS NULL THEN 2 "
-           f"{_finite_check(col, p)}WHEN coalesce({extra}, FALSE) THEN 3 ELSE 0 END")
-    return Parsed(col.name, tuple(spec.sources), index, text, f"_t{index}", parsed, value, bad,
-                  ("", reason, extra_reason, NOT_FINITE), carried)
+    return Parsed(col.name, tuple(spec.sources), index, text, f"_t{index}", parsed, value,
+                  _checks("FALSE", m, p, col, extra), ("", reason, extra_reason, NOT_FINITE),
+                  carried)
 
 
 def _typed(col: ColumnSchema, spec: ColumnSpec, kind: str, index: int) -> Parsed:
