@@ -245,6 +245,19 @@ def test_a_mapping_that_cannot_be_read_is_a_finding_not_a_traceback(sandbox: Pat
     assert "colour" in finding.description
 
 
+def test_a_lake_export_is_named_by_its_uri_as_written(sandbox: Path) -> None:
+    """P9-E08: 's3a://bucket/...' was shown joined to the client folder as a path."""
+    (sandbox / "data" / "raw" / "clients" / "acme" / "lake.yaml").write_text(
+        "kind: interactions\nfile: s3a://no-such-bucket/calls/part-0.csv\n"
+        "columns: {interaction_id: id}\n", encoding="utf-8")
+
+    report = validate_clients(["acme"])
+
+    files = {f.file for f in report.critical}
+    assert "s3a://no-such-bucket/calls/part-0.csv" in files
+    assert not any("s3a:/no-such-bucket" in f for f in files)
+
+
 def test_suites_are_derived_from_the_canonical_schemas() -> None:
     import pandas as pd
 

@@ -108,12 +108,19 @@ def _label(raw_dir: Path, path: Path) -> str:
         return str(path)
 
 
-def _export_file(mapping_path: Path) -> Path:
-    """The export a mapping names (the mapping itself when it cannot be read)."""
+def _export_label(raw_dir: Path, mapping_path: Path) -> str:
+    """The export a mapping names, as messages name it (the mapping itself when it cannot be
+    read): a lake location exactly as written, not joined to the client folder as a path
+    (P9-E08: 's3a://bucket/...' was shown as 'clients/x/s3a:/bucket/...')."""
+    from analysis.data.client_exports.spark_parse import is_uri
+
     try:
-        return export_file(read_mapping(mapping_path), mapping_path)
+        mapping = read_mapping(mapping_path)
+        if is_uri(mapping.file):
+            return mapping.file
+        return _label(raw_dir, export_file(mapping, mapping_path))
     except ConfigError:
-        return mapping_path
+        return _label(raw_dir, mapping_path)
 
 
 def rejection_finding(error: Exception, file: str) -> Finding:
@@ -160,7 +167,7 @@ def load_client_exports(
     tables: list[ClientTable] = []
     findings: list[Finding] = []
     for mapping in mappings:
-        file = _label(raw_dir, _export_file(mapping))
+        file = _export_label(raw_dir, mapping)
         try:
             contained(mapping, folder, where=label, key=mapping.name)  # no symlinked mapping
             table = load_export(mapping, engine=engine)
