@@ -570,22 +570,28 @@ def test_an_export_name_with_an_invisible_space_at_either_end_is_refused(
     assert "write 'calls.csv'" in message and "Value error" not in message
 
 
-def test_a_report_kernel_reads_only_exports_this_run_validated(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """P6-F14: an export edited after the validation gate was parsed again, unvalidated, by the
-    report's kernel (a year-1 date cut the published FTE by 4x). With the flag a build gives
-    its kernels, a table the gate did not make is refused."""
+def _demo_interactions_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo interactions export and its mapping copied to a folder of their own; returns
+    the mapping (``BPO_ROOT`` set to an empty project beside it)."""
     monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
     demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "clients" / "demo"
     folder = tmp_path / "client"
     folder.mkdir()
     for name in ("interactions.yaml", "EXAMPLE_synthetic_interactions.csv.gz"):
         (folder / name).write_bytes((demo / name).read_bytes())
-    mapping = folder / "interactions.yaml"
+    return folder / "interactions.yaml"
+
+
+def test_a_report_kernel_reads_only_exports_this_run_validated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """P6-F14: an export edited after the validation gate was parsed again, unvalidated, by the
+    report's kernel (a year-1 date cut the published FTE by 4x). With the flag a build gives
+    its kernels, a table the gate did not make is refused."""
+    mapping = _demo_interactions_copy(tmp_path, monkeypatch)
     rows = load_export(mapping).rows  # the gate's parse
     monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
     assert load_export(mapping).rows == rows  # what the gate validated is read as is
-    export = folder / "EXAMPLE_synthetic_interactions.csv.gz"
+    export = mapping.parent / "EXAMPLE_synthetic_interactions.csv.gz"
     export.write_bytes(export.read_bytes() + gzip.compress(b""))  # changed after the gate
     with pytest.raises(DataValidationError, match="changed after this run validated it") as got:
         load_export(mapping)
@@ -596,13 +602,7 @@ def test_a_mapping_edited_after_the_gate_is_named_not_its_export(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """P8-X05: csat_scale 5 -> 10 in the mapping after the gate was reported as
     'calls.csv: changed after this run validated it': the mapping is named."""
-    monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
-    demo = Path(__file__).resolve().parents[2] / "data" / "raw" / "clients" / "demo"
-    folder = tmp_path / "client"
-    folder.mkdir()
-    for name in ("interactions.yaml", "EXAMPLE_synthetic_interactions.csv.gz"):
-        (folder / name).write_bytes((demo / name).read_bytes())
-    mapping = folder / "interactions.yaml"
+    mapping = _demo_interactions_copy(tmp_path, monkeypatch)
     load_export(mapping)  # the gate's parse
     monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
     mapping.write_text(mapping.read_text().replace("csat_scale: 5", "csat_scale: 10"))

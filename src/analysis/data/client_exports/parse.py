@@ -87,7 +87,6 @@ _NATIVE_ENCODINGS = {"utf8": "utf-8", "utf8sig": "utf-8", "latin1": "latin-1",
 _CANONICAL = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
 _CANONICAL_ARROW: dict[str, Any] = {"compression": "zstd", "compression_level": 1}
 _STAGING_ARROW: dict[str, Any] = {"compression": "lz4"}
-_CHECKS = ("_bad", "_bad_code", "_bad_text", "_rule", "_excluded")
 
 
 @dataclass(frozen=True)
