@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -397,10 +398,14 @@ class _Lines:
 
         at = np.arange(start + self.first, start + self.first + count, dtype=np.int64)
         if self.blanks:
-            thresholds = np.fromiter((t for t, _i in self.blanks), dtype=np.int64,
-                                     count=len(self.blanks))
-            at += np.searchsorted(thresholds, at, side="left")
+            at += np.searchsorted(self._thresholds, at, side="left")
         return at
+
+    @cached_property
+    def _thresholds(self) -> Any:
+        import numpy as np
+
+        return np.fromiter((t for t, _i in self.blanks), dtype=np.int64, count=len(self.blanks))
 
 
 class _RowsStopped(Exception):
