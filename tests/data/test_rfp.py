@@ -41,13 +41,19 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -> None:
+def _set_service_quality(copy: Path, value: str) -> tuple[Path, int]:
+    """Write ``value`` as the first service_quality score; return the file and its line."""
     responses = copy / "EXAMPLE_responses.csv"
     lines = responses.read_text(encoding="utf-8").splitlines()
     number = next(i for i, line in enumerate(lines, 1) if ",service_quality," in line)
     vendor, criterion, _value, evidence = lines[number - 1].split(",", 3)
-    lines[number - 1] = ",".join([vendor, criterion, "7", evidence])
+    lines[number - 1] = ",".join([vendor, criterion, value, evidence])
     responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return responses, number
+
+
+def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -> None:
+    responses, number = _set_service_quality(copy, "7")
     with pytest.raises(DataValidationError) as caught:
         read_rfp(copy)
     message = str(caught.value)
@@ -57,12 +63,7 @@ def test_a_score_outside_the_scale_names_file_line_column_and_rule(copy: Path) -
 
 def test_a_score_just_outside_the_scale_is_shown_as_written(copy: Path) -> None:
     """P7-E04: 5.0000001 was shown as "score 5 ... outside the stated scale 1-5"."""
-    responses = copy / "EXAMPLE_responses.csv"
-    lines = responses.read_text(encoding="utf-8").splitlines()
-    number = next(i for i, line in enumerate(lines, 1) if ",service_quality," in line)
-    vendor, criterion, _value, evidence = lines[number - 1].split(",", 3)
-    lines[number - 1] = ",".join([vendor, criterion, "5.0000001", evidence])
-    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    responses, number = _set_service_quality(copy, "5.0000001")
     with pytest.raises(DataValidationError) as caught:
         read_rfp(copy)
     assert "column 'value': score 5.0000001 for 'service_quality' is outside the stated scale " \
