@@ -71,10 +71,10 @@ def _jvm_memory(text: str) -> str:
     match = _JVM_SIZE_RE.fullmatch(text.strip())
     if not match:
         raise ValueError("a JVM memory size, e.g. 2g or 4096m")
-    if int(match.group(1)) * _JVM_UNITS[(match.group(2) or "").lower()] < \
-            MIN_SPARK_DRIVER_MEMORY:
+    size = int(match.group(1)) * _JVM_UNITS[(match.group(2) or "").lower()]
+    if size < MIN_SPARK_DRIVER_MEMORY:
         raise ValueError("at least 450m (Spark refuses to start a driver with less)")
-    _at_most_machine_memory(int(match.group(1)) * _JVM_UNITS[(match.group(2) or "").lower()])
+    _at_most_machine_memory(size)
     return text.strip()
 
 
