@@ -59,6 +59,7 @@ from analysis.data.client_exports.query import (
     trimmed,
 )
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, TableSchema
+from analysis.data.client_exports.strict_order import StrictOrder
 from analysis.data.client_exports.textscan import (
     MAX_LINE_BYTES,
     LineScan,
@@ -423,15 +424,16 @@ def _statistics_columns(kind: str) -> list[str]:
 
 
 def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, target: Path,
-                *, compression: dict[str, Any], kind: str,
-                drop_excluded: bool) -> dict[int, int]:
+                *, compression: dict[str, Any], kind: str, drop_excluded: bool,
+                order: StrictOrder | None = None) -> dict[int, int]:
     """Stream ``sql``'s rows (in file order) into Parquet at ``target``, numbering them.
 
     ``sql`` returns a ``source_line`` column (NULL for a CSV, filled in here from ``lines``;
     Excel and Parquet sources number their rows themselves: ``lines`` None) and ``_excluded``
     (-1 an empty row, 0 kept, k the k-th exclusion rule). With ``drop_excluded`` only kept
-    rows are written, without ``_excluded``. Returns rows per ``_excluded`` value. Memory is
-    one batch. Raises ``_RowsStopped`` when the query fails while read.
+    rows are written, without ``_excluded``. ``order``, if given, is fed the written rows'
+    ``interaction_id`` values. Returns rows per ``_excluded`` value. Memory is one batch.
+    Raises ``_RowsStopped`` when the query fails while read.
     """
     import numpy as np
     import pyarrow as pa
@@ -472,6 +474,8 @@ def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, 
             position += batch.num_rows
             if drop_excluded:
                 batch = batch.filter(pa.array(excluded == 0)).drop_columns(["_excluded"])
+            if order is not None:
+                order.add(batch.column(batch.schema.get_field_index("interaction_id")))
             writer.write_batch(batch, row_group_size=_BATCH_ROWS)
     return {k - 1: int(n) for k, n in enumerate(counts) if n}
 
@@ -843,6 +847,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
     beside DuckDB) then tells whether the file has exactly that many lines; only when it has
     more (an empty line, a quoted field holding a line break) are those lines found
     (``_csv_lines``) and, if any falls before a row, the pass is run again numbered from them.
+    Interaction ids that strictly rise or fall down the file are unique (``StrictOrder``);
+    only other orders pay for the whole-table duplicate count.
     """
     encoding = _NATIVE_ENCODINGS.get(_norm(mapping.encoding))
     if mapping.is_excel or mapping.is_parquet or encoding is None:
@@ -860,7 +866,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
             options = {"compression": _CANONICAL_ARROW, "kind": mapping.kind,
                        "drop_excluded": True}
             lines = _Lines(first=header_lines + 1, blanks=[])
-            counts = _write_rows(con, query, lines, partial, **options)
+            order = StrictOrder() if mapping.kind == "interactions" else None
+            counts = _write_rows(con, query, lines, partial, **options, order=order)
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
             if rejected:
                 return None
@@ -868,11 +875,12 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
             if not scan.one_row_per_line(header_lines + read):
                 lines = _csv_lines(con, source, mapping, encoding)
                 if read and lines.numbers(read - 1, 1)[0] != read - 1 + lines.first:
+                    # The same rows again, numbered anew: ``order`` has judged them already.
                     counts = _write_rows(con, query, lines, partial, **options)
         except (duckdb.Error, _RowsStopped) as exc:
             reraise_if_interrupted(exc)  # Ctrl-C, not a reason to take the exact route
             return None
-        if mapping.kind == "interactions":
+        if order is not None and not order.proves_distinct:
             table = f"(SELECT *, 0 AS _excluded FROM read_parquet({literal(str(partial))}))"
             _raise_duplicates(con, table, f"{source}: line")
     counts.pop(-1, None)  # empty rows: skipped, never counted
