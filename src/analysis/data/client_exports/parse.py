@@ -693,7 +693,12 @@ def compile_query(mapping: ExportMapping, relation: str, names: list[str], sourc
     else:
         body = "SELECT * FROM c"
     rules = _rule_checks(schema)
-    rule_mask = flags([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
+    if guarded:
+        # Whether any rule holds: a NULL condition (a missing value) holds no rule, and one
+        # IS TRUE over the OR says so for all of them (a coalesce each costs 0.3 CPU-s).
+        rule_mask = f"({_any([cond for _c, cond, _w in rules])} IS TRUE)"
+    else:
+        rule_mask = _bitmask([f"coalesce({cond}, FALSE)" for _c, cond, _w in rules])
     ctes = ", ".join(f"{name} AS ({body_sql})" for name, body_sql in layers)
     sql = (f"WITH {ctes}, c AS ({canonical}), derived AS ({body}) "
            f"SELECT *, CASE WHEN _excluded = 0 THEN {rule_mask} ELSE {flags([])} END AS _rule "
