@@ -81,3 +81,39 @@ def test_a_clean_table_passes(tmp_path: Path, small_batches: None) -> None:
     judged = runner._validate_tables({}, {}, [canonical(tmp_path / "t.parquet", {})])
     assert judged.findings == []
     assert {r["rule"] for r in judged.rows} >= {"unique_id", "has_rows", "not_null"}
+
+
+def _padded(path: Path, edit: dict[int, dict[str, object]]) -> ClientTable:
+    """The same table with ids that rise as text (c0001 ... c1000), ``edit`` applied after."""
+    ids = {row: {"interaction_id": f"c{row:04d}"} for row in range(1, ROWS + 1)}
+    for row, changes in edit.items():
+        ids[row] = {**ids[row], **changes}
+    return canonical(path, ids)
+
+
+@pytest.mark.parametrize(("edit", "ordered", "repeated"), [
+    ({}, True, ()),
+    ({k: {"interaction_id": f"c{ROWS + 1 - k:04d}"} for k in range(1, ROWS + 1)}, True, ()),
+    ({7: {"interaction_id": "c0006"}}, False, (6, 7)),      # a repeat inside a batch
+    ({65: {"interaction_id": "c0064"}}, False, (64, 65)),   # where two batches meet (64 rows)
+    ({500: {"interaction_id": "c9999"}}, False, ()),        # out of order, yet unique
+])
+def test_ids_in_strict_order_are_proved_unique_batch_by_batch(
+        tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch,
+        edit: dict[int, dict[str, object]], ordered: bool, repeated: tuple[int, ...]) -> None:
+    import pyarrow.parquet as pq
+
+    from analysis.data.validation import client_tables
+
+    monkeypatch.setattr(client_tables, "_ORDER_BATCH", 64)
+    export = _padded(tmp_path / "t.parquet", edit)
+    assert client_tables._strictly_ordered(pq.ParquetFile(export.table.path),
+                                           "interaction_id") is ordered
+    judged = runner._validate_tables({}, {}, [export])
+    repeats = [f for f in judged.findings if f.rule == "unique_id"]
+    if not repeated:
+        assert repeats == []
+    else:
+        (found,) = repeats
+        assert found.bad_rows == 2 and [row for row, _ in found.sample] == list(repeated)
+        assert found.lines == tuple(r + 2 for r in repeated)  # a banner and a header before
