@@ -18,7 +18,11 @@ import pytest
 from analysis.data.client_exports import CANONICAL_SCHEMAS, read_mapping
 from analysis.data.client_exports.mapping import export_file
 from analysis.data.client_exports.parse import parse_export
-from analysis.data.client_exports.spark_parse import java_pattern, parse_export_spark
+from analysis.data.client_exports.spark_parse import (
+    java_pattern,
+    parse_export_spark,
+    with_position,
+)
 from analysis.errors import ConfigError, DataValidationError
 from analysis.research.kpis import aggregate_kpis, interaction_kpis, ticket_kpis
 
@@ -264,3 +268,22 @@ def test_a_cut_off_gzip_export_is_one_line_on_spark(spark, tmp_path):
     with pytest.raises(DataValidationError, match=r"calls.csv.gz: cannot be read on Spark: .*"):
         parse_export_spark(cut, mapping, out)
     assert not out.exists()
+
+
+def test_positions_count_on_across_partitions_in_order(spark, tmp_path):
+    """``with_position`` (the second pass's line numbers, RDD-free for Spark Connect) numbers
+    rows 1..n in the frame's order however many partitions hold them."""
+    ranged = with_position(spark, spark.range(0, 1000, 1, 7), "_line").collect()
+    assert sorted((r["id"] + 1, r["_line"]) for r in ranged) == [(n, n) for n in range(1, 1001)]
+    text = tmp_path / "lines.txt"
+    text.write_text("".join(f"line {n:05d}\n" for n in range(1, 5001)), encoding="utf-8")
+    before = spark.conf.get("spark.sql.files.maxPartitionBytes")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "4096")  # about ten splits
+    try:
+        frame = spark.read.text(str(text))
+        assert frame.rdd.getNumPartitions() > 5
+        numbered = with_position(spark, frame, "_line").collect()
+    finally:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", before)
+    assert sorted((int(r["value"].split()[1]), r["_line"]) for r in numbered) == [
+        (n, n) for n in range(1, 5001)]

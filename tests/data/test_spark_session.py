@@ -41,7 +41,7 @@ def test_spark_remote_without_the_connect_client_names_the_setting_and_the_fix(
     monkeypatch.setenv("SPARK_REMOTE", "sc://127.0.0.1:9")
     reason = module.unavailable_reason()
     assert reason is not None and "SPARK_REMOTE='sc://127.0.0.1:9' is set" in reason
-    assert "pip install 'pyspark[connect]'" in reason and "\n" not in reason
+    assert "pip install -e '.[spark]'" in reason and "\n" not in reason
 
 
 def test_a_bad_master_is_one_line_naming_bpo_spark_master(tmp_path):

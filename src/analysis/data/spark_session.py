@@ -26,8 +26,8 @@ from analysis.settings import is_spark_master, setting
 
 DEFAULT_MASTER = "local[2]"
 INSTALL_HINT = "install the extra: .venv/bin/pip install -e '.[spark]' (make setup does)"
-CONNECT_HINT = ("install it with .venv/bin/pip install 'pyspark[connect]' (same version as "
-                "pyspark), or unset SPARK_REMOTE to run Spark locally")
+CONNECT_HINT = ("install the extra, which includes it: .venv/bin/pip install -e '.[spark]' "
+                "(make setup does), or unset SPARK_REMOTE to run Spark locally")
 
 
 _lock = threading.Lock()

@@ -396,11 +396,9 @@ class _Plan:
         """The same rows with ``_line`` (physical line or 1-based row): the slow second pass."""
         F = self.F
         if self.is_parquet:
-            frame = self.rows().rdd.zipWithIndex().map(lambda p: (*p[0], p[1] + 1))
-            return frame.toDF([*[f"_c{i}" for i in range(self.width)], "_malformed", "_line"])
-        text = (self.spark.read.option("encoding", _spark_encoding(self.mapping))
-                .text(self.source).rdd.zipWithIndex().map(lambda p: (p[0][0], p[1] + 1))
-                .toDF(["value", "_line"]))
+            return with_position(self.spark, self.rows(), "_line")
+        text = with_position(self.spark, self.spark.read.option(
+            "encoding", _spark_encoding(self.mapping)).text(self.source), "_line")
         options = {k: v for k, v in _csv_options(self.mapping, self.width).items()
                    if k not in ("header", "encoding")}
         parsed = text.select(
@@ -594,6 +592,36 @@ def _raise_duplicates(plan: _Plan, staged: Any, second_pass: Callable[[], Any],
     raise DataValidationError(
         f"{where} {line}, column 'interaction_id': value '{value}' is a duplicate id "
         f"({extra} row(s) in all)")
+
+
+_RECORD_BITS = 33  # monotonically_increasing_id: partition id << 33, plus the record's index
+
+
+def with_position(spark: Any, frame: Any, name: str) -> Any:
+    """``frame`` with ``name``: each row's 1-based position in the frame's own order (a file
+    read: its lines in order).
+
+    What ``rdd.zipWithIndex`` does, in DataFrame functions only, so Spark Connect runs it too
+    (it has no RDDs): one job counts the rows of each partition (a row per partition comes
+    back), and a row's position is the rows of the partitions before its own plus its index
+    in its partition, both read from ``monotonically_increasing_id``. Both jobs read the
+    same splits in the same order.
+    """
+    from pyspark.sql import functions as F
+
+    tagged = frame.withColumn("_mid", F.monotonically_increasing_id())
+    part = F.shiftright(F.col("_mid"), _RECORD_BITS)
+    counts = sorted((int(r[0]), int(r[1])) for r in tagged.groupBy(part.alias("_part"))
+                    .agg(F.count(F.lit(1))).collect())
+    offsets, before = [], 0
+    for partition, rows in counts:
+        offsets.append((partition, before))
+        before += rows
+    starts = spark.createDataFrame(offsets or [(0, 0)], "_part long, _before long")
+    index = F.col("_mid") - F.shiftleft(F.col("_part"), _RECORD_BITS)
+    return (tagged.withColumn("_part", part).join(F.broadcast(starts), "_part")
+            .withColumn(name, F.col("_before") + index + 1)
+            .drop("_mid", "_part", "_before"))
 
 
 def staging_root() -> str:
