@@ -302,10 +302,18 @@ def test_no_queue_to_size_is_one_line_naming_every_queue(tmp_path) -> None:
     with pytest.raises(NoQueueToSizeError) as error:
         split.require_sizeable("acme")
     message = str(error.value)
-    assert "\n" not in message and "client 'acme': no queue can be sized" in message
+    assert "\n" not in message and message.startswith(
+        "client 'acme': no queue can be sized, no answered contact has a handle time in any "
+        "queue")
     assert "queue 'Help' (voice: 1 contact, 0 abandoned)" in message
     assert "queue 'Sales' (chat: 2 contacts, 2 abandoned)" in message
     assert list(error.value.left_out["queue"]) == ["Help", "Sales"]
+    # many queues: the busiest 3 named, the rest counted (a build line is cut at 300 chars)
+    many = pd.DataFrame({"queue": list("abcde"), "channel": "voice",
+                         "contacts": [1, 5, 2, 9, 3], "abandoned": 1})
+    assert staffing.describe_left_out(many, most=3) == (
+        "queue 'd' (voice: 9 contacts, 1 abandoned), queue 'b' (voice: 5 contacts, 1 abandoned), "
+        "queue 'e' (voice: 3 contacts, 1 abandoned) and 2 more")
 
 
 def test_an_interval_never_answered_takes_the_queue_s_handle_time(tmp_path) -> None:

@@ -615,19 +615,26 @@ class ProfileSplit:
         """The sizeable rows; ``NoQueueToSizeError`` (one line, every queue named) if none."""
         if len(self.sizeable):
             return self.sizeable
+        # The reason first and at most 3 queues named: a build line is cut at 300 characters.
         raise NoQueueToSizeError(
-            f"client {client!r}: no queue can be sized: {describe_left_out(self.left_out)}; "
-            f"{NO_HANDLE_TIME}, so there is no average handle time to size with (add the "
-            "answered contacts' handle times to the export)", left_out=self.left_out)
+            f"client {client!r}: no queue can be sized, {NO_HANDLE_TIME} in any queue "
+            f"(the export needs answered contacts' handle times): "
+            f"{describe_left_out(self.left_out, most=3)}", left_out=self.left_out)
 
 
-def describe_left_out(left_out: pd.DataFrame) -> str:
-    """Queues left out in words, e.g. "queue 'Sales' (chat: 1 contact, 1 abandoned)"."""
+def describe_left_out(left_out: pd.DataFrame, most: int | None = None) -> str:
+    """Queues left out in words, e.g. "queue 'Sales' (chat: 1 contact, 1 abandoned)"; with
+    ``most``, the queues with the most contacts first and "and N more" after that many."""
     def one(row: pd.Series) -> str:
         contacts, abandoned = int(row["contacts"]), int(row["abandoned"])
         return (f"queue {row['queue']!r} ({row['channel']}: {contacts:,} "
                 f"contact{'' if contacts == 1 else 's'}, {abandoned:,} abandoned)")
-    return ", ".join(one(row) for _, row in left_out.iterrows())
+    rows = left_out
+    if most is not None and len(rows) > most:
+        rows = rows.sort_values("contacts", ascending=False, kind="stable").head(most)
+    more = len(left_out) - len(rows)
+    return ", ".join(one(row) for _, row in rows.iterrows()) + (f" and {more:,} more"
+                                                               if more else "")
 
 
 def split_sizeable(profile: pd.DataFrame) -> ProfileSplit:
