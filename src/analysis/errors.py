@@ -34,6 +34,19 @@ class StaffingError(BpoError):
     """The staffing model cannot size a queue (bad input, or no finite staffing meets it)."""
 
 
+class NoQueueToSizeError(StaffingError):
+    """No queue of an export can be sized: none has an answered contact with a handle time.
+
+    Its own type so that a report showing staffing beside other findings (the KPI report) can
+    go on without it, while the staffing report itself refuses in one line. ``left_out``: the
+    queues left out (``staffing.ProfileSplit.left_out``), for that report to say which.
+    """
+
+    def __init__(self, message: str, left_out: object = None) -> None:
+        super().__init__(message)
+        self.left_out = left_out
+
+
 class UnsafeInputError(DataValidationError, ConfigError):
     """An input names a path outside its allowed root (or an id that cannot be a file name).
 

@@ -187,9 +187,11 @@ def test_failed_notebook_publishes_nothing_and_keeps_the_last_good_set(site, cap
     code = cli.main(["report", "--client", "alpha"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 2
-    failure = next(line for line in lines if line.startswith("kpi.ipynb: cell"))
-    assert "RuntimeError: export is corrupt" in failure and "executed notebook kept" in failure
-    kept = Path(failure.rsplit("kept at ", 1)[1])
+    # the line leads with the error, then the cell and the kept notebook (P9-E01)
+    failure = next(line for line in lines if line.startswith("kpi.ipynb: RuntimeError: "))
+    assert failure.startswith("kpi.ipynb: RuntimeError: export is corrupt (cell ")
+    assert "; executed notebook kept at " in failure and failure.endswith(")")
+    kept = Path(failure.rsplit("kept at ", 1)[1].removesuffix(")"))
     assert kept.is_file()
     assert not list((site.root / "build" / "staging").iterdir())
     assert snapshot(reports_dir) == before  # last good deliverable untouched, byte for byte

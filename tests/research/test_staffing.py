@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import catalog
-from analysis.errors import StaffingError
+from analysis.errors import NoQueueToSizeError, StaffingError
 from analysis.research import staffing
 from analysis.research.staffing import Plan, Target, Where
 
@@ -256,3 +256,74 @@ def test_email_is_sized_to_its_turnaround_target(tmp_path) -> None:
     assert set(fast["model"]) == {"turnaround"}
     # a 4-hour window: the first hours' work may wait, so the early hours need fewer agents
     assert slow["agents"].iloc[0] < fast["agents"].iloc[0]
+
+
+def _profile_of(tmp_path, rows: list[tuple[str, str, str, str, float | None]]) -> pd.DataFrame:
+    """An interval profile of canonical interactions (queue, channel, arrived, outcome, handle)."""
+    frame = pd.DataFrame({
+        "queue": [r[0] for r in rows], "channel": [r[1] for r in rows],
+        "arrived_at": pd.to_datetime([r[2] for r in rows]), "outcome": [r[3] for r in rows],
+        "handle_seconds": [r[4] for r in rows],
+        "wait_seconds": [20.0 if r[3] == "answered" else 8.0 for r in rows],
+    })
+    path = tmp_path / "interactions.parquet"
+    frame.to_parquet(path)
+    return staffing.interval_profile(interactions=str(path), client="acme")
+
+
+CALLS = [("Billing", "voice", f"2025-01-06 09:{m:02d}", "answered", 300.0) for m in range(0, 60, 5)]
+
+
+def test_a_queue_of_abandons_only_is_split_off_and_the_rest_sized(tmp_path) -> None:
+    """P9-E01: a short-abandon chat in a queue of its own has no handle time. The split leaves
+    that queue out (named, with its contacts) and the other queues size as before; asked for
+    directly, size_profile still refuses it."""
+    profile = _profile_of(tmp_path, [*CALLS, ("=cmd|' /C calc'!A0", "chat", "2025-01-06 09:10",
+                                              "abandoned", None)])
+    split = staffing.split_sizeable(profile)
+    assert set(split.sizeable["queue"]) == {"Billing"}
+    left = split.left_out.iloc[0]
+    assert (left["queue"], left["channel"], left["contacts"], left["abandoned"],
+            left["intervals"]) == ("=cmd|' /C calc'!A0", "chat", 1, 1, 1)
+    assert left["reason"] == staffing.NO_HANDLE_TIME
+    alone = staffing.size_profile(_profile_of(tmp_path, CALLS), Plan(), "acme")
+    sized = staffing.size_profile(split.require_sizeable("acme"), Plan(), "acme")
+    assert list(sized["agents"]) == list(alone["agents"]) and sized["agents"].sum() > 0
+    with pytest.raises(StaffingError, match="no answered contact has a handle time"):
+        staffing.size_profile(profile, Plan(), "acme")
+
+
+def test_no_queue_to_size_is_one_line_naming_every_queue(tmp_path) -> None:
+    profile = _profile_of(tmp_path, [("Sales", "chat", "2025-01-06 09:10", "abandoned", None),
+                                     ("Sales", "chat", "2025-01-06 11:10", "abandoned", None),
+                                     ("Help", "voice", "2025-01-06 09:20", "answered", 0.0)])
+    split = staffing.split_sizeable(profile)  # Help's only answer is a phantom (0 s)
+    assert split.sizeable.empty
+    with pytest.raises(NoQueueToSizeError) as error:
+        split.require_sizeable("acme")
+    message = str(error.value)
+    assert "\n" not in message and message.startswith(
+        "client 'acme': no queue can be sized, no answered contact has a handle time in any "
+        "queue")
+    assert "queue 'Help' (voice: 1 contact, 0 abandoned)" in message
+    assert "queue 'Sales' (chat: 2 contacts, 2 abandoned)" in message
+    assert list(error.value.left_out["queue"]) == ["Help", "Sales"]
+    # many queues: the busiest 3 named, the rest counted (a build line is cut at 300 chars)
+    many = pd.DataFrame({"queue": list("abcde"), "channel": "voice",
+                         "contacts": [1, 5, 2, 9, 3], "abandoned": 1})
+    assert staffing.describe_left_out(many, most=3) == (
+        "queue 'd' (voice: 9 contacts, 1 abandoned), queue 'b' (voice: 5 contacts, 1 abandoned), "
+        "queue 'e' (voice: 3 contacts, 1 abandoned) and 2 more")
+
+
+def test_an_interval_never_answered_takes_the_queue_s_handle_time(tmp_path) -> None:
+    """A slot whose only contact was abandoned (on every weekday) is still demand: it is sized
+    with the queue's handle time over all its intervals, and says so in ``aht_from``."""
+    profile = _profile_of(tmp_path, [*CALLS, ("Billing", "voice", "2025-01-06 07:10",
+                                              "abandoned", None)])
+    early = profile.set_index("interval").loc["Mon 07:00"]
+    assert early["aht_seconds"] == pytest.approx(300.0)
+    assert early["aht_from"] == "queue, all intervals"
+    assert staffing.split_sizeable(profile).left_out.empty
+    sized = staffing.size_profile(profile, Plan(), "acme").set_index("interval")
+    assert sized.loc["Mon 07:00", "agents"] >= 1

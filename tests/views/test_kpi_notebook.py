@@ -76,6 +76,30 @@ def acme_root(tmp_path_factory) -> Path:
     return root
 
 
+# P9-E01: the same export with a queue column and one more queue whose only contact is a short
+# abandon (no handle time): the report must go on, size Claims and name the queue it left out.
+ABANDON_QUEUE = "Chat <b>SAB</b>"
+ABANDONS_ROWS = "\n".join(f"{row};Claims" for row in ACME_ROWS.splitlines()) + (
+    f"\nA998;02/04/2025 09:00;0:00:03;;ABN;N;{ABANDON_QUEUE}")
+ABANDONS_MAPPING = ACME_MAPPING.replace("client: acme", "client: abandons").replace(
+    "  resolved:", "  queue: Queue\n  resolved:").replace("  queue: Claims\n", "")
+
+
+@pytest.fixture(scope="module")
+def abandons_run(acme_root: Path) -> execute.ExecutionResult:
+    folder = acme_root / "data" / "raw" / "clients" / "abandons"
+    folder.mkdir()
+    (folder / "acme_calls.csv").write_text(
+        "Call;Start;Wait;Handle;Result;Resolved;Queue\n" + ABANDONS_ROWS + "\n",
+        encoding="utf-8")
+    (folder / "interactions.yaml").write_text(ABANDONS_MAPPING, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BPO_ROOT", str(acme_root))
+        return execute.execute_notebook(acme_root / "notebooks" / "kpi_benchmarks.ipynb",
+                                        acme_root / "out" / "abandons.ipynb",
+                                        {"client": "abandons"})
+
+
 @pytest.fixture(scope="module")
 def acme_run(acme_root: Path) -> execute.ExecutionResult:
     with pytest.MonkeyPatch.context() as mp:
@@ -144,3 +168,17 @@ def test_demo_shows_each_band_s_evidence_and_records_it(demo_run) -> None:
     figure = demo_run.figures["benchmark_asa_median"]
     ids = placed.set_index("kpi").loc["asa_seconds", "source_ids"]
     assert figure["source_ids"] == ids.split(";")
+
+
+def test_a_queue_of_abandons_only_leaves_the_report_whole(abandons_run, acme_run) -> None:
+    """P9-E01 end to end: the notebook runs to the end, Claims is sized as it is without the
+    extra queue, and the sentence under the staffing table names the queue left out, why and
+    its one contact (its name shown as text, no markup)."""
+    assert render.execution_errors(nbformat.read(abandons_run.output, as_version=4)) == []
+    assert abandons_run.figures["paid_fte_from_export"]["value"] == pytest.approx(
+        acme_run.figures["paid_fte_from_export"]["value"])
+    text = _markdown(abandons_run.output)
+    assert ("The staffing leaves out 1 queue (queue 'Chat &lt;b&gt;SAB&lt;/b&gt;' (voice: 1 "
+            "contact, 1 abandoned)): no answered contact has a handle time to size it "
+            "with.") in text
+    assert "The 1 other queue is sized; the 1 contact left out is in no FTE figure." in text

@@ -61,6 +61,16 @@ def _one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def failure_line(name: str, exception: str, message: object, where: str | None,
+                 kept: Path | None) -> str:
+    """A failed notebook in one line that leads with what went wrong, then where:
+    ``kpi.ipynb: StaffingError: <message> (cell 19, In [11]; executed notebook kept at <path>)``.
+    The analyst reads the cause first; the cell and the kept notebook are for digging in."""
+    after = "; ".join(x for x in (where, f"executed notebook kept at {kept}" if kept else None)
+                      if x)
+    return f"{name}: {exception}: {_one_line(message)}" + (f" ({after})" if after else "")
+
+
 def _source_cell_index(notebook: Path, executed_index: int, injected: bool) -> int:
     """Map a cell index of the executed notebook back to the analyst's notebook.
 
@@ -184,10 +194,8 @@ def execute_notebook(
             )
     except PapermillExecutionError as error:
         cell = _source_cell_index(notebook, error.cell_index, injected=bool(parameters))
-        raise BuildError(
-            f"{notebook.name}: cell {cell} (In [{error.exec_count}]) raised {error.ename}: "
-            f"{_one_line(error.evalue)} | executed notebook kept at {output}"
-        ) from error
+        raise BuildError(failure_line(notebook.name, error.ename, error.evalue,
+                                      f"cell {cell}, In [{error.exec_count}]", output)) from error
     except NoSuchKernel as error:
         raise BuildError(
             f"{notebook.name}: Jupyter kernel {kernel!r} is not installed; "
@@ -196,13 +204,10 @@ def execute_notebook(
     except Exception as error:  # timeout, dead kernel...: same one-line story for the analyst
         reraise_if_interrupted(error)
         failed = _failed_cell(output)
-        where = ""
-        if failed is not None:
-            where = f" cell {_source_cell_index(notebook, failed, injected=bool(parameters))}:"
-        kept = f" | executed notebook kept at {output}" if output.exists() else ""
-        raise BuildError(
-            f"{notebook.name}:{where} {type(error).__name__}: {_one_line(error)}{kept}"
-        ) from error
+        where = (f"cell {_source_cell_index(notebook, failed, injected=bool(parameters))}"
+                 if failed is not None else None)
+        raise BuildError(failure_line(notebook.name, type(error).__name__, error, where,
+                                      output if output.exists() else None)) from error
     return ExecutionResult(
         notebook=notebook,
         output=output,

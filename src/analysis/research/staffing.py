@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.errors import StaffingError
+from analysis.errors import NoQueueToSizeError, StaffingError
 from analysis.research.kpis.conventions import Conventions
 from analysis.research.kpis.engine import TableSource, parquet_path, run_grouped
 from analysis.research.sourcing import HoursBasis
@@ -463,7 +463,9 @@ def interval_profile(
     ``offered``: mean contacts offered in that interval over the weeks of the export (a weekday
     the export covers but with no contact in the slot counts as zero); ``aht_seconds``: handle
     time of the answered contacts in that slot (phantoms excluded as ``conventions`` says),
-    falling back to the queue's slot across weekdays when none was answered;
+    falling back to the queue's slot across weekdays when none was answered,
+    else to the queue's handle time over all its intervals (``aht_from`` says which); a queue
+    with no answered contact at all keeps no handle time (see :func:`split_sizeable`);
     ``patience_seconds``: per queue, total waiting time over abandoned contacts (the maximum-
     likelihood estimate for exponential patience, answered waits counted as censored). Read
     from ``interactions`` with DuckDB; else from an ``intervals`` (interval aggregates) table,
@@ -490,7 +492,14 @@ def interval_profile(
     pooled = frame.groupby(["queue", "slot"])[["handle_total", "handled"]].transform("sum")
     fallback = frame["aht_seconds"].isna() & (pooled["handled"] > 0)
     frame.loc[fallback, "aht_seconds"] = (pooled["handle_total"] / pooled["handled"])[fallback]
-    frame["aht_from"] = np.where(fallback, "same slot, all weekdays", "own slot")
+    # An interval whose slot was never answered on any weekday (a short-abandon at 07:00) takes
+    # the queue's own handle time: its contacts are demand, and leaving them unsized would
+    # understaff the interval. A queue with no handle time at all stays NaN (split_sizeable).
+    whole = frame.groupby(["queue", "channel"])[["handle_total", "handled"]].transform("sum")
+    queue_wide = frame["aht_seconds"].isna() & (whole["handled"] > 0)
+    frame.loc[queue_wide, "aht_seconds"] = (whole["handle_total"] / whole["handled"])[queue_wide]
+    frame["aht_from"] = np.select([fallback, queue_wide],
+                                  ["same slot, all weekdays", "queue, all intervals"], "own slot")
     by_queue = frame.groupby("queue")[["abandoned", "wait_total"]].transform("sum")
     frame["patience_seconds"] = (by_queue["wait_total"] / by_queue["abandoned"]).where(
         by_queue["abandoned"] > 0)
@@ -585,6 +594,69 @@ class Plan:
     max_agents: int = DEFAULT_MAX_AGENTS
     turnaround_hours: float | None = None
     """Email/back-office target: work is done within this many hours of arriving."""
+
+
+NO_HANDLE_TIME = "no answered contact has a handle time"
+"""Why a queue is left out of the sizing (said in the report and in the refusal)."""
+
+
+@dataclass(frozen=True)
+class ProfileSplit:
+    """An interval profile split into the queues the model can size and those it cannot."""
+
+    sizeable: pd.DataFrame
+    """The profile rows of every queue with a handle time (the same columns as the profile)."""
+    left_out: pd.DataFrame
+    """One row per queue and channel left out: ``queue``, ``channel``, ``contacts`` (offered
+    in the whole export), ``abandoned``, ``intervals`` (weekday intervals with contacts) and
+    ``reason``."""
+
+    def require_sizeable(self, client: str = "-") -> pd.DataFrame:
+        """The sizeable rows; ``NoQueueToSizeError`` (one line, every queue named) if none."""
+        if len(self.sizeable):
+            return self.sizeable
+        # The reason first and at most 3 queues named: a build line is cut at 300 characters.
+        raise NoQueueToSizeError(
+            f"client {client!r}: no queue can be sized, {NO_HANDLE_TIME} in any queue "
+            f"(the export needs answered contacts' handle times): "
+            f"{describe_left_out(self.left_out, most=3)}", left_out=self.left_out)
+
+
+def describe_left_out(left_out: pd.DataFrame, most: int | None = None) -> str:
+    """Queues left out in words, e.g. "queue 'Sales' (chat: 1 contact, 1 abandoned)"; with
+    ``most``, the queues with the most contacts first and "and N more" after that many."""
+    def one(row: pd.Series) -> str:
+        contacts, abandoned = int(row["contacts"]), int(row["abandoned"])
+        return (f"queue {row['queue']!r} ({row['channel']}: {contacts:,} "
+                f"contact{'' if contacts == 1 else 's'}, {abandoned:,} abandoned)")
+    rows = left_out
+    if most is not None and len(rows) > most:
+        rows = rows.sort_values("contacts", ascending=False, kind="stable").head(most)
+    more = len(left_out) - len(rows)
+    return ", ".join(one(row) for _, row in rows.iterrows()) + (f" and {more:,} more"
+                                                               if more else "")
+
+
+def split_sizeable(profile: pd.DataFrame) -> ProfileSplit:
+    """Split a profile (:func:`interval_profile`) into the queues that can be sized and those
+    that cannot: a queue (and channel) whose contacts include none answered with a handle time,
+    e.g. a queue whose only contacts are short abandons. One rule for every caller: the views
+    size what they can and say what they left out; :func:`size_profile` still refuses a row
+    without a handle time (``StaffingError``) for a caller that asks for it directly."""
+    key = ["queue", "channel"]
+    busy = profile["offered_total"] > 0
+    missing = (busy & profile["aht_seconds"].isna()).groupby(
+        [profile[k] for k in key]).transform("any")
+    out = profile[missing]
+    left_out = (out.assign(busy=busy[missing]).groupby(key, sort=True)
+                .agg(contacts=("offered_total", "sum"), abandoned=("abandoned", "sum"),
+                     intervals=("busy", "sum")).reset_index())
+    for column in ("contacts", "abandoned", "intervals"):
+        left_out[column] = left_out[column].astype("int64")
+    left_out["reason"] = NO_HANDLE_TIME
+    sizeable = profile[~missing].reset_index(drop=True)
+    sizeable.attrs = dict(profile.attrs)
+    return ProfileSplit(sizeable=sizeable, left_out=left_out)
 
 
 def _size_backoffice(out: pd.DataFrame, rows: np.ndarray, plan: Plan, client: str

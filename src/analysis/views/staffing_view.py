@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.data import catalog
 from analysis.data.client_exports import load_folder
-from analysis.errors import ConfigError
+from analysis.errors import ConfigError, NoQueueToSizeError
 from analysis.research import services, staffing, tco
 from analysis.research.sourcing import HoursBasis
 from analysis.research.tco import Assumption
@@ -43,6 +43,9 @@ class StaffingView:
     sensitivity: pd.DataFrame
     versus_staffed: pd.DataFrame | None
     """Model vs the export's own staffed agent-hours per queue (None without staffed time)."""
+    left_out: pd.DataFrame
+    """Queues the model could not size (``staffing.split_sizeable``): queue, channel,
+    contacts, abandoned, intervals, reason; empty when every queue is sized."""
 
     @property
     def paid_fte(self) -> float:
@@ -105,6 +108,11 @@ class StaffingView:
         return rows.drop_duplicates("source_id").sort_values(["publisher", "source_id"],
                                                              ignore_index=True)
 
+    def left_out_note(self) -> str | None:
+        """The sentence a report puts under its staffing table when a queue was left out
+        (which queues, why, how many contacts they had); None when every queue is sized."""
+        return left_out_sentence(self.left_out, sized_queues=self.sized["queue"].nunique())
+
     def hours_of_operation(self) -> str:
         busy = self.sized[self.sized["offered"] > 0]
         first = str(busy["slot"].min())[:5]
@@ -142,7 +150,9 @@ def build_staffing_view(
     ``shrinkage_pct``, ``occupancy_cap_pct``, ``chat_concurrency`` (cited defaults),
     ``model`` (``erlang_c``), ``interval_minutes`` (30), ``turnaround_hours`` (email queues'
     target; required when the export has email contacts). Raises ``StaffingError`` naming the
-    client, queue and interval for input the model cannot size.
+    client, queue and interval for input the model cannot size. A queue with no answered
+    contact (e.g. only short abandons) is left out and listed in ``left_out``; when no queue
+    can be sized, ``NoQueueToSizeError`` names them all.
     """
     given = check_settings(settings)
     basis = hours or HoursBasis()
@@ -168,6 +178,8 @@ def build_staffing_view(
     profile = staffing.interval_profile(tables.get("interactions"),
                                         tables.get("interval_aggregates"),
                                         plan.interval_minutes, client)
+    split = staffing.split_sizeable(profile)
+    profile = split.require_sizeable(client)
     sized = staffing.size_profile(profile, plan, client)
     versus = None
     if "interval_aggregates" in tables:
@@ -179,8 +191,42 @@ def build_staffing_view(
         hours=basis, assumptions=used, profile=profile, sized=sized,
         fte=staffing.fte_summary(sized, basis),
         sensitivity=staffing.sensitivity(profile, plan, basis, client),
-        versus_staffed=versus,
+        versus_staffed=versus, left_out=split.left_out,
     )
+
+
+def left_out_sentence(left_out: pd.DataFrame, sized_queues: int | None = None) -> str | None:
+    """Which queues the staffing leaves out, why and how many contacts they had, in words
+    (None when there are none). ``sized_queues``: how many queues were sized (None: none)."""
+    if not len(left_out):
+        return None
+    contacts = int(left_out["contacts"].sum())
+    queues = len(left_out)
+    what = (f"The staffing leaves out {queues:,} queue{'' if queues == 1 else 's'} "
+            f"({staffing.describe_left_out(left_out)}): {staffing.NO_HANDLE_TIME} to size "
+            f"{'it' if queues == 1 else 'them'} with")
+    if sized_queues:
+        return (f"{what}. The {sized_queues:,} other queue{'' if sized_queues == 1 else 's'} "
+                f"{'is' if sized_queues == 1 else 'are'} sized; the {contacts:,} "
+                f"contact{'' if contacts == 1 else 's'} left out {'is' if contacts == 1 else 'are'}"
+                " in no FTE figure.")
+    return f"{what}. No queue of this export can be sized, so this report shows no staffing."
+
+
+def staffing_if_sizeable(
+    client: str,
+    kpi_export: str | Path | None = None,
+    settings: Mapping[str, Any] | None = None,
+    hours: HoursBasis | None = None,
+) -> tuple[StaffingView | None, str | None]:
+    """For a report that shows staffing beside other findings (the KPI report): the staffing
+    view and its left-out sentence, or ``(None, sentence)`` when no queue has a handle time, so
+    the rest of the report goes on. Every other ``StaffingError`` still stops the report."""
+    try:
+        view = build_staffing_view(client, kpi_export, settings, hours)
+    except NoQueueToSizeError as error:
+        return None, left_out_sentence(error.left_out)
+    return view, view.left_out_note()
 
 
 def sensitivity_with_tco(
@@ -223,7 +269,7 @@ def check_against_achieved(view: StaffingView) -> pd.DataFrame | None:
     achieved = interaction_kpis(tables["interactions"], by=("queue",), conventions=conv)
     staffed = staffing.staffed_profile(tables["interval_aggregates"], view.plan.interval_minutes)
     rows = []
-    for _, queue in achieved.iterrows():
+    for _, queue in achieved[achieved["queue"].isin(view.profile["queue"])].iterrows():
         target = staffing.Target(float(queue["service_level"]),
                                  view.plan.target.threshold_seconds, 100.0)
         plan = replace(view.plan, target=target, model="erlang_a", chat_concurrency=1.0)

@@ -344,6 +344,9 @@ def build_vendor_view(
     if workload_fte == "from_export":
         staff = staffing_view.build_staffing_view(client, kpi_export, staffing, basis)
         fte, fte_basis = staff.paid_fte, "sized from the client's export (staffing model)"
+        if len(staff.left_out):  # queues with no answered contact: said beside the figure
+            fte_basis += (f"; left out, {staffing_view.staffing.NO_HANDLE_TIME}: "
+                          f"{staffing_view.staffing.describe_left_out(staff.left_out)}")
     else:
         fte, fte_basis = float(workload_fte), "typed workload (parameter workload_fte)"
     plan, defaults = transition_inputs(transition, fte, costs_table, assumptions)
