@@ -178,6 +178,19 @@ def utf8_declared_utf16(root: Path) -> None:
         export.write_bytes(export.read_bytes() + b"\n")
 
 
+def evil_export_bytes(convert: Callable[[bytes], bytes], lines: int = 200
+                      ) -> Callable[[Path], None]:
+    """Client ``evil`` (the demo export's first ``lines`` lines) whose whole file is rewritten
+    by ``convert`` (bytes -> bytes): line ends, encodings."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda kept: kept, lines=lines)(root)
+        export = root / "data/raw/clients/evil/calls.csv"
+        export.write_bytes(convert(export.read_bytes()))
+
+    return setup
+
+
 def gzip_one_huge_line(root: Path) -> None:
     """A gzip export: banner, header, then one 40 MB data line (E03: a small file that inflates
     to one enormous line)."""
@@ -841,6 +854,28 @@ CASES = [
              root / "data/raw/clients/evil/calls.csv").write_bytes(gzip.compress(
                  (root / "data/raw/clients/evil/calls.csv").read_bytes()))),
          real_validation=True, never_says=("not valid utf-8",)),
+    Case("old-Mac CR-only line ends (P7-A14): said as CR line ends, not 'ends at line 1'",
+         ("validate",), 1, "calls.csv: line 1: the file's lines end with a carriage return "
+         "only (CR, old Mac style), not LF or CRLF: save it with LF or CRLF line ends",
+         evil_export_bytes(lambda data: data.replace(b"\n", b"\r")), real_validation=True,
+         never_says=("before the header",)),
+    Case("export saved as UTF-16LE without a BOM, mapping says utf-8 (P7-A17): the encoding "
+         "named, not the mapping blamed", ("validate",), 1,
+         "calls.csv: line 1: the export looks like UTF-16 (little-endian) text (a NUL byte "
+         "beside every character), not utf-8 as the mapping reads it: set 'encoding: "
+         "utf-16-le' in the mapping, or save the export as UTF-8",
+         evil_export_bytes(lambda data: data.decode("utf-8").encode("utf-16-le")),
+         real_validation=True, never_says=("mapping value", "mapping cannot be used")),
+    Case("export saved as UTF-16BE without a BOM (P7-A17, both byte orders)", ("validate",), 1,
+         "set 'encoding: utf-16-be' in the mapping",
+         evil_export_bytes(lambda data: data.decode("utf-8").encode("utf-16-be")),
+         real_validation=True, never_says=("mapping value",)),
+    Case("a NUL byte inside a header name of a UTF-8 export (P7-A17's wording class): the "
+         "export's fault", ("validate",), 1,
+         "calls.csv: line 2: column 4 of the header holds a NUL byte (U+0000 at character 3)",
+         evil_export(lambda lines: [lines[0], lines[1].replace(b"Queue", b"Qu\x00eue"),
+                                    *lines[2:]], lines=200),
+         real_validation=True, never_says=("mapping value", "mapping cannot be used")),
     Case("header_offset: true (P9-M11): a yes/no value is not read as 1", ("validate",), 1,
          "key 'header_offset': true is a yes/no value, not a number",
          evil_mapping_replace("header_offset: 1", "header_offset: true"), real_validation=True,
