@@ -905,8 +905,31 @@ def template(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
+def on_spark(setup: Callable[[Path], None]) -> Callable[[Path], None]:
+    """``setup``, then a client config that sends the ``evil`` export to ``engine: spark``."""
+
+    def with_engine(root: Path) -> None:
+        setup(root)
+        config(root, "evil", "display_name: Evil\nkpi_export: data/raw/clients/evil\n"
+                             "engine: spark\n")
+
+    return with_engine
+
+
+SPARK_CASES = [
+    Case("a lone CR inside an unquoted Queue value on line 100, engine: spark (P8-A22 on "
+         "Spark): the line named, not two malformed lines", ("validate",), 1,
+         "calls.csv: line 100: a carriage return (CR) that is not followed by a line feed: "
+         "Spark ends a line at a CR alone", on_spark(evil_export(_queue(b"Bill\ring"))),
+         real_validation=True, never_says=("malformed line", "lines 100, 101")),
+]
+"""Rows run on the Spark engine: they share the test run's one Spark session (its xdist
+group), so they are kept apart from ``CASES``."""
+
+
+def run_case(case: Case, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> None:
+    """One catalogue row on a fresh copy of the small project: exit code, output, folders."""
     root = tmp_path / "project"
     shutil.copytree(template, root, symlinks=True)
     monkeypatch.setenv("BPO_ROOT", str(root))
@@ -942,6 +965,16 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
         assert snapshot(root / folder) == state, f"{folder} changed"
     if case.check:
         case.check(root)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
+    run_case(case, template, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("case", SPARK_CASES, ids=[case.id for case in SPARK_CASES])
+def test_hostile_input_on_spark(case, spark, template, tmp_path, monkeypatch, capsys):
+    run_case(case, template, tmp_path, monkeypatch, capsys)
 
 
 # --------------------------------------------------------------------------- make

@@ -310,19 +310,26 @@ class _SourceScan(threading.Thread):
         return long_line_message(*long_line) if long_line else None
 
 
+def lone_cr_line(source: Path) -> int | None:
+    """On the error path only: the line (counted by LF) of the first carriage return that ends
+    nothing in a local text export (plain or .gz), or None (also when it cannot be read)."""
+    try:
+        with _open_binary(source) as handle:
+            return first_lone_cr(handle)
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
 def mixed_endings(source: Path) -> str | None:
     """On the error path only: the first line whose ending differs from the first line's, or
     the first line holding a carriage return that ends nothing (a lone CR)."""
     try:
         with _open_binary(source) as handle:
             found = first_mixed_line_ending(handle)
-        if found is None:
-            with _open_binary(source) as handle:
-                lone = first_lone_cr(handle)
-            if lone is not None:
-                return lone_cr_message(lone)
     except (OSError, EOFError, zlib.error):
         return None
+    if found is None and (lone := lone_cr_line(source)) is not None:
+        return lone_cr_message(lone)
     if found is None:
         return None
     line, kind, first = found

@@ -131,11 +131,20 @@ def first_lone_cr(stream: BinaryIO) -> int | None:
     return line if pending else None
 
 
-def lone_cr_message(line: int) -> str:
-    """The one wording of a carriage return inside a line (after the file's name), both engines."""
-    return (f"line {line}: a carriage return (CR) that is not followed by a line feed: a CR "
-            "inside a value must be in a quoted field, and lines end with LF or CRLF; quote "
-            "the value or remove the CR")
+def lone_cr_message(line: int, *, spark: bool = False) -> str:
+    """The one wording of a carriage return inside a line (after the file's name), both engines.
+
+    The line is counted by LF on both. The advice differs because the readers do: DuckDB
+    reads a CR inside a quoted field, while Spark's line reader ends a line at a CR alone,
+    quoted or not (the line is split in two: two malformed lines, P8-A22 on Spark).
+    """
+    start = f"line {line}: a carriage return (CR) that is not followed by a line feed: "
+    if spark:
+        return (start + "Spark ends a line at a CR alone, even inside a quoted value, so lines "
+                "must end with LF or CRLF and no value may hold a CR; remove the CR (engine "
+                "duckdb reads one inside a quoted field)")
+    return (start + "a CR inside a value must be in a quoted field, and lines end with LF or "
+            "CRLF; quote the value or remove the CR")
 
 
 def cr_only_message(line: int) -> str:
