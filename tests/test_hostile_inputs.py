@@ -178,6 +178,19 @@ def utf8_declared_utf16(root: Path) -> None:
         export.write_bytes(export.read_bytes() + b"\n")
 
 
+def evil_export_bytes(convert: Callable[[bytes], bytes], lines: int = 200
+                      ) -> Callable[[Path], None]:
+    """Client ``evil`` (the demo export's first ``lines`` lines) whose whole file is rewritten
+    by ``convert`` (bytes -> bytes): line ends, encodings."""
+
+    def setup(root: Path) -> None:
+        evil_export(lambda kept: kept, lines=lines)(root)
+        export = root / "data/raw/clients/evil/calls.csv"
+        export.write_bytes(convert(export.read_bytes()))
+
+    return setup
+
+
 def gzip_one_huge_line(root: Path) -> None:
     """A gzip export: banner, header, then one 40 MB data line (E03: a small file that inflates
     to one enormous line)."""
@@ -841,6 +854,28 @@ CASES = [
              root / "data/raw/clients/evil/calls.csv").write_bytes(gzip.compress(
                  (root / "data/raw/clients/evil/calls.csv").read_bytes()))),
          real_validation=True, never_says=("not valid utf-8",)),
+    Case("old-Mac CR-only line ends (P7-A14): said as CR line ends, not 'ends at line 1'",
+         ("validate",), 1, "calls.csv: line 1: the file's lines end with a carriage return "
+         "only (CR, old Mac style), not LF or CRLF: save it with LF or CRLF line ends",
+         evil_export_bytes(lambda data: data.replace(b"\n", b"\r")), real_validation=True,
+         never_says=("before the header",)),
+    Case("export saved as UTF-16LE without a BOM, mapping says utf-8 (P7-A17): the encoding "
+         "named, not the mapping blamed", ("validate",), 1,
+         "calls.csv: line 1: the export looks like UTF-16 (little-endian) text (a NUL byte "
+         "beside every character), not utf-8 as the mapping reads it: set 'encoding: "
+         "utf-16-le' in the mapping, or save the export as UTF-8",
+         evil_export_bytes(lambda data: data.decode("utf-8").encode("utf-16-le")),
+         real_validation=True, never_says=("mapping value", "mapping cannot be used")),
+    Case("export saved as UTF-16BE without a BOM (P7-A17, both byte orders)", ("validate",), 1,
+         "set 'encoding: utf-16-be' in the mapping",
+         evil_export_bytes(lambda data: data.decode("utf-8").encode("utf-16-be")),
+         real_validation=True, never_says=("mapping value",)),
+    Case("a NUL byte inside a header name of a UTF-8 export (P7-A17's wording class): the "
+         "export's fault", ("validate",), 1,
+         "calls.csv: line 2: column 4 of the header holds a NUL byte (U+0000 at character 3)",
+         evil_export(lambda lines: [lines[0], lines[1].replace(b"Queue", b"Qu\x00eue"),
+                                    *lines[2:]], lines=200),
+         real_validation=True, never_says=("mapping value", "mapping cannot be used")),
     Case("header_offset: true (P9-M11): a yes/no value is not read as 1", ("validate",), 1,
          "key 'header_offset': true is a yes/no value, not a number",
          evil_mapping_replace("header_offset: 1", "header_offset: true"), real_validation=True,
@@ -870,8 +905,31 @@ def template(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
+def on_spark(setup: Callable[[Path], None]) -> Callable[[Path], None]:
+    """``setup``, then a client config that sends the ``evil`` export to ``engine: spark``."""
+
+    def with_engine(root: Path) -> None:
+        setup(root)
+        config(root, "evil", "display_name: Evil\nkpi_export: data/raw/clients/evil\n"
+                             "engine: spark\n")
+
+    return with_engine
+
+
+SPARK_CASES = [
+    Case("a lone CR inside an unquoted Queue value on line 100, engine: spark (P8-A22 on "
+         "Spark): the line named, not two malformed lines", ("validate",), 1,
+         "calls.csv: line 100: a carriage return (CR) that is not followed by a line feed: "
+         "Spark ends a line at a CR alone", on_spark(evil_export(_queue(b"Bill\ring"))),
+         real_validation=True, never_says=("malformed line", "lines 100, 101")),
+]
+"""Rows run on the Spark engine: they share the test run's one Spark session (its xdist
+group), so they are kept apart from ``CASES``."""
+
+
+def run_case(case: Case, template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> None:
+    """One catalogue row on a fresh copy of the small project: exit code, output, folders."""
     root = tmp_path / "project"
     shutil.copytree(template, root, symlinks=True)
     monkeypatch.setenv("BPO_ROOT", str(root))
@@ -907,6 +965,16 @@ def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
         assert snapshot(root / folder) == state, f"{folder} changed"
     if case.check:
         case.check(root)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_hostile_input(case, template, tmp_path, monkeypatch, capsys):
+    run_case(case, template, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("case", SPARK_CASES, ids=[case.id for case in SPARK_CASES])
+def test_hostile_input_on_spark(case, spark, template, tmp_path, monkeypatch, capsys):
+    run_case(case, template, tmp_path, monkeypatch, capsys)
 
 
 # --------------------------------------------------------------------------- make

@@ -307,6 +307,74 @@ def test_a_utf16le_export_without_a_bom_is_read_whole_not_split_at_byte_0x0a(
     assert frame["interaction_id"].tolist() == ["c1", "c2", "c3"]
 
 
+@pytest.mark.parametrize(("encoding", "declared", "says"), [
+    ("utf-16-le", "", "looks like UTF-16 (little-endian) text (a NUL byte beside every "
+     "character), not utf-8 as the mapping reads it: set 'encoding: utf-16-le' in the mapping, "
+     "or save the export as UTF-8"),
+    ("utf-16-be", "encoding: utf-8\n", "looks like UTF-16 (big-endian) text"),
+    ("utf-16-be", "encoding: latin-1\n", "not latin-1 as the mapping reads it: set 'encoding: "
+     "utf-16-be'"),
+    ("utf-16", "", "UTF-16 (little-endian, with a byte-order mark) text"),
+    ("utf-32-le", "encoding: cp1252\n", "set 'encoding: utf-32-le'"),
+])
+def test_wide_text_read_as_an_8bit_encoding_is_named_not_blamed_on_the_mapping(
+        tmp_path: Path, encoding: str, declared: str, says: str) -> None:
+    """P7-A17: a UTF-16 export declared utf-8 was "the mapping cannot be used: a NUL character
+    cannot appear in a mapping value" (its header's NULs reached the SQL quoting)."""
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    path = write_export(folder, GOOD_ROWS, preamble="EXPORTED 2025-02-14\n",
+                        mapping=CALLS_MAPPING + declared)
+    export = folder / "calls.csv"
+    export.write_bytes(export.read_bytes().decode("utf-8").encode(encoding))
+    with pytest.raises(DataValidationError) as error:
+        load_export(path)
+    message = str(error.value)
+    assert message.startswith(f"{export}: line 1: the export looks like "), message
+    assert says in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize("header_offset", [0, 1])
+def test_a_nul_byte_in_the_header_is_the_exports_fault_named_by_line_and_column(
+        tmp_path: Path, header_offset: int) -> None:
+    """Not UTF-16 shaped: one NUL in a UTF-8 header was blamed on the mapping's values."""
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    path = write_export(folder, GOOD_ROWS, preamble="EXPORTED\n" * header_offset,
+                        header=CALLS_HEADER.replace("Queue", "Qu\x00eue"))
+    with pytest.raises(DataValidationError, match=(
+            rf"calls.csv: line {header_offset + 1}: column 4 of the header holds a NUL byte "
+            r"\(U\+0000 at character 3\)")):
+        load_export(path)
+
+
+@pytest.mark.parametrize("name", ["calls.csv", "calls.csv.gz"])
+@pytest.mark.parametrize("header_offset", [0, 1])
+def test_an_export_whose_lines_end_with_cr_alone_says_so(
+        tmp_path: Path, name: str, header_offset: int) -> None:
+    """P7-A14: old-Mac line ends were "ends at line 1, before the header on line 2"."""
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    path = write_export(folder, GOOD_ROWS, preamble="EXPORTED\n" * header_offset, name=name)
+    export = folder / name
+    text = export.read_bytes()
+    text = gzip.decompress(text) if name.endswith(".gz") else text
+    cr_only = text.replace(b"\n", b"\r")
+    export.write_bytes(gzip.compress(cr_only) if name.endswith(".gz") else cr_only)
+    with pytest.raises(DataValidationError) as error:
+        load_export(path)
+    assert str(error.value) == (
+        f"{export}: line 1: the file's lines end with a carriage return only (CR, old Mac "
+        "style), not LF or CRLF: save it with LF or CRLF line ends")
+
+
+def test_a_cr_alone_inside_an_unquoted_header_name_is_named_not_a_csv_traceback(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "root" / "data" / "raw" / "clients" / "acme"
+    path = write_export(folder, GOOD_ROWS, preamble="EXPORTED\n",
+                        header=CALLS_HEADER.replace("Queue", "Qu\reue"))
+    with pytest.raises(DataValidationError, match=r"calls.csv: line 2: a carriage return \(CR\) "
+                       "that is not followed by a line feed"):
+        load_export(path)
+
+
 @pytest.mark.parametrize(("kind", "name", "value", "rule"), [
     # P4-M08: a non-finite scale became a silent NULL (exit 0, only a WARNING per row)
     ("interactions", "csat_scale", ".inf", "finite"),

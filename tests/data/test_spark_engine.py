@@ -287,3 +287,45 @@ def test_positions_count_on_across_partitions_in_order(spark, tmp_path):
         spark.conf.set("spark.sql.files.maxPartitionBytes", before)
     assert sorted((int(r["value"].split()[1]), r["_line"]) for r in numbered) == [
         (n, n) for n in range(1, 5001)]
+
+
+def test_a_lone_carriage_return_is_named_by_its_line_on_spark(spark, tmp_path, monkeypatch):
+    """P8-A22 on Spark: its line reader ends a line at a CR alone, so a CR inside a value split
+    line 5 into two malformed lines ("at lines 5, 6"). The refusal names the CR by the line an
+    editor shows (counted by LF), for a local file (raw scan) and a lake URI (Spark reads it
+    again split at LF alone); a CRLF lake file with a malformed line is not blamed on CR. An
+    old-Mac (CR-only) local file gets DuckDB's wording (P7-A14): both read its header alike."""
+    from analysis.data.client_exports import mapping as mapping_module
+    from analysis.data.client_exports import spark_parse
+    from analysis.data.client_exports.parse import parse_export as parse_on_duckdb
+
+    lone = [*GOOD[:2], "c9;14/02/2025;10:00:00;Bill\ring;0:00:01;?;ABN;?;?", *GOOD[2:]]
+    source, mapping_path = _export(tmp_path / "lone", lone)
+    mapping, out = read_mapping(mapping_path), tmp_path / "out.parquet"
+    says = (r"calls.csv: line 5: a carriage return \(CR\) that is not followed by a line feed: "
+            r"Spark ends a line at a CR alone")
+    with pytest.raises(DataValidationError, match=says):
+        parse_export_spark(source, mapping, out)
+    with pytest.raises(DataValidationError, match=r"calls.csv: line 5: a carriage return \(CR\)"
+                       r" that is not followed by a line feed: a CR inside a value"):
+        parse_on_duckdb(source, mapping, out)  # the same line on the DuckDB route
+
+    lake_schemes = (*mapping_module.REMOTE_SCHEMES, "file:/")  # as the URI test above
+    monkeypatch.setattr(mapping_module, "REMOTE_SCHEMES", lake_schemes)
+    monkeypatch.setattr(spark_parse, "URI_SCHEMES", lake_schemes)
+    with pytest.raises(DataValidationError, match=says):
+        parse_export_spark(source.as_uri(), mapping, out)
+    crlf, _ = _export(tmp_path / "crlf", [*GOOD[:3], "c9;x", GOOD[3]])
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
+    with pytest.raises(DataValidationError, match=r"line 6: malformed line, not the header's 9 "
+                       r"fields \(1 malformed line\(s\) in all, at lines 6\)"):
+        parse_export_spark(crlf.as_uri(), mapping, out)
+
+    cr_only, _ = _export(tmp_path / "cr", GOOD)
+    cr_only.write_bytes(cr_only.read_bytes().replace(b"\n", b"\r"))
+    for parse in (parse_export_spark, parse_on_duckdb):
+        with pytest.raises(DataValidationError, match=r"calls.csv: line 1: the file's lines end "
+                           r"with a carriage return only \(CR, old Mac style\), not LF or CRLF: "
+                           r"save it with LF or CRLF line ends$"):
+            parse(cr_only, mapping, out)
+    assert not out.exists()

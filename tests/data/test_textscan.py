@@ -1,4 +1,5 @@
-"""Scans of an export's raw text in blocks: over-long lines and mixed line endings."""
+"""Scans of an export's raw text in blocks: over-long lines, mixed line endings, lone carriage
+returns, and the byte shape of UTF-16/UTF-32 text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from analysis.data.client_exports.textscan import (
     first_lone_cr,
     first_long_line,
     first_mixed_line_ending,
+    has_lone_cr,
+    wide_text_shape,
 )
 
 
@@ -75,3 +78,38 @@ def test_physical_lines_and_carriage_returns_whatever_the_block_boundaries(data,
 def test_first_lone_carriage_return(data, expected, block, monkeypatch):
     monkeypatch.setattr(textscan, "_SCAN_BLOCK", block)
     assert first_lone_cr(io.BytesIO(data)) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    (b"a;b\rc;d\re", True),   # CR-only line ends: the file's first "line" holds them all
+    (b"a;b\r\n", False),
+    (b"a;b\n", False),
+    (b"a;b\r", True),          # the file ends with a CR alone
+])
+def test_a_raw_line_with_a_carriage_return_alone(line, expected):
+    assert has_lone_cr(line) is expected
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [
+    ("utf-16-le", ("UTF-16 (little-endian)", "utf-16-le")),
+    ("utf-16-be", ("UTF-16 (big-endian)", "utf-16-be")),
+    ("utf-16", ("UTF-16 (little-endian, with a byte-order mark)", "utf-16")),
+    ("utf-32-le", ("UTF-32 (little-endian)", "utf-32-le")),
+    ("utf-32-be", ("UTF-32 (big-endian)", "utf-32-be")),
+    ("utf-8", None),
+    ("cp1252", None),
+])
+@pytest.mark.parametrize("text", ["EXPORTED 2025-02-14;;;\r\n", "Call ID;Queue;Café\n"])
+def test_the_first_line_of_wide_text_read_as_bytes_is_named(encoding, expected, text):
+    data = text.encode(encoding)
+    first = data[:data.index(b"\n") + 1]  # what readline() gives an 8-bit reader
+    assert wide_text_shape(first) == expected
+
+
+@pytest.mark.parametrize("line", [
+    b"Call ID;Qu\x00eue;Wait\n",  # one NUL in a UTF-8 header: damaged, not UTF-16
+    b"\x00\n", b"a\x00\n", b"",
+    "呼叫;队列;等待\n".encode(),
+])
+def test_a_nul_here_and_there_is_not_wide_text(line):
+    assert wide_text_shape(line) is None

@@ -63,9 +63,14 @@ from analysis.data.client_exports.strict_order import StrictOrder
 from analysis.data.client_exports.textscan import (
     MAX_LINE_BYTES,
     LineScan,
+    cr_only_message,
     first_lone_cr,
+    first_long_line,
     first_mixed_line_ending,
+    has_lone_cr,
+    lone_cr_message,
     long_line_message,
+    wide_text_shape,
 )
 from analysis.data.client_exports.workbook_limits import check_workbook_parts
 from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
@@ -140,7 +145,9 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
     """The export's column names (stripped), after ``header_offset`` preamble lines.
 
     ``DataValidationError`` naming the file and line for an unreadable file, text not in the
-    declared encoding, a missing header, or two columns with the same name (both named).
+    declared encoding (UTF-16/UTF-32 text read as an 8-bit encoding is named as such), lines
+    ended by CR alone, a missing header, or two columns with the same name (both named). The
+    Spark engine reads a local export's header here too: one wording on both engines.
     """
     encoding = "utf-8-sig" if _norm(mapping.encoding) in ("utf8", "utf8sig") else mapping.encoding
     line_no, line = 0, ""
@@ -166,7 +173,10 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
             text = (io.TextIOWrapper(raw, encoding=encoding, newline="")
                     if _is_wide(encoding) else None)
             for line_no in range(1, mapping.header_offset + 2):
-                chunk = text.readline() if text else raw.readline()
+                # Bounded: a file without a line feed (CR-only ends) is not read whole.
+                chunk = text.readline() if text else raw.readline(MAX_LINE_BYTES + 1)
+                if isinstance(chunk, bytes):
+                    _check_raw_line(source, mapping, chunk, line_no)
                 if not chunk:
                     # 8-bit text read as UTF-16 has no line ends at all (E11): hint at it.
                     hint = (f" (read as {mapping.encoding}: a file in another encoding, such "
@@ -184,10 +194,36 @@ def read_header(source: Path, mapping: ExportMapping) -> list[str]:
     except (OSError, EOFError, zlib.error) as exc:
         raise DataValidationError(f"{source}: cannot be read: {_why(exc)}") from None
     check_header_not_blank(source, line, mapping.header_offset)
-    names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
-                                                delimiter=mapping.delimiter))]
+    try:
+        names = [c.strip() for c in next(csv.reader([line.rstrip("\r\n")],
+                                                    delimiter=mapping.delimiter))]
+    except csv.Error as exc:  # a CR alone inside an unquoted header name
+        why = (lone_cr_message(mapping.header_offset + 1) if "\r" in line.rstrip("\r\n")
+               else f"line {mapping.header_offset + 1}: the header cannot be split into "
+                    f"columns ({exc})")
+        raise DataValidationError(f"{source}: {why}") from None
     check_unique_names(source, names, mapping.header_offset + 1)
     return names
+
+
+def _check_raw_line(source: Path, mapping: ExportMapping, chunk: bytes, line_no: int) -> None:
+    """What the raw bytes of a preamble or header line already show about the whole file:
+    UTF-16/UTF-32 text declared as an 8-bit encoding (P7-A17: its NULs were blamed on the
+    mapping), lines ended by CR alone (P7-A14: "ends at line 1, before the header"), or a first
+    line longer than any export line (the file is not read whole to find its end)."""
+    if line_no == 1 and (shape := wide_text_shape(chunk)):
+        looks, declare = shape
+        raise DataValidationError(
+            f"{source}: line 1: the export looks like {looks} text (a NUL byte beside every "
+            f"character), not {mapping.encoding} as the mapping reads it: set 'encoding: "
+            f"{declare}' in the mapping, or save the export as UTF-8")
+    if b"\n" not in chunk and has_lone_cr(chunk):
+        raise DataValidationError(f"{source}: {cr_only_message(line_no)}")
+    if len(chunk) > MAX_LINE_BYTES:
+        with _open_binary(source) as handle:
+            found = first_long_line(handle)
+        if found is not None:
+            raise DataValidationError(f"{source}: {long_line_message(*found)}")
 
 
 def check_header_not_blank(source: Path | str, line: str, header_offset: int) -> None:
@@ -202,9 +238,17 @@ def check_header_not_blank(source: Path | str, line: str, header_offset: int) ->
 
 
 def check_unique_names(source: Path, names: list[str], line: int) -> None:
-    """Two header columns with one name would make the mapping ambiguous: name both."""
+    """Two header columns with one name would make the mapping ambiguous: name both. A name
+    must also be there and hold no NUL (an export's fault, not the mapping's)."""
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
+        if "\x00" in name:
+            # It reached the SQL quoting as "a NUL character cannot appear in a mapping value".
+            raise DataValidationError(
+                f"{source}: line {line}: column {position} of the header holds a NUL byte "
+                f"(U+0000 at character {name.index(chr(0)) + 1}): a damaged or binary file, "
+                "or text in another encoding; remove it from the export, or check the "
+                "mapping's encoding")
         if not name:
             # DuckDB refused it as "zero-length delimited identifier", naming nothing (P7-A19).
             raise DataValidationError(
@@ -266,21 +310,26 @@ class _SourceScan(threading.Thread):
         return long_line_message(*long_line) if long_line else None
 
 
+def lone_cr_line(source: Path) -> int | None:
+    """On the error path only: the line (counted by LF) of the first carriage return that ends
+    nothing in a local text export (plain or .gz), or None (also when it cannot be read)."""
+    try:
+        with _open_binary(source) as handle:
+            return first_lone_cr(handle)
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
 def mixed_endings(source: Path) -> str | None:
     """On the error path only: the first line whose ending differs from the first line's, or
     the first line holding a carriage return that ends nothing (a lone CR)."""
     try:
         with _open_binary(source) as handle:
             found = first_mixed_line_ending(handle)
-        if found is None:
-            with _open_binary(source) as handle:
-                lone = first_lone_cr(handle)
-            if lone is not None:
-                return (f"line {lone}: a carriage return (CR) that is not followed by a line "
-                        "feed: a CR inside a value must be in a quoted field, and lines end "
-                        "with LF or CRLF; quote the value or remove the CR")
     except (OSError, EOFError, zlib.error):
         return None
+    if found is None and (lone := lone_cr_line(source)) is not None:
+        return lone_cr_message(lone)
     if found is None:
         return None
     line, kind, first = found

@@ -45,10 +45,12 @@ from analysis.data.client_exports.parse import (
     _shown,
     check_header_not_blank,
     check_unique_names,
+    lone_cr_line,
     read_header,
 )
 from analysis.data.client_exports.query import NOT_FINITE, SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
+from analysis.data.client_exports.textscan import lone_cr_message
 from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
 
@@ -344,6 +346,7 @@ class _Plan:
         from pyspark.sql import functions as F  # noqa: N812
 
         self.spark, self.source, self.mapping, self.F = spark, source, mapping, F
+        self.local = local
         self.is_parquet = mapping.is_parquet
         self.unit = "row" if self.is_parquet else "line"
         if self.is_parquet:
@@ -410,6 +413,31 @@ class _Plan:
         frame = frame.where((F.col("_line") > self.mapping.header_offset + 1)
                             & (F.length("value") > 0))
         return self._drop_head(frame, by_content=False)
+
+    def lone_cr_line(self) -> int | None:
+        """On the error path: the line (counted by LF, as DuckDB and an editor count) of the
+        first CR not followed by LF, or None. Spark's line reader ends a line at a CR alone, so
+        such a CR splits its line into two malformed ones and shifts every later line number.
+
+        A local file is scanned raw (``textscan``); a lake URI is read again by Spark with LF
+        alone as the line separator (a CRLF line then ends in its CR, so a CR before the last
+        character ends nothing). That read needs the RDD API, as the numbered pass does: on
+        Spark Connect it is not available and None is returned (the malformed lines are named
+        by Spark's own count then).
+        """
+        if self.is_parquet:
+            return None
+        if self.local:
+            return lone_cr_line(Path(self.source))
+        try:
+            found = (self.spark.read.option("encoding", _spark_encoding(self.mapping))
+                     .option("lineSep", "\n").text(self.source).rdd.zipWithIndex()
+                     .filter(lambda pair: "\r" in (pair[0][0] or "")[:-1])
+                     .map(lambda pair: pair[1] + 1).takeOrdered(1))
+        except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
+            reraise_if_interrupted(error)
+            return None
+        return found[0] if found else None
 
     def _drop_head(self, frame: Any, by_content: bool = True) -> Any:
         F = self.F
@@ -533,6 +561,9 @@ def _raise_problems(plan: _Plan, staged: Any, parsed: list[dict], say: Callable[
             numbered, _ = plan.judged(plan.numbered_rows(), keep=("_line",))
         return numbered
 
+    if stats["malformed"] and (lone := plan.lone_cr_line()) is not None:
+        # Spark split the line at the CR (P8-A22): name the CR, by the line an editor shows.
+        raise DataValidationError(f"{plan.source}: {lone_cr_message(lone, spark=True)}")
     if stats["malformed"]:
         found = second_pass().where(F.col("_malformed")).orderBy("_line").select("_line").limit(
             5).collect()

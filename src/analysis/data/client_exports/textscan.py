@@ -1,5 +1,6 @@
 """Raw text of a client export, read in blocks (bounded memory, no loop per line on the
-happy path): lines too long to be an export's, and mixed line endings.
+happy path): lines too long to be an export's, mixed line endings, carriage returns that end
+nothing, and the byte shape of UTF-16/UTF-32 text read as an 8-bit encoding.
 
 DuckDB rejects a line longer than its ``max_line_size`` when it can hold it, but drops a line
 longer than its read buffer (about 32 MB) without recording it: a row would vanish and every
@@ -8,6 +9,7 @@ line number after it would be off by one. ``LineScan`` runs beside the parse and
 
 from __future__ import annotations
 
+import io
 from typing import BinaryIO
 
 MAX_LINE_BYTES = 2_000_000
@@ -127,3 +129,60 @@ def first_lone_cr(stream: BinaryIO) -> int | None:
             start = cr + 1
         line += block.count(b"\n")
     return line if pending else None
+
+
+def lone_cr_message(line: int, *, spark: bool = False) -> str:
+    """The one wording of a carriage return inside a line (after the file's name), both engines.
+
+    The line is counted by LF on both. The advice differs because the readers do: DuckDB
+    reads a CR inside a quoted field, while Spark's line reader ends a line at a CR alone,
+    quoted or not (the line is split in two: two malformed lines, P8-A22 on Spark).
+    """
+    start = f"line {line}: a carriage return (CR) that is not followed by a line feed: "
+    if spark:
+        return (start + "Spark ends a line at a CR alone, even inside a quoted value, so lines "
+                "must end with LF or CRLF and no value may hold a CR; remove the CR (engine "
+                "duckdb reads one inside a quoted field)")
+    return (start + "a CR inside a value must be in a quoted field, and lines end with LF or "
+            "CRLF; quote the value or remove the CR")
+
+
+def cr_only_message(line: int) -> str:
+    """The one wording of a file whose lines end with CR alone (P7-A14): read by LF it is one
+    line, so "ends before the header" was true but useless."""
+    return (f"line {line}: the file's lines end with a carriage return only (CR, old Mac "
+            "style), not LF or CRLF: save it with LF or CRLF line ends")
+
+
+def has_lone_cr(line: bytes) -> bool:
+    """Whether one raw line (as ``readline`` returns it) holds a CR not followed by LF."""
+    return first_lone_cr(io.BytesIO(line)) is not None
+
+
+_BOMS = {b"\xff\xfe\x00\x00": "utf-32", b"\x00\x00\xfe\xff": "utf-32",
+         b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+
+
+def wide_text_shape(line: bytes) -> tuple[str, str] | None:
+    """(what it looks like, the ``encoding`` to declare) when the first raw line of a file
+    opened as 8-bit text has the shape of UTF-32 or UTF-16 text, else None.
+
+    The shape: the NUL bytes of ASCII characters written as 4- or 2-byte units, at one
+    position in every unit (at least half the units; the character's own byte never NUL).
+    A NUL here and there (a damaged UTF-8 file) is not that shape. With a byte-order mark the
+    BOM-reading codec (``utf-16``) is named, since ``utf-16-le`` would keep the mark as text.
+    """
+    body = line[:-1] if line.endswith(b"\n") else line
+    bom = next((name for mark, name in _BOMS.items() if body.startswith(mark)), None)
+    for width, family in ((4, "UTF-32"), (2, "UTF-16")):
+        units = len(body) // width
+        if units < 2:
+            continue
+        nuls = [body[i:units * width:width].count(0) for i in range(width)]
+        for order, own in (("little-endian", 0), ("big-endian", width - 1)):
+            others = min(n for i, n in enumerate(nuls) if i != own)
+            if nuls[own] == 0 and others * 2 >= units:
+                suffix = "le" if own == 0 else "be"
+                declare = bom or f"{family.lower()}-{suffix}"
+                return f"{family} ({order}{', with a byte-order mark' if bom else ''})", declare
+    return None
