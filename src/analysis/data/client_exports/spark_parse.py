@@ -421,23 +421,25 @@ class _Plan:
 
         A local file is scanned raw (``textscan``); a lake URI is read again by Spark with LF
         alone as the line separator (a CRLF line then ends in its CR, so a CR before the last
-        character ends nothing). That read needs the RDD API, as the numbered pass does: on
-        Spark Connect it is not available and None is returned (the malformed lines are named
-        by Spark's own count then).
+        character ends nothing), numbered by ``with_position`` (DataFrame functions only, so
+        Spark Connect runs it too). None when that read fails: the malformed lines are then
+        named by Spark's own count.
         """
         if self.is_parquet:
             return None
         if self.local:
             return lone_cr_line(Path(self.source))
+        F = self.F
         try:
-            found = (self.spark.read.option("encoding", _spark_encoding(self.mapping))
-                     .option("lineSep", "\n").text(self.source).rdd.zipWithIndex()
-                     .filter(lambda pair: "\r" in (pair[0][0] or "")[:-1])
-                     .map(lambda pair: pair[1] + 1).takeOrdered(1))
+            lines = with_position(self.spark, self.spark.read.option(
+                "encoding", _spark_encoding(self.mapping)).option("lineSep", "\n").text(
+                self.source), "_line")
+            body = F.expr("substring(value, 1, length(value) - 1)")
+            (found,) = lines.where(F.instr(body, "\r") > 0).agg(F.min("_line")).collect()[0]
         except Exception as error:  # noqa: BLE001 - Py4J/Connect errors have no common base
             reraise_if_interrupted(error)
             return None
-        return found[0] if found else None
+        return int(found) if found is not None else None
 
     def _drop_head(self, frame: Any, by_content: bool = True) -> Any:
         F = self.F
