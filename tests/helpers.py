@@ -76,3 +76,24 @@ def ctrl_c_when(process: subprocess.Popen, ready: Callable[[], object], settle: 
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     return output
+
+
+def near_misses(base: list[str], alphabet: list[str], seed: object, *, edits: int,
+                randoms: int, longest: int) -> list[str]:
+    """Seeded texts near ``base``: each text with a character inserted, dropped or replaced
+    (``edits`` draws per text), plus ``randoms`` strings of 1..``longest`` characters of
+    ``alphabet``. For holding a fast expression to a reference one over every shape near
+    the texts it must read."""
+    import random
+
+    rng = random.Random(seed)
+    texts = set(base)
+    for text in base:
+        for _ in range(edits):
+            i = rng.randrange(len(text) + 1)
+            ch = rng.choice(alphabet)
+            texts.update({text[:i] + ch + text[i:], text[:i] + text[i + 1:],
+                          text[:i] + ch + text[i + 1:]})
+    for _ in range(randoms):
+        texts.add("".join(rng.choice(alphabet) for _ in range(rng.randint(1, longest))))
+    return sorted(texts)

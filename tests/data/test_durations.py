@@ -8,10 +8,9 @@ pattern-then-INTERVAL reading it replaced, over every shape near a duration.
 
 from __future__ import annotations
 
-import random
-
 import duckdb
 import pytest
+from helpers import near_misses
 
 from analysis.data.client_exports.query import _HMS, _duration
 
@@ -23,21 +22,11 @@ ALPHABET = [*"0123456789::::..,+- TaZzeE_/\t", "\u0663", "\u00a0", "\uff11", "\u
 def _near_durations() -> list[str]:
     """Seeded: well-formed durations, each with a character inserted, dropped or replaced,
     and short random strings over the characters durations and times are made of."""
-    rng = random.Random(20261127)
     base = [f"{h}:{m}:{s}" for h in ("0", "00", "1", "9", "12", "23", "24", "25", "99", "0023")
             for m in ("0", "00", "5", "59", "60", "07")
             for s in ("0", "00", "59", "60", "5.5", "05,25", "07.123456", "07.1234567", "7.",
                       "59.9999999")]
-    texts = set(base)
-    for text in base:
-        for _ in range(6):
-            i = rng.randrange(len(text) + 1)
-            ch = rng.choice(ALPHABET)
-            texts.update({text[:i] + ch + text[i:], text[:i] + text[i + 1:],
-                          text[:i] + ch + text[i + 1:]})
-    for _ in range(30_000):
-        texts.add("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 12))))
-    return sorted(texts)
+    return near_misses(base, ALPHABET, 20261127, edits=6, randoms=30_000, longest=12)
 
 
 def _read(texts: list[str]) -> list[tuple[str, float | None, float | None]]:

@@ -9,10 +9,10 @@ These tests hold the result to the expression alone over texts near each format.
 from __future__ import annotations
 
 import datetime as dt
-import random
 
 import duckdb
 import pytest
+from helpers import near_misses
 
 from analysis.data.client_exports.query import _format_glob, _format_shape, _timestamp, literal
 
@@ -24,22 +24,12 @@ FORMATS = ["%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%y %H:%M:%S", "%Y%m%d%H
 def _near(fmt: str) -> list[str]:
     """Seeded: padded and unpadded texts of the format, each with a character inserted,
     dropped or replaced, and short random strings."""
-    rng = random.Random(fmt)
     base = []
     for stamp in ("2025-02-05 08:01:09", "1999-12-31 23:59:59", "2024-02-29 00:00:00"):
         for pad in (True, False):
             text = dt.datetime.fromisoformat(stamp).strftime(fmt)
             base.append(text if pad else text.replace("/0", "/").lstrip("0"))
-    texts = set(base)
-    for text in base:
-        for _ in range(150):
-            i = rng.randrange(len(text) + 1)
-            ch = rng.choice(ALPHABET)
-            texts.update({text[:i] + ch + text[i:], text[:i] + text[i + 1:],
-                          text[:i] + ch + text[i + 1:]})
-    for _ in range(3000):
-        texts.add("".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 20))))
-    return sorted(texts)
+    return near_misses(base, ALPHABET, fmt, edits=150, randoms=3000, longest=20)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
