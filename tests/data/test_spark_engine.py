@@ -270,6 +270,30 @@ def test_a_cut_off_gzip_export_is_one_line_on_spark(spark, tmp_path):
     assert not out.exists()
 
 
+def test_a_table_written_on_another_machine_is_said_as_such(spark, tmp_path, monkeypatch):
+    """On a cluster (or a remote Connect server) the last write runs on an executor: a local
+    ``data/processed`` there is another machine's disk. Simulated by sending the write of the
+    canonical table elsewhere: one line on what to do, not "Spark wrote 0 files"."""
+    from pyspark.sql.readwriter import DataFrameWriter
+
+    source, mapping_path = _export(tmp_path / "far", GOOD)
+    real = DataFrameWriter.parquet
+    elsewhere = tmp_path / "executor-disk"
+
+    def on_an_executor(self, path, *args, **kwargs):
+        if ".spark-" in str(path):  # the canonical table's partial folder under out's parent
+            path = str(elsewhere / Path(path).name)
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(DataFrameWriter, "parquet", on_an_executor)
+    out = tmp_path / "processed" / "out.parquet"
+    with pytest.raises(ConfigError, match=r"engine: spark wrote the canonical table of .*calls"
+                       r"\.csv on the machine its executors run on \(.*\), not here: .*processed "
+                       r"must be a folder this machine and every executor share"):
+        parse_export_spark(source, read_mapping(mapping_path), out)
+    assert not out.exists() and any(elsewhere.iterdir())
+
+
 def test_positions_count_on_across_partitions_in_order(spark, tmp_path):
     """``with_position`` (the second pass's line numbers, RDD-free for Spark Connect) numbers
     rows 1..n in the frame's order however many partitions hold them."""

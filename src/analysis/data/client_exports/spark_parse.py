@@ -722,6 +722,14 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
          .coalesce(1).write.mode("overwrite").option("compression", "zstd")
          .parquet(str(partial_dir)))
         parts = sorted(partial_dir.glob("part-*.parquet"))
+        if not parts:
+            # The write ran where Spark's executors are: on a cluster (or a remote Spark
+            # Connect server) that is another machine's disk, unless the folder is shared.
+            raise ConfigError(
+                f"engine: spark wrote the canonical table of {text} on the machine its "
+                f"executors run on ({spark_master_label(spark)}), not here: {out.parent} "
+                "must be a folder this machine and every executor share (a network mount), "
+                "or use engine: duckdb on a copy of the export")
         if len(parts) != 1:
             raise DataValidationError(f"{source}: Spark wrote {len(parts)} files, expected one")
         parts[0].replace(out)  # atomic: a reader never sees a half-written table
