@@ -355,3 +355,10 @@ def test_the_kernels_validated_exports_flag_is_not_taken_from_the_users_shell(
     monkeypatch.setenv("BPO_VALIDATED_EXPORTS_ONLY", "1")
     cli.main(["runs"])
     assert "BPO_VALIDATED_EXPORTS_ONLY" not in os.environ
+
+
+def test_the_bpo_command_shows_progress_lines(project, monkeypatch, capsys):
+    """Long parses report through ``analysis.data.progress``; ``bpo`` is who listens."""
+    monkeypatch.setattr(cli, "show_progress", lambda sink: sink and sink("a progress line"))
+    code, lines = run(capsys, "runs")
+    assert code == 0 and "a progress line" in lines

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 # Only light modules at import time: the pipeline takes seconds to import (pandas, GX,
 # papermill), and a Ctrl-C during a module-level import would escape as a traceback before
 # ``main`` can catch it, so each command imports what it needs inside ``main``'s guard.
+from analysis.data.progress import show_progress
 from analysis.data.text_rules import escaped
 from analysis.errors import (
     BpoError,
@@ -286,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             # Every BPO_* setting, before any work: a typo is one line naming it (exit 2).
             check_environment()
+            # Long parses say where they are (a 100M-row export takes minutes).
+            show_progress(lambda message: out.line(message, style="dim"))
             # Set by a build for its report kernels only: in bpo itself it would make the
             # validation gate refuse every export as "changed after validation" (P7-R06).
             os.environ.pop("BPO_VALIDATED_EXPORTS_ONLY", None)
@@ -298,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             if interrupt_seen():
                 return _interrupted(out)
             return _failed(error, out)
+        finally:
+            show_progress(None)  # this command's output only (main is called again in tests)
         if code != EXIT_OK and interrupt_seen():
             return _interrupted(out)  # a finding or failure made of the interrupt
         return code

@@ -73,6 +73,7 @@ from analysis.data.client_exports.textscan import (
     wide_text_shape,
 )
 from analysis.data.client_exports.workbook_limits import check_workbook_parts
+from analysis.data.progress import Every, progress
 from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
 
@@ -123,9 +124,13 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     spill.mkdir(parents=True, exist_ok=True)
     # Insertion order kept (DuckDB's default, pinned): a parse numbers its rows by their
     # position in the query's output (``_Lines``), so they must stream out in file order.
+    # No DuckDB progress bar: it writes carriage-return frames into logs and pipes (a CI log
+    # of a long parse was one line of bars); long parses say where they are through
+    # ``analysis.data.progress`` instead, a line at a time.
     con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(),
                                  "temp_directory": str(spill),
                                  "preserve_insertion_order": True})
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
     return con
 
@@ -474,15 +479,16 @@ def _statistics_columns(kind: str) -> list[str]:
 
 def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, target: Path,
                 *, compression: dict[str, Any], kind: str, drop_excluded: bool,
-                order: StrictOrder | None = None) -> dict[int, int]:
+                order: StrictOrder | None = None, label: str = "") -> dict[int, int]:
     """Stream ``sql``'s rows (in file order) into Parquet at ``target``, numbering them.
 
     ``sql`` returns a ``source_line`` column (NULL for a CSV, filled in here from ``lines``;
     Excel and Parquet sources number their rows themselves: ``lines`` None) and ``_excluded``
     (-1 an empty row, 0 kept, k the k-th exclusion rule). With ``drop_excluded`` only kept
     rows are written, without ``_excluded``. ``order``, if given, is fed the written rows'
-    ``interaction_id`` values. Returns rows per ``_excluded`` value. Memory is one batch.
-    Raises ``_RowsStopped`` when the query fails while read.
+    ``interaction_id`` values. ``label`` names the export in progress lines (``progress``:
+    rows read so far, every few seconds of a long pass). Returns rows per ``_excluded`` value.
+    Memory is one batch. Raises ``_RowsStopped`` when the query fails while read.
     """
     import numpy as np
     import pyarrow as pa
@@ -500,6 +506,7 @@ def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, 
         schema = schema.remove(flags)
     counts = np.zeros(0, dtype=np.int64)
     position = 0
+    every = Every()
     # source_line counts up: delta encoding stores it in a few bits a row.
     with pq.ParquetWriter(str(target), schema, use_dictionary=_dictionary_columns(kind),
                           write_statistics=_statistics_columns(kind),
@@ -526,6 +533,9 @@ def _write_rows(con: duckdb.DuckDBPyConnection, sql: str, lines: _Lines | None, 
             if order is not None:
                 order.add(batch.column(batch.schema.get_field_index("interaction_id")))
             writer.write_batch(batch, row_group_size=_BATCH_ROWS)
+            if label and every.due():
+                progress(f"{label}: {position:,} rows read ({position / every.elapsed():,.0f} "
+                         "rows/s)")
     return {k - 1: int(n) for k, n in enumerate(counts) if n}
 
 
@@ -921,7 +931,8 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
                        "drop_excluded": True}
             lines = _Lines(first=header_lines + 1, blanks=[])
             order = StrictOrder() if mapping.kind == "interactions" else None
-            counts = _write_rows(con, query, lines, partial, **options, order=order)
+            counts = _write_rows(con, query, lines, partial, **options, order=order,
+                                 label=str(source))
             (rejected,) = con.sql("SELECT count(*) FROM reject_errors").fetchall()[0]
             if rejected:
                 return None
@@ -930,7 +941,9 @@ def _fast_parse(source: Path, mapping: ExportMapping, partial: Path,
                 lines = _csv_lines(con, source, mapping, encoding)
                 if read and lines.numbers(read - 1, 1)[0] != read - 1 + lines.first:
                     # The same rows again, numbered anew: ``order`` has judged them already.
-                    counts = _write_rows(con, query, lines, partial, **options)
+                    progress(f"{source}: a line before a row holds no row; numbering again")
+                    counts = _write_rows(con, query, lines, partial, **options,
+                                         label=str(source))
         except (duckdb.Error, _RowsStopped) as exc:
             reraise_if_interrupted(exc)  # Ctrl-C, not a reason to take the exact route
             return None
@@ -970,7 +983,7 @@ def _stage(con: duckdb.DuckDBPyConnection, source: Path, mapping: ExportMapping,
         lines = _csv_lines(con, read_from, mapping, encoding)
     sql, parsed, rules = compile_query(mapping, relation, names, source)
     _write_rows(con, sql, lines, staged, compression=_STAGING_ARROW, kind=mapping.kind,
-                drop_excluded=False)
+                drop_excluded=False, label=f"{source} (exact route)")
     return parsed, rules, names
 
 

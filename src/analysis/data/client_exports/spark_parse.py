@@ -51,6 +51,7 @@ from analysis.data.client_exports.parse import (
 from analysis.data.client_exports.query import NOT_FINITE, SOURCE_LINE
 from analysis.data.client_exports.schema import CANONICAL_SCHEMAS, ColumnSchema
 from analysis.data.client_exports.textscan import lone_cr_message
+from analysis.data.progress import progress
 from analysis.errors import ConfigError, DataValidationError, reraise_if_interrupted
 from analysis.settings import setting
 
@@ -674,7 +675,8 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
     local Parquet file with exactly the columns and types the DuckDB path writes (and an empty
     ``source_line``), written under a temporary name and renamed when complete. Raises
     ``DataValidationError`` naming the file, physical line, column and value (and how many rows
-    share the problem); nothing is written then.
+    share the problem); nothing is written then. ``say`` takes the progress lines (default:
+    ``analysis.data.progress``, which the ``bpo`` command shows).
     """
     from analysis.data.spark_session import java_message, spark_session, unavailable_reason
 
@@ -682,7 +684,7 @@ def parse_export_spark(source: str | Path, mapping: ExportMapping, out: Path,
         raise ConfigError(f"engine: spark cannot start: {reason}")
     from pyspark.sql import functions as F  # noqa: N812
 
-    say = say or (lambda _message: None)
+    say = say or progress
     if mapping.is_excel:
         raise ConfigError(f"{source}: engine spark reads delimited text (.csv, .gz) and Parquet; "
                           "save the workbook as CSV, or use engine duckdb (Excel sheets fit one "
