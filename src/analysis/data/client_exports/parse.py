@@ -34,7 +34,7 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -130,7 +130,9 @@ def duckdb_connection() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"memory_limit": duckdb_memory_limit(),
                                  "temp_directory": str(spill),
                                  "preserve_insertion_order": True})
-    con.execute("SET enable_progress_bar = false")
+    # In a Jupyter kernel DuckDB draws no text bar and refuses the setting (no ipywidgets).
+    with suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     con.execute(f"SET threads = {max(1, min(os.cpu_count() or 1, 4))}")
     return con
 
