@@ -97,3 +97,35 @@ def near_misses(base: list[str], alphabet: list[str], seed: object, *, edits: in
     for _ in range(randoms):
         texts.add("".join(rng.choice(alphabet) for _ in range(rng.randint(1, longest))))
     return sorted(texts)
+
+
+SMALL_EXPORT_MAPPING = """\
+kind: interactions
+file: calls.csv
+delimiter: ";"
+missing: ["?", ""]
+exclude:
+  - {column: Queue, values: [Internal], reason: internal}
+columns:
+  interaction_id: Call ID
+  arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
+  queue: Queue
+  wait_seconds: {source: Wait, format: hms}
+  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
+constants: {channel: voice, csat_scale: 5}
+"""
+"""A small semicolon export's mapping (``small_export``): the typed route, a row filter."""
+
+
+def small_row(call_id: str, queue: str = "Billing") -> str:
+    """One abandoned contact of ``small_export`` (its queue ``Internal`` is excluded)."""
+    return f"{call_id};05/02/2025;08:01:10;{queue};0:00:12;ABN"
+
+
+def small_export(folder: Path, rows: list[str]) -> tuple[Path, Path]:
+    """Write ``calls.csv`` (header + ``rows``) and its mapping ``m.yaml``; return both."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "calls.csv").write_text("Call ID;Date;Time;Queue;Wait;Result\n"
+                                      + "\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "m.yaml").write_text(SMALL_EXPORT_MAPPING, encoding="utf-8")
+    return folder / "calls.csv", folder / "m.yaml"

@@ -10,37 +10,20 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import small_export, small_row
 
 from analysis.data import progress as progress_module
 from analysis.data.client_exports import parse as parse_module
 from analysis.data.client_exports import read_mapping
 from analysis.data.client_exports.parse import parse_export
 
-HEADER = "Call ID;Date;Time;Queue;Wait;Result"
-MAPPING = """\
-kind: interactions
-file: calls.csv
-delimiter: ";"
-missing: ["?", ""]
-columns:
-  interaction_id: Call ID
-  arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
-  queue: Queue
-  wait_seconds: {source: Wait, format: hms}
-  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
-constants: {channel: voice, csat_scale: 5}
-"""
-
 
 @pytest.fixture
 def export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BPO_ROOT", str(tmp_path / "root"))
-    rows = [f"c{n:03d};05/02/2025;08:01:10;Billing;0:00:12;ABN" for n in range(1, 11)]
-    (tmp_path / "calls.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n",
-                                        encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    source, _mapping = small_export(tmp_path, [small_row(f"c{n:03d}") for n in range(1, 11)])
     monkeypatch.setattr(parse_module, "_BATCH_ROWS", 3)  # four batches
-    return tmp_path / "calls.csv"
+    return source
 
 
 def test_a_long_parse_says_its_rows_so_far(export: Path, monkeypatch: pytest.MonkeyPatch

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from helpers import small_export, small_row
 
 from analysis.data.client_exports import parse as parse_module
 from analysis.data.client_exports import read_mapping
@@ -44,28 +45,6 @@ def test_strict_order_proves_distinct_only_for_a_strict_order(
     assert _fed(*batches).proves_distinct is distinct
 
 
-HEADER = "Call ID;Date;Time;Queue;Wait;Result"
-MAPPING = """\
-kind: interactions
-file: calls.csv
-delimiter: ";"
-missing: ["?", ""]
-exclude:
-  - {column: Queue, values: [Internal], reason: internal}
-columns:
-  interaction_id: Call ID
-  arrived_at: {source: [Date, Time], format: "%d/%m/%Y %H:%M:%S"}
-  queue: Queue
-  wait_seconds: {source: Wait, format: hms}
-  outcome: {source: Result, values: {ANS: answered, ABN: abandoned}}
-constants: {channel: voice, csat_scale: 5}
-"""
-
-
-def _row(call_id: str, queue: str = "Billing") -> str:
-    return f"{call_id};05/02/2025;08:01:10;{queue};0:00:12;ABN"
-
-
 @pytest.fixture
 def tiny_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Batches of three rows, so ids meet at batch boundaries; counts whole-table counts."""
@@ -83,30 +62,27 @@ def tiny_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _parse(tmp_path: Path, rows: list[str]) -> ParseResult:
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / "calls.csv").write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
-    return parse_export(tmp_path / "calls.csv", read_mapping(tmp_path / "m.yaml"),
-                        tmp_path / "out" / "t.parquet")
+    source, mapping = small_export(tmp_path, rows)
+    return parse_export(source, read_mapping(mapping), tmp_path / "out" / "t.parquet")
 
 
 def test_rising_ids_skip_the_whole_table_count(tmp_path: Path, tiny_batches: list[int]) -> None:
-    result = _parse(tmp_path, [_row(f"c{n:03d}") for n in range(1, 11)])
+    result = _parse(tmp_path, [small_row(f"c{n:03d}") for n in range(1, 11)])
     assert (result.route, result.rows, tiny_batches) == ("typed", 10, [])
 
 
 def test_falling_ids_skip_it_and_unordered_ones_pay_for_it(
         tmp_path: Path, tiny_batches: list[int]) -> None:
-    _parse(tmp_path / "falling", [_row(f"c{n:03d}") for n in range(10, 0, -1)])
+    _parse(tmp_path / "falling", [small_row(f"c{n:03d}") for n in range(10, 0, -1)])
     assert tiny_batches == []
-    _parse(tmp_path / "unordered", [_row(f"c{n:03d}") for n in (1, 3, 2, 4, 5)])
+    _parse(tmp_path / "unordered", [small_row(f"c{n:03d}") for n in (1, 3, 2, 4, 5)])
     assert tiny_batches == [1]
 
 
 def test_a_repeat_at_a_batch_boundary_is_found_with_its_line(
         tmp_path: Path, tiny_batches: list[int]) -> None:
     # Lines 2-4 are the first batch, 5-7 the second: c003 ends one and starts the next.
-    rows = [_row(f"c{n:03d}") for n in (1, 2, 3, 3, 4, 5)]
+    rows = [small_row(f"c{n:03d}") for n in (1, 2, 3, 3, 4, 5)]
     with pytest.raises(DataValidationError, match=r"calls\.csv: line 5, column 'interaction_id'"
                        r": value 'c003' is a duplicate id \(1 row\(s\) in all\)"):
         _parse(tmp_path, rows)
@@ -117,6 +93,7 @@ def test_an_excluded_row_breaks_no_order_and_counts_for_no_repeat(
         tmp_path: Path, tiny_batches: list[int]) -> None:
     # Excluded rows are not in the table: an internal call reusing an id, out of order, is
     # neither a duplicate nor a reason to count.
-    rows = [_row("c001"), _row("c002"), _row("c001", "Internal"), _row("c003"), _row("c004")]
+    rows = [small_row("c001"), small_row("c002"), small_row("c001", "Internal"),
+            small_row("c003"), small_row("c004")]
     result = _parse(tmp_path, rows)
     assert (result.rows, result.excluded, tiny_batches) == (4, {"internal": 1}, [])
